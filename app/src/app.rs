@@ -1,0 +1,89 @@
+//! The application shell and routes.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::features::auth::{Header, LoginPage};
+use crate::features::request_new::{NewRequestPage, RegisterRequestPage};
+use crate::features::request_page::RequestPage;
+use crate::features::requests::{HomePage, MyRequestsPage, QueuePage};
+use crate::features::{SessionResource, get_session, session_info, use_session};
+use crate::i18n::Msg;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="ru">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let lang = session_info(session).await.lang;
+                view! {
+                    <h1>{Msg::NotFoundTitle.text(lang)}</h1>
+                    <p><a href="/">{Msg::BackHome.text(lang)}</a></p>
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DocumentLang() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let lang = session_info(session).await.lang;
+                view! {
+                    <leptos_meta::Html {..} lang=lang.code()/>
+                    <Title text=Msg::AppName.text(lang)/>
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let session = Resource::new(|| (), |_| get_session());
+    provide_context(SessionResource(session));
+    view! {
+        <Stylesheet id="leptos" href="/pkg/servicedesk.css"/>
+        <DocumentLang/>
+        <Router>
+            <Header/>
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/requests") view=MyRequestsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/requests/new") view=NewRequestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/requests/:id") view=RequestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/queue") view=QueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("/queue/register") view=RegisterRequestPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

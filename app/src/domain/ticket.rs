@@ -1,0 +1,171 @@
+//! A request ("обращение"): its form, channel, status and registration number.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! code_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The English snake_case code used in JSON and storage.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn parse(code: &str) -> Option<Self> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
+code_enum!(
+    /// Written requests are answered in writing within the term; oral ones the same day.
+    RequestForm { Written => "written", Oral => "oral" }
+);
+
+code_enum!(
+    /// The touchpoint a request came through.
+    Channel {
+        Portal => "portal",
+        Phone => "phone",
+        InPerson => "in_person",
+        Email => "email",
+        Sed => "sed",
+        Memo => "memo",
+    }
+);
+
+code_enum!(
+    Status {
+        Registered => "registered",
+        InProgress => "in_progress",
+        AwaitingRequester => "awaiting_requester",
+        Answered => "answered",
+        Closed => "closed",
+    }
+);
+
+impl Channel {
+    /// The form a request taken through this channel has unless said otherwise.
+    pub fn default_form(self) -> RequestForm {
+        match self {
+            Channel::Phone | Channel::InPerson => RequestForm::Oral,
+            _ => RequestForm::Written,
+        }
+    }
+}
+
+impl Status {
+    /// Open requests are in some unit's queue.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Status::Answered | Status::Closed)
+    }
+
+    /// Taking a request into work is possible while it is open.
+    pub fn can_take(self) -> bool {
+        self.is_open()
+    }
+
+    /// The status after a public reply: staff replying to a new request starts
+    /// work on it; the requester answering a question returns it to work.
+    /// Neither closes a request.
+    pub fn after_public_reply(self, by_staff: bool) -> Status {
+        match (self, by_staff) {
+            (Status::Registered, true) => Status::InProgress,
+            (Status::AwaitingRequester, false) => Status::InProgress,
+            (other, _) => other,
+        }
+    }
+}
+
+/// Registration number: unit code, year and a sequence within both, `IT-2026-000042`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketNumber {
+    pub unit: String,
+    pub year: i32,
+    pub sequence: u32,
+}
+
+impl fmt::Display for TicketNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}-{:06}", self.unit, self.year, self.sequence)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_carry_unit_year_and_a_six_digit_sequence() {
+        let n = TicketNumber {
+            unit: "IT".into(),
+            year: 2026,
+            sequence: 42,
+        };
+        assert_eq!(n.to_string(), "IT-2026-000042");
+        let n = TicketNumber {
+            unit: "BUH".into(),
+            year: 2027,
+            sequence: 1_234_567,
+        };
+        assert_eq!(n.to_string(), "BUH-2027-1234567");
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.code()), Some(*s));
+        }
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.code()), Some(*c));
+        }
+        assert_eq!(Channel::parse("fax"), None);
+        assert_eq!(
+            serde_json::to_string(&Channel::InPerson).ok().as_deref(),
+            Some("\"in_person\"")
+        );
+    }
+
+    #[test]
+    fn replies_never_close_a_request() {
+        assert_eq!(
+            Status::Registered.after_public_reply(true),
+            Status::InProgress
+        );
+        assert_eq!(
+            Status::Registered.after_public_reply(false),
+            Status::Registered
+        );
+        assert_eq!(
+            Status::AwaitingRequester.after_public_reply(false),
+            Status::InProgress
+        );
+        for s in Status::ALL {
+            let next = s.after_public_reply(true);
+            assert!(next == *s || next.is_open(), "{s:?} -> {next:?}");
+        }
+    }
+
+    #[test]
+    fn phone_and_visits_are_oral_by_default() {
+        assert_eq!(Channel::Phone.default_form(), RequestForm::Oral);
+        assert_eq!(Channel::InPerson.default_form(), RequestForm::Oral);
+        assert_eq!(Channel::Portal.default_form(), RequestForm::Written);
+        assert_eq!(Channel::Sed.default_form(), RequestForm::Written);
+    }
+}

@@ -1,0 +1,110 @@
+//! The sign-in page and the header with navigation, language and sign-out.
+//! Sign-in, sign-out and the language switch are plain form posts handled by
+//! the server's `/auth/*` routes, so they work the same with JavaScript off.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::{SessionInfo, session_info, use_session};
+use crate::i18n::{self, Lang, Msg};
+use crate::wire::AppError;
+
+/// Error codes the sign-in route puts into `?error=`.
+fn login_error(code: &str) -> Option<AppError> {
+    match code {
+        "bad_credentials" => Some(AppError::BadCredentials),
+        "empty_password" => Some(AppError::EmptyPassword),
+        "directory_unavailable" => Some(AppError::DirectoryUnavailable),
+        "" => None,
+        _ => Some(AppError::Internal),
+    }
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let session = use_session();
+    let query = use_query_map();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let info = session_info(session).await;
+                let lang = info.lang;
+                let q = query.read_untracked();
+                let error = login_error(&q.get("error").unwrap_or_default());
+                let login = q.get("login").unwrap_or_default();
+                let next = q.get("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+                view! {
+                    <section class="card narrow">
+                        <h1>{Msg::SignInTitle.text(lang)}</h1>
+                        <p class="muted">{Msg::SignInHint.text(lang)}</p>
+                        {error.map(|e| view! { <div class="alert alert-error" role="alert" id="login-error">{i18n::error(&e, lang)}</div> })}
+                        <form method="post" action="/auth/login" class="stack">
+                            <input type="hidden" name="next" value=next/>
+                            <label for="login">{Msg::Login.text(lang)}</label>
+                            <input id="login" name="login" type="text" autocomplete="username" required value=login autofocus/>
+                            <label for="password">{Msg::Password.text(lang)}</label>
+                            <input id="password" name="password" type="password" autocomplete="current-password"/>
+                            <button type="submit" class="primary">{Msg::SignIn.text(lang)}</button>
+                        </form>
+                    </section>
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Nav(info: SessionInfo) -> impl IntoView {
+    let lang = info.lang;
+    let switch_to = lang.other();
+    let user = info.user.clone();
+    let staff = user
+        .as_ref()
+        .is_some_and(|u| u.roles.is_staff() || u.roles.is_admin());
+    view! {
+        <nav aria-label=Msg::AppName.text(lang)>
+            <a class="brand" href="/">{Msg::AppName.text(lang)}</a>
+            {user.as_ref().map(|_| view! {
+                <a href="/requests">{Msg::MyRequests.text(lang)}</a>
+                <a href="/requests/new">{Msg::NewRequest.text(lang)}</a>
+            })}
+            {staff.then(|| view! {
+                <a href="/queue">{Msg::UnitQueue.text(lang)}</a>
+                <a href="/queue/register">{Msg::RegisterOral.text(lang)}</a>
+            })}
+            <span class="spacer"></span>
+            <form method="post" action="/auth/lang" class="inline">
+                <input type="hidden" name="lang" value=switch_to.code()/>
+                <button type="submit" class="link" lang=switch_to.code()>{Msg::Language.text(lang)}</button>
+            </form>
+            {match user {
+                Some(u) => view! {
+                    <span class="who" data-login=u.login.clone()>{u.name.clone()}</span>
+                    <form method="post" action="/auth/logout" class="inline">
+                        <button type="submit" class="link">{Msg::SignOut.text(lang)}</button>
+                    </form>
+                }.into_any(),
+                None => view! { <a href="/login">{Msg::SignIn.text(lang)}</a> }.into_any(),
+            }}
+        </nav>
+    }
+}
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="top">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let info = session_info(session).await;
+                    let lang: Lang = info.lang;
+                    view! {
+                        <a class="skip" href="#main">{Msg::SkipToContent.text(lang)}</a>
+                        <Nav info=info/>
+                    }
+                })}
+            </Suspense>
+        </header>
+    }
+}

@@ -1,0 +1,123 @@
+//! Small components shared by the pages.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use leptos::prelude::*;
+
+use crate::domain::Status;
+use crate::i18n::{self, Lang, Msg};
+use crate::wire::{AppError, TicketView};
+
+pub fn fmt_time(at: DateTime<Utc>, offset: FixedOffset) -> String {
+    i18n::date_time(at, offset)
+}
+
+/// The worded error for one field, if the error names it.
+pub fn field_error(error: &Option<AppError>, field: &str, lang: Lang) -> Option<String> {
+    error
+        .as_ref()?
+        .fields()
+        .iter()
+        .find(|e| e.field == field || e.field.starts_with(&format!("{field}.")))
+        .map(|e| i18n::field_error(&e.code, lang))
+}
+
+/// A summary of what went wrong, announced to screen readers, with links to the fields.
+#[component]
+pub fn ErrorSummary(error: Option<AppError>, lang: Lang) -> impl IntoView {
+    error.map(|e| {
+        let items = e
+            .fields()
+            .iter()
+            .map(|f| {
+                let href = format!("#f-{}", f.field);
+                let text = i18n::field_error(&f.code, lang);
+                view! { <li><a href=href>{text}</a></li> }
+            })
+            .collect_view();
+        view! {
+            <div class="alert alert-error" role="alert" id="form-error">
+                <p>{i18n::error(&e, lang)}</p>
+                <ul>{items}</ul>
+            </div>
+        }
+    })
+}
+
+#[component]
+pub fn StatusBadge(status: Status, overdue: bool, lang: Lang) -> impl IntoView {
+    let class = format!("badge badge-{}", status.code());
+    view! {
+        <span class=class data-status=status.code()>{i18n::status(status, lang)}</span>
+        {overdue.then(|| view! { <span class="badge badge-overdue">{Msg::Overdue.text(lang)}</span> })}
+    }
+}
+
+/// A table of requests; the requester column is for staff lists.
+#[component]
+pub fn TicketTable(
+    items: Vec<TicketView>,
+    lang: Lang,
+    offset: FixedOffset,
+    show_requester: bool,
+) -> impl IntoView {
+    if items.is_empty() {
+        return view! { <p class="empty">{Msg::NoRequests.text(lang)}</p> }.into_any();
+    }
+    let rows = items
+        .into_iter()
+        .map(|t| {
+            let href = format!("/requests/{}", t.id);
+            let requester = t.requester.name.clone();
+            let assignee = t.assignee.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| Msg::NotAssigned.text(lang).to_string());
+            view! {
+                <tr data-number=t.number.clone()>
+                    <td><a href=href>{t.number.clone()}</a></td>
+                    <td>{t.subject.clone()}<br/><small class="muted">{t.kind_title.clone()}</small></td>
+                    {show_requester.then(|| view! { <td>{requester}</td> })}
+                    <td>{t.unit.name.clone()}</td>
+                    <td><StatusBadge status=t.status overdue=t.overdue lang=lang/></td>
+                    <td>{fmt_time(t.due_at, offset)}</td>
+                    <td>{assignee}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="tickets">
+            <thead>
+                <tr>
+                    <th scope="col">{Msg::Number.text(lang)}</th>
+                    <th scope="col">{Msg::Subject.text(lang)}</th>
+                    {show_requester.then(|| view! { <th scope="col">{Msg::Requester.text(lang)}</th> })}
+                    <th scope="col">{Msg::Unit.text(lang)}</th>
+                    <th scope="col">{Msg::StatusLabel.text(lang)}</th>
+                    <th scope="col">{Msg::DueDate.text(lang)}</th>
+                    <th scope="col">{Msg::Assignee.text(lang)}</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// Shown instead of a page's content to visitors who are not signed in.
+#[component]
+pub fn SignInFirst(lang: Lang) -> impl IntoView {
+    view! {
+        <div class="alert" role="alert">
+            <p>{i18n::error(&AppError::Unauthenticated, lang)}</p>
+            <p><a href="/login">{Msg::SignIn.text(lang)}</a></p>
+        </div>
+    }
+}
+
+/// A failure to load a page's data, worded for a person.
+#[component]
+pub fn LoadError(error: AppError, lang: Lang) -> impl IntoView {
+    if error == AppError::Unauthenticated {
+        return view! { <SignInFirst lang=lang/> }.into_any();
+    }
+    view! { <div class="alert alert-error" role="alert"><p>{i18n::error(&error, lang)}</p></div> }
+        .into_any()
+}

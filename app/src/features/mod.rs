@@ -1,0 +1,129 @@
+//! Pages, components and server functions, one area per module. A server
+//! function gets the state and the signed-in caller, calls a service and
+//! converts the result; nothing else.
+
+pub mod auth;
+pub mod common;
+pub mod request_new;
+pub mod request_page;
+pub mod requests;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+use crate::wire::{AppError, UserView};
+
+/// Who is looking at the page, in which language, and the body's UTC offset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: Option<UserView>,
+    pub lang: Lang,
+    pub utc_offset_hours: i32,
+}
+
+impl SessionInfo {
+    pub fn offset(&self) -> chrono::FixedOffset {
+        use chrono::Offset;
+        chrono::FixedOffset::east_opt(self.utc_offset_hours * 3600).unwrap_or(chrono::Utc.fix())
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    //! What every server function starts with.
+    use leptos::prelude::*;
+
+    use crate::server::AppState;
+    use crate::server::auth::{Caller, caller_for_token, cookie, token_from_headers};
+    use crate::wire::AppError;
+
+    pub fn state() -> Result<AppState, AppError> {
+        use_context::<AppState>().ok_or(AppError::Internal)
+    }
+
+    pub fn headers() -> axum::http::HeaderMap {
+        use_context::<axum::http::request::Parts>()
+            .map(|p| p.headers)
+            .unwrap_or_default()
+    }
+
+    /// The signed-in caller, if any.
+    pub async fn maybe_caller(state: &AppState) -> Result<Option<Caller>, AppError> {
+        match token_from_headers(&headers()) {
+            Some(token) => Ok(caller_for_token(state, &token).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// The state and the signed-in caller, or "not signed in".
+    pub async fn caller() -> Result<(AppState, Caller), AppError> {
+        let state = state()?;
+        let caller = maybe_caller(&state)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok((state, caller))
+    }
+
+    /// The language of an anonymous visitor: cookie, then the browser's preference.
+    pub fn visitor_lang() -> crate::i18n::Lang {
+        let headers = headers();
+        if let Some(lang) = cookie(&headers, "sd_lang") {
+            return crate::i18n::Lang::parse(&lang);
+        }
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(crate::i18n::Lang::parse)
+            .unwrap_or_default()
+    }
+
+    /// A plain HTML form post without JavaScript asks for HTML back.
+    pub fn is_plain_form_post() -> bool {
+        headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    }
+}
+
+#[server]
+pub async fn get_session() -> Result<SessionInfo, AppError> {
+    let state = ssr::state()?;
+    let caller = ssr::maybe_caller(&state).await?;
+    let utc_offset_hours = state.config.utc_offset_hours;
+    match caller {
+        Some(c) => {
+            let user = crate::server::auth::me(&state, &c).await?;
+            Ok(SessionInfo {
+                lang: c.lang,
+                user: Some(user),
+                utc_offset_hours,
+            })
+        }
+        None => Ok(SessionInfo {
+            user: None,
+            lang: ssr::visitor_lang(),
+            utc_offset_hours,
+        }),
+    }
+}
+
+/// The session resource shared by every page.
+#[derive(Clone, Copy)]
+pub struct SessionResource(pub Resource<Result<SessionInfo, AppError>>);
+
+pub fn use_session() -> Resource<Result<SessionInfo, AppError>> {
+    use_context::<SessionResource>()
+        .map(|s| s.0)
+        .unwrap_or_else(|| Resource::new(|| (), |_| get_session()))
+}
+
+/// The session, with a Russian anonymous fallback when it could not load.
+pub async fn session_info(resource: Resource<Result<SessionInfo, AppError>>) -> SessionInfo {
+    resource.await.unwrap_or(SessionInfo {
+        user: None,
+        lang: Lang::Ru,
+        utc_offset_hours: 3,
+    })
+}

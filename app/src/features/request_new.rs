@@ -1,0 +1,475 @@
+//! Filing a new request (employees) and registering one on an employee's
+//! behalf (unit staff: oral requests by phone or in person, memos, e-mail).
+
+// The form's fields are the server function's arguments, one per input name.
+#![allow(clippy::too_many_arguments)]
+
+use std::collections::HashMap;
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use super::common::{ErrorSummary, LoadError, SignInFirst, field_error};
+use super::{session_info, use_session};
+use crate::domain::{Channel, FieldSpec, FieldType, KindSpec, RequestForm};
+use crate::i18n::{self, Lang, Msg};
+use crate::wire::AppError;
+
+/// One line of an `items` field as a form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ItemLine {
+    #[serde(default)]
+    pub item: String,
+    #[serde(default)]
+    pub quantity: String,
+}
+
+#[server]
+pub async fn get_request_kinds() -> Result<Vec<KindSpec>, AppError> {
+    let (state, _caller) = super::ssr::caller().await?;
+    Ok(crate::server::tickets::kinds(&state.db).await?)
+}
+
+#[server]
+pub async fn create_request(
+    kind: String,
+    subject: String,
+    description: Option<String>,
+    form: Option<String>,
+    channel: Option<String>,
+    requester_login: Option<String>,
+    f: Option<HashMap<String, String>>,
+    lines: Option<Vec<ItemLine>>,
+    back: Option<String>,
+) -> Result<i64, AppError> {
+    use crate::wire::NewTicket;
+    use serde_json::{Map, Value, json};
+
+    let (state, caller) = super::ssr::caller().await?;
+    let kinds = crate::server::tickets::kinds(&state.db).await?;
+    let mut fields: Map<String, Value> = f
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    if let Some(items_field) = kinds.iter().find(|k| k.code == kind).and_then(|k| {
+        k.fields
+            .iter()
+            .find(|f| f.field_type == FieldType::Items)
+            .map(|f| f.code.clone())
+    }) {
+        let list: Vec<Value> = lines
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| json!({ "item": l.item, "quantity": l.quantity }))
+            .collect();
+        fields.insert(items_field, Value::Array(list));
+    }
+    let input = NewTicket {
+        kind: kind.clone(),
+        form: form.clone(),
+        channel: channel.clone(),
+        subject: subject.clone(),
+        description: description.clone().unwrap_or_default(),
+        fields,
+        requester_login: requester_login.clone(),
+    };
+    match crate::server::tickets::create(&state, &caller, input).await {
+        Ok(ticket) => {
+            leptos_axum::redirect(&format!("/requests/{}?created=1", ticket.id));
+            Ok(ticket.id)
+        }
+        Err(e) => {
+            let err = AppError::from(e);
+            if super::ssr::is_plain_form_post() && matches!(err, AppError::Invalid { .. }) {
+                // Without JavaScript the browser reloads the form: send back what was typed.
+                let mut pairs: Vec<(String, String)> =
+                    vec![("kind".into(), kind), ("subject".into(), subject)];
+                let optional = [
+                    ("description", description),
+                    ("form", form),
+                    ("channel", channel),
+                    ("requester_login", requester_login),
+                ];
+                pairs.extend(
+                    optional
+                        .into_iter()
+                        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v))),
+                );
+                pairs.extend(
+                    f.unwrap_or_default()
+                        .into_iter()
+                        .map(|(k, v)| (format!("f[{k}]"), v)),
+                );
+                for (i, l) in lines.unwrap_or_default().into_iter().enumerate() {
+                    pairs.push((format!("lines[{i}][item]"), l.item));
+                    pairs.push((format!("lines[{i}][quantity]"), l.quantity));
+                }
+                let base = back
+                    .filter(|b| b == "/queue/register")
+                    .unwrap_or_else(|| "/requests/new".into());
+                leptos_axum::redirect(&error_url(
+                    &base,
+                    &pairs,
+                    &err,
+                    <CreateRequest as leptos::server_fn::ServerFn>::PATH,
+                ));
+            }
+            Err(err)
+        }
+    }
+}
+
+/// `base?…values…&__path=…&__err=…`, the shape Leptos reads server errors from.
+#[cfg(feature = "ssr")]
+fn error_url(base: &str, pairs: &[(String, String)], err: &AppError, path: &str) -> String {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let mut url = format!("http://localhost{base}?");
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            url.push('&');
+        }
+        url.push_str(&urlencode(k));
+        url.push('=');
+        url.push_str(&urlencode(v));
+    }
+    match ServerFnUrlError::new(path, err.clone()).to_url(&url) {
+        Ok(u) => format!("{}?{}", u.path(), u.query().unwrap_or_default()),
+        Err(_) => base.to_string(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn label_of(field: &FieldSpec, lang: Lang) -> String {
+    match (lang, &field.label_en) {
+        (Lang::En, Some(en)) => en.clone(),
+        _ => field.label.clone(),
+    }
+}
+
+fn kind_title(kind: &KindSpec, lang: Lang) -> String {
+    match (lang, &kind.title_en) {
+        (Lang::En, Some(en)) => en.clone(),
+        _ => kind.title.clone(),
+    }
+}
+
+/// Values typed earlier, read back from the address after a failed plain post.
+type Prefill = HashMap<String, String>;
+
+#[component]
+fn FieldInput(
+    field: FieldSpec,
+    lang: Lang,
+    prefill: Prefill,
+    error: Option<String>,
+) -> impl IntoView {
+    let id = format!("f-{}", field.code);
+    let name = format!("f[{}]", field.code);
+    let value = prefill.get(&name).cloned().unwrap_or_default();
+    let hint = match (lang, &field.hint_en, &field.hint) {
+        (Lang::En, Some(en), _) => Some(en.clone()),
+        (_, _, h) => h.clone(),
+    };
+    let hint_id = format!("h-{}", field.code);
+    let err_id = format!("e-{}", field.code);
+    let described = [
+        hint.as_ref().map(|_| hint_id.clone()),
+        error.as_ref().map(|_| err_id.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let invalid = error.is_some().then_some("true");
+    let required = field.required;
+    let label = label_of(&field, lang);
+    let control = match field.field_type {
+        FieldType::Textarea => view! {
+            <textarea id=id.clone() name=name rows="4" required=required aria-describedby=described.clone() aria-invalid=invalid>{value}</textarea>
+        }
+        .into_any(),
+        FieldType::Select => {
+            let options = field
+                .options
+                .iter()
+                .map(|o| {
+                    let text = match (lang, &o.label_en) {
+                        (Lang::En, Some(en)) => en.clone(),
+                        _ => o.label.clone(),
+                    };
+                    let selected = o.code == value;
+                    view! { <option value=o.code.clone() selected=selected>{text}</option> }
+                })
+                .collect_view();
+            view! {
+                <select id=id.clone() name=name required=required aria-describedby=described.clone() aria-invalid=invalid>
+                    <option value="">{Msg::NotChosen.text(lang)}</option>
+                    {options}
+                </select>
+            }
+            .into_any()
+        }
+        FieldType::Date => view! {
+            <input id=id.clone() name=name type="date" value=value required=required aria-describedby=described.clone() aria-invalid=invalid/>
+        }
+        .into_any(),
+        FieldType::Number => view! {
+            <input id=id.clone() name=name type="text" inputmode="decimal" value=value required=required aria-describedby=described.clone() aria-invalid=invalid/>
+        }
+        .into_any(),
+        _ => {
+            let maxlength = field.max_length.map(|m| m.to_string());
+            view! {
+                <input id=id.clone() name=name type="text" value=value maxlength=maxlength required=required aria-describedby=described.clone() aria-invalid=invalid/>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}{(!required).then(|| view! { <span class="muted">" ("{Msg::Optional.text(lang)}")"</span> })}</label>
+            {control}
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
+            {error.map(|e| view! { <p class="field-error" id=err_id>{e}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn ItemsInput(
+    field: FieldSpec,
+    lang: Lang,
+    prefill: Prefill,
+    error: Option<String>,
+) -> impl IntoView {
+    let typed = (0..50)
+        .take_while(|i| prefill.contains_key(&format!("lines[{i}][item]")))
+        .count();
+    let count = RwSignal::new((typed + 1).max(3));
+    let label = label_of(&field, lang);
+    let options = field.options.clone();
+    let err_id = format!("e-{}", field.code);
+    let fieldset_id = format!("f-{}", field.code);
+    let lines = move || {
+        (0..count.get())
+            .map(|i| {
+                let item_name = format!("lines[{i}][item]");
+                let qty_name = format!("lines[{i}][quantity]");
+                let item_value = prefill.get(&item_name).cloned().unwrap_or_default();
+                let qty_value = prefill.get(&qty_name).cloned().unwrap_or_default();
+                let item_id = format!("line-{i}-item");
+                let qty_id = format!("line-{i}-qty");
+                let opts = options
+                    .iter()
+                    .map(|o| {
+                        let text = match (lang, &o.label_en) {
+                            (Lang::En, Some(en)) => en.clone(),
+                            _ => o.label.clone(),
+                        };
+                        let selected = o.code == item_value;
+                        view! { <option value=o.code.clone() selected=selected>{text}</option> }
+                    })
+                    .collect_view();
+                view! {
+                    <div class="item-line">
+                        <label for=item_id.clone() class="sr-only">{format!("{} {}", Msg::Item.text(lang), i + 1)}</label>
+                        <select id=item_id name=item_name>
+                            <option value="">{Msg::NotChosen.text(lang)}</option>
+                            {opts}
+                        </select>
+                        <label for=qty_id.clone() class="sr-only">{format!("{} {}", Msg::Quantity.text(lang), i + 1)}</label>
+                        <input id=qty_id name=qty_name type="number" min="1" max="100" step="1" value=qty_value placeholder=Msg::Quantity.text(lang)/>
+                    </div>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <fieldset class="field items" id=fieldset_id>
+            <legend>{label}</legend>
+            {lines}
+            <button type="button" class="link add-line" on:click=move |_| count.update(|c| *c = (*c + 1).min(50))>
+                {Msg::AddLine.text(lang)}
+            </button>
+            {error.map(|e| view! { <p class="field-error" id=err_id>{e}</p> })}
+        </fieldset>
+    }
+}
+
+fn query_prefill(q: &leptos_router::params::ParamsMap) -> Prefill {
+    q.into_iter()
+        .filter(|(k, _)| !k.starts_with("__"))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The request form for one kind. `register` adds the fields for staff.
+#[component]
+fn RequestForm(kind: KindSpec, lang: Lang, register: bool, prefill: Prefill) -> impl IntoView {
+    let action = ServerAction::<CreateRequest>::new();
+    let error = move || action.value().get().and_then(|r| r.err());
+    let value = |k: &str| prefill.get(k).cloned().unwrap_or_default();
+    let subject = value("subject");
+    let description = value("description");
+    let requester = value("requester_login");
+    let channel_value = value("channel");
+    let form_value = value("form");
+    let back = if register {
+        "/queue/register"
+    } else {
+        "/requests/new"
+    };
+    let fields = kind.fields.clone();
+    let prefill_fields = prefill.clone();
+    let kind_code = kind.code.clone();
+    let title = kind_title(&kind, lang);
+    view! {
+        <h2>{title}</h2>
+        <ActionForm action=action attr:class="stack request-form" attr:novalidate=true>
+            {move || view! { <ErrorSummary error=error() lang=lang/> }}
+            <input type="hidden" name="kind" value=kind_code/>
+            <input type="hidden" name="back" value=back/>
+            {register.then(|| {
+                let channels = Channel::ALL
+                    .iter()
+                    .filter(|c| **c != Channel::Portal)
+                    .map(|c| {
+                        let selected = c.code() == channel_value;
+                        view! { <option value=c.code() selected=selected>{i18n::channel(*c, lang)}</option> }
+                    })
+                    .collect_view();
+                let forms = RequestForm::ALL
+                    .iter()
+                    .map(|f| {
+                        let selected = f.code() == form_value;
+                        view! { <option value=f.code() selected=selected>{i18n::form(*f, lang)}</option> }
+                    })
+                    .collect_view();
+                view! {
+                    <div class="field">
+                        <label for="f-requester_login">{Msg::RequesterLogin.text(lang)}</label>
+                        <input id="f-requester_login" name="requester_login" type="text" required value=requester.clone()/>
+                        {move || field_error(&error(), "requester_login", lang).map(|e| view! { <p class="field-error">{e}</p> })}
+                    </div>
+                    <div class="field">
+                        <label for="f-channel">{Msg::ChannelLabel.text(lang)}</label>
+                        <select id="f-channel" name="channel">{channels}</select>
+                    </div>
+                    <div class="field">
+                        <label for="f-form">{Msg::FormLabel.text(lang)}</label>
+                        <select id="f-form" name="form">
+                            <option value="">{Msg::NotChosen.text(lang)}</option>
+                            {forms}
+                        </select>
+                    </div>
+                }
+            })}
+            <div class="field">
+                <label for="f-subject">{Msg::Subject.text(lang)}</label>
+                <input id="f-subject" name="subject" type="text" maxlength="200" required value=subject/>
+                {move || field_error(&error(), "subject", lang).map(|e| view! { <p class="field-error" id="e-subject">{e}</p> })}
+            </div>
+            {move || {
+                let err = error();
+                fields
+                    .iter()
+                    .map(|f| {
+                        let fe = field_error(&err, &f.code, lang);
+                        if f.field_type == FieldType::Items {
+                            view! { <ItemsInput field=f.clone() lang=lang prefill=prefill_fields.clone() error=fe/> }.into_any()
+                        } else {
+                            view! { <FieldInput field=f.clone() lang=lang prefill=prefill_fields.clone() error=fe/> }.into_any()
+                        }
+                    })
+                    .collect_view()
+            }}
+            <div class="field">
+                <label for="f-description">{Msg::Description.text(lang)}<span class="muted">" ("{Msg::Optional.text(lang)}")"</span></label>
+                <textarea id="f-description" name="description" rows="5" aria-describedby="h-description">{description}</textarea>
+                <p class="hint" id="h-description">{Msg::DescriptionHint.text(lang)}</p>
+            </div>
+            <p class="hint">{Msg::DueHint.text(lang)}</p>
+            <button type="submit" class="primary">{if register { Msg::Register.text(lang) } else { Msg::Submit.text(lang) }}</button>
+        </ActionForm>
+    }
+}
+
+/// Kind chooser (a plain GET form) and, once a kind is chosen, its form.
+#[component]
+fn NewRequest(register: bool) -> impl IntoView {
+    let session = use_session();
+    let query = use_query_map();
+    let kinds = Resource::new(|| (), |_| get_request_kinds());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let info = session_info(session).await;
+                let lang = info.lang;
+                let Some(user) = info.user else { return view! { <SignInFirst lang=lang/> }.into_any() };
+                if register && !(user.roles.is_staff() || user.roles.is_admin()) {
+                    return view! { <LoadError error=AppError::Forbidden lang=lang/> }.into_any();
+                }
+                let kinds = match kinds.await {
+                    Ok(k) => k,
+                    Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
+                };
+                let q = query.read_untracked();
+                let chosen = q.get("kind").and_then(|c| kinds.iter().find(|k| k.code == c).cloned());
+                let prefill = query_prefill(&q);
+                let action = if register { "/queue/register" } else { "/requests/new" };
+                let radios = kinds
+                    .iter()
+                    .map(|k| {
+                        let id = format!("kind-{}", k.code);
+                        let checked = chosen.as_ref().is_some_and(|c| c.code == k.code);
+                        view! {
+                            <div class="radio">
+                                <input type="radio" name="kind" id=id.clone() value=k.code.clone() checked=checked required/>
+                                <label for=id>{kind_title(k, lang)}</label>
+                            </div>
+                        }
+                    })
+                    .collect_view();
+                let heading = if register { Msg::RegisterOral } else { Msg::NewRequest };
+                view! {
+                    <h1>{heading.text(lang)}</h1>
+                    <form method="get" action=action class="stack kind-chooser">
+                        <fieldset>
+                            <legend>{Msg::ChooseKind.text(lang)}</legend>
+                            {radios}
+                        </fieldset>
+                        <button type="submit">{Msg::Next.text(lang)}</button>
+                    </form>
+                    {chosen.map(|k| view! { <RequestForm kind=k lang=lang register=register prefill=prefill/> })}
+                }
+                .into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn NewRequestPage() -> impl IntoView {
+    view! { <NewRequest register=false/> }
+}
+
+#[component]
+pub fn RegisterRequestPage() -> impl IntoView {
+    view! { <NewRequest register=true/> }
+}

@@ -1,0 +1,317 @@
+//! The request page: fields, status, due date, timeline, public replies and
+//! (for unit staff only) internal notes; replying, taking, assigning, files.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde_json::Value;
+
+use super::common::{ErrorSummary, LoadError, SignInFirst, StatusBadge, fmt_time};
+use super::request_new::get_request_kinds;
+use super::{session_info, use_session};
+use crate::domain::{FieldType, KindSpec};
+use crate::i18n::{self, Lang, Msg};
+use crate::wire::{AppError, CommentView, EventView, TicketDetail};
+
+#[server]
+pub async fn get_request(id: i64) -> Result<TicketDetail, AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    Ok(crate::server::tickets::detail(&state, &caller, id).await?)
+}
+
+#[server]
+pub async fn add_reply(id: i64, body: String, internal: Option<String>) -> Result<i64, AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    let internal = internal.is_some_and(|v| !v.is_empty() && v != "false");
+    Ok(
+        crate::server::tickets::add_comment(&state, &caller, id, &body, internal)
+            .await?
+            .id,
+    )
+}
+
+#[server]
+pub async fn take_request(id: i64) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    crate::server::tickets::take(&state, &caller, id).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn assign_request(id: i64, login: String) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    crate::server::tickets::assign(&state, &caller, id, &login).await?;
+    Ok(())
+}
+
+fn option_label(kind: Option<&KindSpec>, field: &str, code: &str, lang: Lang) -> String {
+    kind.and_then(|k| k.fields.iter().find(|f| f.code == field))
+        .and_then(|f| f.options.iter().find(|o| o.code == code))
+        .map(|o| match (lang, &o.label_en) {
+            (Lang::En, Some(en)) => en.clone(),
+            _ => o.label.clone(),
+        })
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn field_rows(detail: &TicketDetail, kind: Option<&KindSpec>, lang: Lang) -> impl IntoView + use<> {
+    let specs = kind.map(|k| k.fields.clone()).unwrap_or_default();
+    let values = detail.ticket.fields.clone();
+    specs
+        .into_iter()
+        .filter_map(|f| {
+            let v = values.get(&f.code)?;
+            let label = match (lang, &f.label_en) {
+                (Lang::En, Some(en)) => en.clone(),
+                _ => f.label.clone(),
+            };
+            let text = match (f.field_type, v) {
+                (FieldType::Select, Value::String(code)) => option_label(kind, &f.code, code, lang),
+                (FieldType::Items, Value::Array(lines)) => lines
+                    .iter()
+                    .map(|l| {
+                        let item = l.get("item").and_then(Value::as_str).unwrap_or_default();
+                        let q = l
+                            .get("quantity")
+                            .and_then(Value::as_i64)
+                            .unwrap_or_default();
+                        format!("{} — {q}", option_label(kind, &f.code, item, lang))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                (FieldType::Date, Value::String(d)) => crate::domain::fields::parse_date(d)
+                    .map(|d| d.format("%d.%m.%Y").to_string())
+                    .unwrap_or_else(|| d.clone()),
+                (_, Value::String(s)) => s.clone(),
+                (_, other) => other.to_string(),
+            };
+            Some(view! { <dt>{label}</dt><dd data-field=f.code.clone()>{text}</dd> })
+        })
+        .collect_view()
+}
+
+fn event_text(e: &EventView, lang: Lang) -> String {
+    let what = match e.kind.as_str() {
+        "registered" => Msg::EvRegistered,
+        "taken" => Msg::EvTaken,
+        "assigned" => Msg::EvAssigned,
+        "commented" => Msg::EvCommented,
+        "noted" => Msg::EvNoted,
+        "status" => Msg::EvStatus,
+        "attachment" => Msg::EvAttachment,
+        _ => return e.kind.clone(),
+    };
+    let mut text = what.text(lang).to_string();
+    if let Some(name) = e
+        .data
+        .get("assignee")
+        .and_then(|a| a.get("name"))
+        .and_then(Value::as_str)
+    {
+        text.push_str(": ");
+        text.push_str(name);
+    }
+    if let Some(to) = e
+        .data
+        .get("to")
+        .and_then(Value::as_str)
+        .and_then(crate::domain::Status::parse)
+    {
+        text.push_str(": ");
+        text.push_str(i18n::status(to, lang));
+    }
+    text
+}
+
+#[component]
+fn Comment(c: CommentView, lang: Lang, offset: chrono::FixedOffset) -> impl IntoView {
+    let class = if c.internal {
+        "comment internal"
+    } else {
+        "comment"
+    };
+    view! {
+        <article class=class data-internal=c.internal.to_string()>
+            <header>
+                <strong>{c.author.name.clone()}</strong>
+                " · "
+                <time datetime=c.created_at.to_rfc3339()>{fmt_time(c.created_at, offset)}</time>
+                {c.internal.then(|| view! { <span class="badge badge-internal">{Msg::InternalBadge.text(lang)}</span> })}
+            </header>
+            <p class="body">{c.body.clone()}</p>
+        </article>
+    }
+}
+
+#[component]
+pub fn RequestPage() -> impl IntoView {
+    let session = use_session();
+    let params = use_params_map();
+    let query = use_query_map();
+    let reply = ServerAction::<AddReply>::new();
+    let take = ServerAction::<TakeRequest>::new();
+    let assign = ServerAction::<AssignRequest>::new();
+    // After a reply is saved the form starts empty again, so that nothing is
+    // sent twice and the next message is not an internal note by accident.
+    let reply_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = reply.value().get()
+            && let Some(form) = reply_form.get_untracked()
+        {
+            form.reset();
+        }
+    });
+    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok());
+    let detail = Resource::new(
+        move || {
+            (
+                id(),
+                reply.version().get(),
+                take.version().get(),
+                assign.version().get(),
+            )
+        },
+        |(id, ..)| async move {
+            match id {
+                Some(id) => get_request(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let kinds = Resource::new(|| (), |_| get_request_kinds());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let info = session_info(session).await;
+                let lang = info.lang;
+                let offset = info.offset();
+                if info.user.is_none() {
+                    return view! { <SignInFirst lang=lang/> }.into_any();
+                }
+                let d = match detail.await {
+                    Ok(d) => d,
+                    Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
+                };
+                let kinds = kinds.await.unwrap_or_default();
+                let kind = kinds.iter().find(|k| k.code == d.ticket.kind);
+                let t = d.ticket.clone();
+                let created = query.read_untracked().get("created").is_some();
+                let upload_error = query.read_untracked().get("upload_error");
+                let fields = field_rows(&d, kind, lang);
+                let comments = d.comments.iter().cloned().map(|c| view! { <Comment c=c lang=lang offset=offset/> }).collect_view();
+                let no_comments = d.comments.is_empty();
+                let events = d
+                    .events
+                    .iter()
+                    .map(|e| {
+                        let who = e.actor.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+                        view! {
+                            <li>
+                                <time datetime=e.created_at.to_rfc3339()>{fmt_time(e.created_at, offset)}</time>
+                                " — " {event_text(e, lang)} {(!who.is_empty()).then(|| format!(" ({who})"))}
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                let files = d
+                    .attachments
+                    .iter()
+                    .map(|a| {
+                        let href = format!("/files/{}", a.id);
+                        let size = format!("{} KB", (a.size + 1023) / 1024);
+                        view! { <li><a href=href download>{a.file_name.clone()}</a>" " <span class="muted">{size}</span></li> }
+                    })
+                    .collect_view();
+                let upload_action = format!("/requests/{}/files", t.id);
+                let staff_options = d
+                    .staff
+                    .iter()
+                    .map(|s| view! { <option value=s.login.clone()>{s.name.clone()}</option> })
+                    .collect_view();
+                let tid = t.id;
+                view! {
+                    {created.then(|| view! { <div class="alert alert-ok" role="status">{Msg::Created.text(lang)}</div> })}
+                    <h1><span class="number">{t.number.clone()}</span>" "{t.subject.clone()}</h1>
+                    <dl class="facts">
+                        <dt>{Msg::StatusLabel.text(lang)}</dt>
+                        <dd><StatusBadge status=t.status overdue=t.overdue lang=lang/></dd>
+                        <dt>{Msg::DueDate.text(lang)}</dt>
+                        <dd data-due=t.due_at.to_rfc3339()>{fmt_time(t.due_at, offset)}</dd>
+                        <dt>{Msg::KindLabel.text(lang)}</dt><dd>{t.kind_title.clone()}</dd>
+                        <dt>{Msg::Unit.text(lang)}</dt><dd data-unit=t.unit.code.clone()>{t.unit.name.clone()}</dd>
+                        <dt>{Msg::Requester.text(lang)}</dt><dd>{t.requester.name.clone()}</dd>
+                        <dt>{Msg::Assignee.text(lang)}</dt>
+                        <dd>{t.assignee.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| Msg::NotAssigned.text(lang).into())}</dd>
+                        <dt>{Msg::Registered.text(lang)}</dt><dd>{fmt_time(t.registered_at, offset)}</dd>
+                        <dt>{Msg::FormLabel.text(lang)}</dt><dd>{i18n::form(t.form, lang)}</dd>
+                        <dt>{Msg::ChannelLabel.text(lang)}</dt><dd>{i18n::channel(t.channel, lang)}</dd>
+                    </dl>
+                    <section aria-labelledby="h-fields">
+                        <h2 id="h-fields">{Msg::Fields.text(lang)}</h2>
+                        <dl class="facts">{fields}</dl>
+                        {(!t.description.is_empty()).then(|| view! { <p class="body description">{t.description.clone()}</p> })}
+                    </section>
+                    {(d.can_take || d.can_assign).then(|| view! {
+                        <section class="actions">
+                            {d.can_take.then(|| view! {
+                                <ActionForm action=take attr:class="inline">
+                                    <input type="hidden" name="id" value=tid/>
+                                    <button type="submit">{Msg::Take.text(lang)}</button>
+                                </ActionForm>
+                            })}
+                            {d.can_assign.then(|| view! {
+                                <ActionForm action=assign attr:class="inline">
+                                    <input type="hidden" name="id" value=tid/>
+                                    <label for="assignee">{Msg::AssignTo.text(lang)}</label>
+                                    <select id="assignee" name="login">{staff_options}</select>
+                                    <button type="submit">{Msg::Assign.text(lang)}</button>
+                                </ActionForm>
+                            })}
+                        </section>
+                    })}
+                    <section aria-labelledby="h-replies">
+                        <h2 id="h-replies">{Msg::Replies.text(lang)}</h2>
+                        {no_comments.then(|| view! { <p class="muted">{Msg::NoReplies.text(lang)}</p> })}
+                        <div class="comments">{comments}</div>
+                        <ActionForm action=reply node_ref=reply_form attr:class="stack reply-form">
+                            {move || view! { <ErrorSummary error=reply.value().get().and_then(|r| r.err()) lang=lang/> }}
+                            <input type="hidden" name="id" value=tid/>
+                            <label for="f-body">{Msg::YourMessage.text(lang)}</label>
+                            <textarea id="f-body" name="body" rows="4" required></textarea>
+                            {d.can_see_internal.then(|| view! {
+                                <div class="checkbox">
+                                    <input type="checkbox" id="f-internal" name="internal" value="true"/>
+                                    <label for="f-internal">{Msg::InternalNote.text(lang)}</label>
+                                </div>
+                            })}
+                            <button type="submit" class="primary">{Msg::Send.text(lang)}</button>
+                        </ActionForm>
+                    </section>
+                    <section aria-labelledby="h-files">
+                        <h2 id="h-files">{Msg::Attachments.text(lang)}</h2>
+                        <ul class="files">{files}</ul>
+                        {upload_error.map(|code| {
+                            let err = match code.as_str() {
+                                "too_large" => AppError::TooLarge { max_bytes: 10 * 1024 * 1024 },
+                                "unsupported_file_type" => AppError::UnsupportedFileType,
+                                _ => AppError::Internal,
+                            };
+                            view! { <div class="alert alert-error" role="alert">{i18n::error(&err, lang)}</div> }
+                        })}
+                        <form method="post" action=upload_action enctype="multipart/form-data" class="stack">
+                            <label for="f-file">{Msg::AttachFile.text(lang)}</label>
+                            <input id="f-file" type="file" name="file" required aria-describedby="h-file"/>
+                            <p class="hint" id="h-file">{Msg::AttachHint.text(lang)}</p>
+                            <button type="submit">{Msg::Upload.text(lang)}</button>
+                        </form>
+                    </section>
+                    <section aria-labelledby="h-timeline">
+                        <h2 id="h-timeline">{Msg::Timeline.text(lang)}</h2>
+                        <ol class="timeline">{events}</ol>
+                    </section>
+                }
+                .into_any()
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,400 @@
+//! The translation layer: every text the UI shows comes from here. Russian is
+//! the default; English is the second language, chosen per user.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Channel, FieldErrorCode, RequestForm, Status};
+use crate::wire::AppError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lang {
+    #[default]
+    Ru,
+    En,
+}
+
+impl Lang {
+    pub fn parse(code: &str) -> Lang {
+        if code.trim().to_ascii_lowercase().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Ru
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Ru => Lang::En,
+            Lang::En => Lang::Ru,
+        }
+    }
+}
+
+macro_rules! messages {
+    ($($key:ident => $ru:literal, $en:literal;)+) => {
+        /// A UI message; its text depends on the language.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg { $($key),+ }
+
+        impl Msg {
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $((Msg::$key, Lang::Ru) => $ru, (Msg::$key, Lang::En) => $en,)+
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    AppName => "Служба поддержки", "Service desk";
+    SkipToContent => "Перейти к содержимому", "Skip to content";
+    SignIn => "Вход", "Sign in";
+    SignInTitle => "Вход в службу поддержки", "Sign in to the service desk";
+    SignInHint => "Используйте учётную запись, с которой входите в компьютер.", "Use the account you sign in to your computer with.";
+    Login => "Имя пользователя", "Login";
+    Password => "Пароль", "Password";
+    SignOut => "Выйти", "Sign out";
+    MyRequests => "Мои обращения", "My requests";
+    NewRequest => "Новое обращение", "New request";
+    UnitQueue => "Очередь подразделения", "Unit queue";
+    RegisterOral => "Зарегистрировать обращение сотрудника", "Register a request for an employee";
+    NoRequests => "Обращений пока нет.", "No requests yet.";
+    Number => "Номер", "Number";
+    Subject => "Тема", "Subject";
+    Description => "Описание", "Description";
+    DescriptionHint => "Опишите, что нужно, своими словами.", "Describe what you need in your own words.";
+    StatusLabel => "Статус", "Status";
+    DueDate => "Срок ответа", "Answer due";
+    Overdue => "Просрочено", "Overdue";
+    Registered => "Дата регистрации", "Registered on";
+    Unit => "Подразделение", "Unit";
+    Requester => "Заявитель", "Requester";
+    Assignee => "Исполнитель", "Executor";
+    NotAssigned => "не назначен", "not assigned";
+    FormLabel => "Форма обращения", "Form of request";
+    ChannelLabel => "Канал поступления", "Channel";
+    KindLabel => "Вид обращения", "Kind of request";
+    ChooseKind => "Выберите, о чём обращение", "Choose what the request is about";
+    Next => "Далее", "Next";
+    Submit => "Отправить обращение", "Submit the request";
+    Register => "Зарегистрировать", "Register";
+    RequesterLogin => "Имя пользователя сотрудника", "Employee's login";
+    FixErrors => "Проверьте поля, отмеченные ниже.", "Please check the fields marked below.";
+    Timeline => "Ход работы", "Timeline";
+    Replies => "Переписка", "Messages";
+    NoReplies => "Сообщений пока нет.", "No messages yet.";
+    Reply => "Ответить", "Reply";
+    YourMessage => "Сообщение", "Message";
+    InternalNote => "Служебная заметка (видят только сотрудники подразделения)", "Internal note (unit staff only)";
+    InternalBadge => "Служебная заметка", "Internal note";
+    Send => "Отправить", "Send";
+    Take => "Взять в работу", "Take";
+    AssignTo => "Назначить исполнителя", "Assign to";
+    Assign => "Назначить", "Assign";
+    Fields => "Сведения", "Details";
+    Attachments => "Файлы", "Files";
+    AttachFile => "Приложить файл", "Attach a file";
+    Upload => "Загрузить", "Upload";
+    AttachHint => "PDF, изображения, документы Word и Excel, до 10 МБ.", "PDF, images, Word and Excel documents, up to 10 MB.";
+    AddLine => "Ещё строка", "Add a line";
+    Item => "Позиция", "Item";
+    Quantity => "Количество", "Quantity";
+    NotChosen => "— не выбрано —", "— not chosen —";
+    Optional => "необязательно", "optional";
+    Language => "English", "Русский";
+    Loading => "Загрузка…", "Loading…";
+    NotFoundTitle => "Страница не найдена", "Page not found";
+    ForbiddenTitle => "Нет доступа", "No access";
+    BackHome => "На главную", "Home";
+    EvRegistered => "Обращение зарегистрировано", "Request registered";
+    EvTaken => "Взято в работу", "Taken into work";
+    EvAssigned => "Назначен исполнитель", "Executor assigned";
+    EvCommented => "Добавлено сообщение", "Message added";
+    EvNoted => "Добавлена служебная заметка", "Internal note added";
+    EvStatus => "Изменён статус", "Status changed";
+    EvAttachment => "Приложен файл", "File attached";
+    Saved => "Сохранено.", "Saved.";
+    Created => "Обращение зарегистрировано.", "Your request has been registered.";
+    Open => "Открытые", "Open";
+    All => "Все", "All";
+    MoreRequests => "Показать ещё", "Show more";
+    DueHint => "Срок ответа рассчитывается при регистрации.", "The due date is set at registration.";
+}
+
+pub fn status(s: Status, lang: Lang) -> &'static str {
+    match (s, lang) {
+        (Status::Registered, Lang::Ru) => "Зарегистрировано",
+        (Status::InProgress, Lang::Ru) => "В работе",
+        (Status::AwaitingRequester, Lang::Ru) => "Ждёт ответа заявителя",
+        (Status::Answered, Lang::Ru) => "Дан ответ",
+        (Status::Closed, Lang::Ru) => "Закрыто",
+        (Status::Registered, Lang::En) => "Registered",
+        (Status::InProgress, Lang::En) => "In progress",
+        (Status::AwaitingRequester, Lang::En) => "Awaiting requester",
+        (Status::Answered, Lang::En) => "Answered",
+        (Status::Closed, Lang::En) => "Closed",
+    }
+}
+
+pub fn form(f: RequestForm, lang: Lang) -> &'static str {
+    match (f, lang) {
+        (RequestForm::Written, Lang::Ru) => "Письменное",
+        (RequestForm::Oral, Lang::Ru) => "Устное",
+        (RequestForm::Written, Lang::En) => "Written",
+        (RequestForm::Oral, Lang::En) => "Oral",
+    }
+}
+
+pub fn channel(c: Channel, lang: Lang) -> &'static str {
+    match (c, lang) {
+        (Channel::Portal, Lang::Ru) => "Портал",
+        (Channel::Phone, Lang::Ru) => "Телефон",
+        (Channel::InPerson, Lang::Ru) => "Лично",
+        (Channel::Email, Lang::Ru) => "Электронная почта",
+        (Channel::Sed, Lang::Ru) => "СЭД",
+        (Channel::Memo, Lang::Ru) => "Служебная записка",
+        (Channel::Portal, Lang::En) => "Portal",
+        (Channel::Phone, Lang::En) => "Phone",
+        (Channel::InPerson, Lang::En) => "In person",
+        (Channel::Email, Lang::En) => "E-mail",
+        (Channel::Sed, Lang::En) => "Document system (SED)",
+        (Channel::Memo, Lang::En) => "Memo",
+    }
+}
+
+/// A field error worded for a person.
+pub fn field_error(code: &FieldErrorCode, lang: Lang) -> String {
+    use FieldErrorCode as C;
+    let ru = lang == Lang::Ru;
+    match code {
+        C::Required => {
+            if ru {
+                "Заполните это поле.".into()
+            } else {
+                "Please fill in this field.".into()
+            }
+        }
+        C::TooLong { max } => {
+            if ru {
+                format!("Не длиннее {max} знаков.")
+            } else {
+                format!("At most {max} characters.")
+            }
+        }
+        C::Pattern => {
+            if ru {
+                "Значение не подходит по формату, см. подсказку.".into()
+            } else {
+                "The value does not match the format; see the hint.".into()
+            }
+        }
+        C::NotANumber => {
+            if ru {
+                "Введите число, например 1500,50.".into()
+            } else {
+                "Enter a number, e.g. 1500.50.".into()
+            }
+        }
+        C::BelowMin { min } => {
+            if ru {
+                format!("Не меньше {min}.")
+            } else {
+                format!("At least {min}.")
+            }
+        }
+        C::AboveMax { max } => {
+            if ru {
+                format!("Не больше {max}.")
+            } else {
+                format!("At most {max}.")
+            }
+        }
+        C::InvalidDate => {
+            if ru {
+                "Введите дату в виде ДД.ММ.ГГГГ.".into()
+            } else {
+                "Enter a date as DD.MM.YYYY.".into()
+            }
+        }
+        C::UnknownOption => {
+            if ru {
+                "Выберите значение из списка.".into()
+            } else {
+                "Choose a value from the list.".into()
+            }
+        }
+        C::EmptyList => {
+            if ru {
+                "Добавьте хотя бы одну позицию.".into()
+            } else {
+                "Add at least one line.".into()
+            }
+        }
+        C::TooManyItems { max } => {
+            if ru {
+                format!("Не больше {max} позиций.")
+            } else {
+                format!("At most {max} lines.")
+            }
+        }
+        C::InvalidQuantity => {
+            if ru {
+                "Количество — целое число.".into()
+            } else {
+                "Quantity must be a whole number.".into()
+            }
+        }
+        C::UnknownField => {
+            if ru {
+                "Такого поля нет у этого вида обращения.".into()
+            } else {
+                "This kind of request has no such field.".into()
+            }
+        }
+        C::UnknownKind => {
+            if ru {
+                "Такого вида обращения нет.".into()
+            } else {
+                "No such kind of request.".into()
+            }
+        }
+        C::NotAllowed => {
+            if ru {
+                "Это значение вам недоступно.".into()
+            } else {
+                "This value is not available to you.".into()
+            }
+        }
+    }
+}
+
+/// An error worded for a person.
+pub fn error(err: &AppError, lang: Lang) -> String {
+    let ru = lang == Lang::Ru;
+    let text = match err {
+        AppError::Unauthenticated => {
+            if ru {
+                "Войдите в систему."
+            } else {
+                "Please sign in."
+            }
+        }
+        AppError::BadCredentials => {
+            if ru {
+                "Неверное имя пользователя или пароль."
+            } else {
+                "Wrong login or password."
+            }
+        }
+        AppError::EmptyPassword => {
+            if ru {
+                "Введите пароль."
+            } else {
+                "Enter your password."
+            }
+        }
+        AppError::DirectoryUnavailable => {
+            if ru {
+                "Служба каталога недоступна. Попробуйте войти через несколько минут."
+            } else {
+                "The directory is unavailable. Please try again in a few minutes."
+            }
+        }
+        AppError::Forbidden => {
+            if ru {
+                "У вас нет доступа к этому действию."
+            } else {
+                "You may not do this."
+            }
+        }
+        AppError::NotFound => {
+            if ru {
+                "Не найдено или нет доступа."
+            } else {
+                "Not found or no access."
+            }
+        }
+        AppError::Invalid { .. } => {
+            if ru {
+                "Проверьте поля, отмеченные ниже."
+            } else {
+                "Please check the fields marked below."
+            }
+        }
+        AppError::Malformed { .. } => {
+            if ru {
+                "Запрос составлен неверно."
+            } else {
+                "The request is malformed."
+            }
+        }
+        AppError::TooLarge { max_bytes } => {
+            let mb = max_bytes / (1024 * 1024);
+            return if ru {
+                format!("Файл больше {mb} МБ.")
+            } else {
+                format!("The file is larger than {mb} MB.")
+            };
+        }
+        AppError::UnsupportedFileType => {
+            if ru {
+                "Такой тип файла не принимается: подойдут PDF, PNG, JPEG, DOCX, XLSX."
+            } else {
+                "This file type is not accepted: use PDF, PNG, JPEG, DOCX or XLSX."
+            }
+        }
+        AppError::Internal => {
+            if ru {
+                "Что-то пошло не так. Попробуйте ещё раз."
+            } else {
+                "Something went wrong. Please try again."
+            }
+        }
+        AppError::Transport { .. } => {
+            if ru {
+                "Нет связи с сервером. Попробуйте ещё раз."
+            } else {
+                "No connection to the server. Please try again."
+            }
+        }
+    };
+    text.to_string()
+}
+
+/// Dates as people in Russia write them.
+pub fn date_time(at: chrono::DateTime<chrono::Utc>, offset: chrono::FixedOffset) -> String {
+    at.with_timezone(&offset)
+        .format("%d.%m.%Y %H:%M")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages_and_they_differ_where_words_exist() {
+        assert_eq!(Msg::SignIn.text(Lang::Ru), "Вход");
+        assert_eq!(Msg::SignIn.text(Lang::En), "Sign in");
+        assert_eq!(Lang::parse("en-GB"), Lang::En);
+        assert_eq!(Lang::parse("ru"), Lang::Ru);
+        assert_eq!(Lang::parse(""), Lang::Ru);
+    }
+
+    #[test]
+    fn sign_in_failures_read_the_same_for_unknown_users_and_wrong_passwords() {
+        assert_eq!(
+            error(&AppError::BadCredentials, Lang::Ru),
+            "Неверное имя пользователя или пароль."
+        );
+    }
+}

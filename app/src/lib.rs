@@ -1,0 +1,24 @@
+//! The service desk application: domain rules, wire types, translations and
+//! pages (compiled for the server with `ssr` and for the browser with
+//! `hydrate`), plus the server-only services behind them.
+
+pub mod app;
+pub mod domain;
+pub mod features;
+pub mod i18n;
+pub mod wire;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// Entry point of the WebAssembly bundle: hydrates the server-rendered page
+/// and marks `<body data-hydrated>` so that tests know when it is live.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

@@ -1,0 +1,247 @@
+//! Sign-in through the directory, sessions stored in the database (shared by
+//! every app instance), and who the caller of a request is.
+
+use chrono::Duration;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sha2::{Digest, Sha256};
+
+use super::directory::{DirectoryError, DirectoryUser};
+use super::entity::{session, user};
+use super::error::ServiceResult;
+use super::state::AppState;
+use crate::domain::{Role, Roles};
+use crate::i18n::Lang;
+use crate::wire::{AppError, UserView};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "sd_session";
+
+/// The signed-in caller of a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub lang: Lang,
+    pub roles: Roles,
+}
+
+impl Caller {
+    pub fn from_model(m: &user::Model) -> Caller {
+        Caller {
+            id: m.id,
+            login: m.login.clone(),
+            name: m.full_name.clone(),
+            lang: Lang::parse(&m.lang),
+            roles: parse_roles(&m.roles),
+        }
+    }
+}
+
+pub fn parse_roles(text: &str) -> Roles {
+    Roles::new(text.split_whitespace().filter_map(Role::parse).collect())
+}
+
+fn roles_text(roles: &Roles) -> String {
+    roles
+        .0
+        .iter()
+        .map(Role::to_text)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn user_view(m: &user::Model) -> UserView {
+    UserView {
+        id: m.id,
+        login: m.login.clone(),
+        name: m.full_name.clone(),
+        email: m.email.clone(),
+        phone: m.phone.clone(),
+        title: m.title.clone(),
+        lang: m.lang.clone(),
+        roles: parse_roles(&m.roles),
+    }
+}
+
+fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl From<DirectoryError> for AppError {
+    fn from(e: DirectoryError) -> Self {
+        match e {
+            DirectoryError::BadCredentials => AppError::BadCredentials,
+            DirectoryError::EmptyPassword => AppError::EmptyPassword,
+            DirectoryError::Unavailable(detail) => {
+                tracing::warn!(%detail, "directory unavailable");
+                AppError::DirectoryUnavailable
+            }
+        }
+    }
+}
+
+/// Creates or refreshes the local copy of a directory user.
+pub async fn upsert_user(
+    state: &AppState,
+    person: &DirectoryUser,
+    signed_in: bool,
+) -> ServiceResult<user::Model> {
+    let now = state.now();
+    let existing = user::Entity::find()
+        .filter(user::Column::Login.eq(&person.login))
+        .one(&state.db)
+        .await?;
+    let model = match existing {
+        Some(m) => {
+            let mut active: user::ActiveModel = m.into();
+            active.full_name = Set(person.full_name.clone());
+            active.email = Set(person.email.clone());
+            active.phone = Set(person.phone.clone());
+            active.title = Set(person.title.clone());
+            active.roles = Set(roles_text(&person.roles));
+            active.active = Set(true);
+            if signed_in {
+                active.last_login_at = Set(Some(now));
+            }
+            active.update(&state.db).await?
+        }
+        None => {
+            user::ActiveModel {
+                login: Set(person.login.clone()),
+                full_name: Set(person.full_name.clone()),
+                email: Set(person.email.clone()),
+                phone: Set(person.phone.clone()),
+                title: Set(person.title.clone()),
+                lang: Set(Lang::Ru.code().into()),
+                roles: Set(roles_text(&person.roles)),
+                active: Set(true),
+                created_at: Set(now),
+                last_login_at: Set(signed_in.then_some(now)),
+                ..Default::default()
+            }
+            .insert(&state.db)
+            .await?
+        }
+    };
+    Ok(model)
+}
+
+/// Signs in with the directory and opens a session; returns its token.
+pub async fn sign_in(
+    state: &AppState,
+    login: &str,
+    password: &str,
+) -> ServiceResult<(String, UserView)> {
+    let person = state
+        .directory
+        .authenticate(login, password)
+        .await
+        .map_err(AppError::from)?;
+    let user = upsert_user(state, &person, true).await?;
+    let token = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let now = state.now();
+    session::ActiveModel {
+        token_hash: Set(hash_token(&token)),
+        user_id: Set(user.id),
+        created_at: Set(now),
+        expires_at: Set(now + Duration::hours(state.config.session_hours)),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok((token, user_view(&user)))
+}
+
+/// The caller behind a session token, if the session is alive.
+pub async fn caller_for_token(state: &AppState, token: &str) -> ServiceResult<Option<Caller>> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    let Some(found) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(hash_token(token)))
+        .filter(session::Column::ExpiresAt.gt(state.now()))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let user = user::Entity::find_by_id(found.user_id)
+        .one(&state.db)
+        .await?;
+    Ok(user.filter(|u| u.active).map(|u| Caller::from_model(&u)))
+}
+
+/// Ends a session.
+pub async fn sign_out(state: &AppState, token: &str) -> ServiceResult<()> {
+    session::Entity::delete_many()
+        .filter(session::Column::TokenHash.eq(hash_token(token)))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+pub async fn me(state: &AppState, caller: &Caller) -> ServiceResult<UserView> {
+    let m = user::Entity::find_by_id(caller.id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(user_view(&m))
+}
+
+pub async fn set_language(state: &AppState, caller: &Caller, lang: Lang) -> ServiceResult<()> {
+    user::ActiveModel {
+        id: Set(caller.id),
+        lang: Set(lang.code().into()),
+        ..Default::default()
+    }
+    .update(&state.db)
+    .await?;
+    Ok(())
+}
+
+/// The token from `Authorization: Bearer …` or the session cookie.
+pub fn token_from_headers(headers: &axum::http::HeaderMap) -> Option<String> {
+    if let Some(bearer) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return Some(bearer.trim().to_string());
+    }
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// A cookie's value from the request headers.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// `Set-Cookie` for a new session (empty token: remove the cookie).
+pub fn session_cookie(state: &AppState, token: &str) -> String {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    if token.is_empty() {
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    } else {
+        let max_age = state.config.session_hours * 3600;
+        format!(
+            "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        )
+    }
+}

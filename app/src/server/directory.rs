@@ -1,0 +1,197 @@
+//! The directory adapter (LDAP): finds a user with the service account,
+//! checks the password by binding as the found entry, and reads groups.
+
+use std::time::Duration;
+
+use ldap3::{LdapConnAsync, LdapConnSettings, LdapError, Scope, SearchEntry, ldap_escape};
+
+use super::config::DirectoryConfig;
+use crate::domain::{Role, Roles};
+
+/// A person as the directory describes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryUser {
+    pub login: String,
+    pub dn: String,
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+    pub title: String,
+    pub roles: Roles,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum DirectoryError {
+    /// Unknown login, wrong password, disabled account: one answer for all.
+    #[error("wrong login or password")]
+    BadCredentials,
+    #[error("empty password")]
+    EmptyPassword,
+    #[error("directory unavailable: {0}")]
+    Unavailable(String),
+}
+
+const RC_INVALID_CREDENTIALS: u32 = 49;
+const ATTRS: [&str; 5] = ["uid", "cn", "mail", "telephoneNumber", "title"];
+
+pub struct Directory {
+    config: DirectoryConfig,
+}
+
+fn unavailable(e: LdapError) -> DirectoryError {
+    DirectoryError::Unavailable(e.to_string())
+}
+
+fn first(entry: &SearchEntry, attr: &str) -> String {
+    entry
+        .attrs
+        .get(attr)
+        .and_then(|v| v.first())
+        .cloned()
+        .unwrap_or_default()
+}
+
+impl Directory {
+    pub fn new(config: DirectoryConfig) -> Self {
+        Directory { config }
+    }
+
+    async fn connect(&self) -> Result<ldap3::Ldap, DirectoryError> {
+        let timeout = Duration::from_secs(self.config.timeout_secs.max(1));
+        let settings = LdapConnSettings::new().set_conn_timeout(timeout);
+        let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &self.config.url)
+            .await
+            .map_err(unavailable)?;
+        ldap3::drive!(conn);
+        ldap.with_timeout(timeout);
+        Ok(ldap)
+    }
+
+    async fn bind_service(&self, ldap: &mut ldap3::Ldap) -> Result<(), DirectoryError> {
+        ldap.simple_bind(&self.config.bind_dn, &self.config.bind_password)
+            .await
+            .and_then(|r| r.success())
+            .map(|_| ())
+            .map_err(|e| DirectoryError::Unavailable(format!("service bind: {e}")))
+    }
+
+    /// Finds an enabled account by login; `None` when there is none.
+    async fn find(
+        &self,
+        ldap: &mut ldap3::Ldap,
+        login: &str,
+    ) -> Result<Option<SearchEntry>, DirectoryError> {
+        let filter = self
+            .config
+            .user_filter
+            .replace("{login}", &ldap_escape(login));
+        let (entries, _) = ldap
+            .search(
+                &self.config.user_base,
+                Scope::Subtree,
+                &filter,
+                ATTRS.to_vec(),
+            )
+            .await
+            .and_then(|r| r.success())
+            .map_err(unavailable)?;
+        // Anything but exactly one match is treated as no match.
+        if entries.len() != 1 {
+            return Ok(None);
+        }
+        Ok(entries.into_iter().next().map(SearchEntry::construct))
+    }
+
+    async fn roles_of(&self, ldap: &mut ldap3::Ldap, dn: &str) -> Result<Roles, DirectoryError> {
+        let filter = self.config.group_filter.replace("{dn}", &ldap_escape(dn));
+        let (groups, _) = ldap
+            .search(&self.config.group_base, Scope::Subtree, &filter, vec!["cn"])
+            .await
+            .and_then(|r| r.success())
+            .map_err(unavailable)?;
+        let mut roles = Vec::new();
+        for group in groups.into_iter().map(SearchEntry::construct) {
+            let key = group.dn.to_ascii_lowercase();
+            for (group_dn, names) in &self.config.roles {
+                if group_dn.to_ascii_lowercase() == key {
+                    roles.extend(names.iter().filter_map(|n| Role::parse(n)));
+                }
+            }
+        }
+        Ok(Roles::new(roles))
+    }
+
+    async fn describe(
+        &self,
+        ldap: &mut ldap3::Ldap,
+        entry: SearchEntry,
+        login: &str,
+    ) -> Result<DirectoryUser, DirectoryError> {
+        let roles = self.roles_of(ldap, &entry.dn).await?;
+        let uid = first(&entry, "uid");
+        Ok(DirectoryUser {
+            login: if uid.is_empty() {
+                login.to_lowercase()
+            } else {
+                uid.to_lowercase()
+            },
+            full_name: first(&entry, "cn"),
+            email: first(&entry, "mail"),
+            phone: first(&entry, "telephoneNumber"),
+            title: first(&entry, "title"),
+            dn: entry.dn,
+            roles,
+        })
+    }
+
+    /// Checks a login and password and returns the person with their roles.
+    pub async fn authenticate(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<DirectoryUser, DirectoryError> {
+        if password.is_empty() {
+            return Err(DirectoryError::EmptyPassword);
+        }
+        let login = login.trim();
+        if login.is_empty() || login.len() > 100 {
+            return Err(DirectoryError::BadCredentials);
+        }
+        let mut ldap = self.connect().await?;
+        self.bind_service(&mut ldap).await?;
+        let Some(entry) = self.find(&mut ldap, login).await? else {
+            let _ = ldap.unbind().await;
+            return Err(DirectoryError::BadCredentials);
+        };
+        let bound = ldap
+            .simple_bind(&entry.dn, password)
+            .await
+            .map_err(unavailable)?;
+        if bound.rc == RC_INVALID_CREDENTIALS {
+            let _ = ldap.unbind().await;
+            return Err(DirectoryError::BadCredentials);
+        }
+        bound.success().map_err(unavailable)?;
+        // Group membership is read with the service account's rights.
+        self.bind_service(&mut ldap).await?;
+        let user = self.describe(&mut ldap, entry, login).await;
+        let _ = ldap.unbind().await;
+        user
+    }
+
+    /// Looks a person up without a password (registering a request on their behalf).
+    pub async fn lookup(&self, login: &str) -> Result<Option<DirectoryUser>, DirectoryError> {
+        let login = login.trim();
+        if login.is_empty() || login.len() > 100 {
+            return Ok(None);
+        }
+        let mut ldap = self.connect().await?;
+        self.bind_service(&mut ldap).await?;
+        let user = match self.find(&mut ldap, login).await? {
+            Some(entry) => Some(self.describe(&mut ldap, entry, login).await?),
+            None => None,
+        };
+        let _ = ldap.unbind().await;
+        Ok(user)
+    }
+}

@@ -1,0 +1,11 @@
+//! sea-orm entities, one per table; relations are queried explicitly.
+
+pub mod attachment;
+pub mod comment;
+pub mod request_kind;
+pub mod session;
+pub mod ticket;
+pub mod ticket_counter;
+pub mod ticket_event;
+pub mod unit;
+pub mod user;

@@ -1,0 +1,32 @@
+//! The `tickets` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "tickets")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub number: String,
+    pub kind_code: String,
+    pub unit_code: String,
+    pub requester_id: i64,
+    pub registered_by_id: i64,
+    pub assignee_id: Option<i64>,
+    pub status: String,
+    pub form: String,
+    pub channel: String,
+    pub subject: String,
+    pub description: String,
+    /// Checked field values as a JSON object.
+    pub fields: String,
+    pub registered_at: DateTimeUtc,
+    pub due_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub closed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,26 @@
+//! The `users` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub login: String,
+    pub full_name: String,
+    pub email: String,
+    pub phone: String,
+    pub title: String,
+    pub lang: String,
+    /// Role texts separated by spaces, see `domain::Role::to_text`.
+    pub roles: String,
+    pub active: bool,
+    pub created_at: DateTimeUtc,
+    pub last_login_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,46 @@
+//! Service errors and their single conversion to the wire error, the one
+//! place where unexpected failures are logged with their cause.
+
+use crate::wire::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// A rule or access failure, already worded for the client.
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("directory: {0}")]
+    Directory(String),
+    #[error("file storage: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl From<ServiceError> for AppError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::App(app) => app,
+            ServiceError::Directory(detail) => {
+                tracing::warn!(%detail, "directory unavailable");
+                AppError::DirectoryUnavailable
+            }
+            other => {
+                tracing::error!(error = %other, cause = ?other, "unexpected failure");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+impl From<sea_orm::TransactionError<ServiceError>> for ServiceError {
+    fn from(err: sea_orm::TransactionError<ServiceError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => ServiceError::Db(db),
+            sea_orm::TransactionError::Transaction(e) => e,
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;

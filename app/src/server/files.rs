@@ -1,0 +1,206 @@
+//! Attachments of requests and replies: size limit, type checked by content,
+//! stored under the data folder (outside the web root), served only to those
+//! who may see the request.
+
+use std::path::PathBuf;
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use super::auth::Caller;
+use super::entity::{attachment, comment, ticket};
+use super::error::{ServiceError, ServiceResult};
+use super::state::AppState;
+use crate::wire::{AppError, AttachmentView, CommentView};
+
+/// Content types accepted, as detected from the bytes.
+pub const ALLOWED_TYPES: &[&str] = &[
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
+
+fn view(a: attachment::Model) -> AttachmentView {
+    AttachmentView {
+        id: a.id,
+        file_name: a.file_name,
+        content_type: a.content_type,
+        size: a.size,
+        comment_id: a.comment_id,
+        created_at: a.created_at,
+    }
+}
+
+fn storage_dir(state: &AppState) -> PathBuf {
+    state.config.data_dir.join("attachments")
+}
+
+/// Keeps the last path segment, drops control characters, bounds the length.
+pub fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect();
+    let cleaned = cleaned.trim().to_string();
+    if cleaned.is_empty() || cleaned == "." || cleaned == ".." {
+        "file".into()
+    } else {
+        cleaned
+    }
+}
+
+/// The detected content type, if it is one we accept.
+pub fn detect_type(bytes: &[u8]) -> Option<&'static str> {
+    let kind = infer::get(bytes)?;
+    ALLOWED_TYPES
+        .iter()
+        .copied()
+        .find(|t| *t == kind.mime_type())
+}
+
+async fn visible_ticket(
+    state: &AppState,
+    caller: &Caller,
+    ticket_id: i64,
+) -> ServiceResult<ticket::Model> {
+    let row = ticket::Entity::find_by_id(ticket_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !caller
+        .roles
+        .can_view(caller.id, row.requester_id, &row.unit_code)
+    {
+        return Err(AppError::NotFound.into());
+    }
+    Ok(row)
+}
+
+/// Stores a file for a request (and optionally one of its comments).
+pub async fn store(
+    state: &AppState,
+    caller: &Caller,
+    ticket_id: i64,
+    comment_id: Option<i64>,
+    file_name: &str,
+    bytes: &[u8],
+) -> ServiceResult<AttachmentView> {
+    let row = visible_ticket(state, caller, ticket_id).await?;
+    if let Some(cid) = comment_id {
+        let c = comment::Entity::find_by_id(cid).one(&state.db).await?;
+        let ok = c.is_some_and(|c| {
+            c.ticket_id == row.id && (!c.internal || caller.roles.can_see_internal(&row.unit_code))
+        });
+        if !ok {
+            return Err(AppError::NotFound.into());
+        }
+    }
+    let max = state.config.upload_max_bytes;
+    if bytes.len() as u64 > max {
+        return Err(AppError::TooLarge { max_bytes: max }.into());
+    }
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", crate::domain::FieldErrorCode::Required).into());
+    }
+    let content_type = detect_type(bytes).ok_or(AppError::UnsupportedFileType)?;
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let dir = storage_dir(state);
+    tokio::fs::create_dir_all(&dir).await?;
+    let path = dir.join(&key);
+    tokio::fs::write(&path, bytes).await?;
+    let inserted = attachment::ActiveModel {
+        ticket_id: Set(row.id),
+        comment_id: Set(comment_id),
+        uploader_id: Set(caller.id),
+        file_name: Set(clean_file_name(file_name)),
+        content_type: Set(content_type.to_string()),
+        size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+        storage_key: Set(key),
+        created_at: Set(state.now()),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await;
+    match inserted {
+        Ok(a) => Ok(view(a)),
+        Err(e) => {
+            // Lose nothing half-written: the file goes if its row could not be saved.
+            let _ = tokio::fs::remove_file(&path).await;
+            Err(ServiceError::Db(e))
+        }
+    }
+}
+
+/// Files of a request that belong to the request itself or to a visible comment.
+pub async fn list(
+    state: &AppState,
+    ticket_id: i64,
+    visible_comments: &[CommentView],
+) -> ServiceResult<Vec<AttachmentView>> {
+    let rows = attachment::Entity::find()
+        .filter(attachment::Column::TicketId.eq(ticket_id))
+        .order_by_asc(attachment::Column::Id)
+        .all(&state.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|a| {
+            a.comment_id
+                .is_none_or(|c| visible_comments.iter().any(|v| v.id == c))
+        })
+        .map(view)
+        .collect())
+}
+
+/// The file and its bytes, if the caller may see it.
+pub async fn open(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ServiceResult<(AttachmentView, Vec<u8>)> {
+    let a = attachment::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let row = visible_ticket(state, caller, a.ticket_id).await?;
+    if let Some(cid) = a.comment_id {
+        let internal = comment::Entity::find_by_id(cid)
+            .one(&state.db)
+            .await?
+            .is_some_and(|c| c.internal);
+        if internal && !caller.roles.can_see_internal(&row.unit_code) {
+            return Err(AppError::NotFound.into());
+        }
+    }
+    let bytes = tokio::fs::read(storage_dir(state).join(&a.storage_key)).await?;
+    Ok((view(a), bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_paths_and_control_characters() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("C:\\scan\\платёжка.pdf"), "платёжка.pdf");
+        assert_eq!(clean_file_name("a\"b\r\n.pdf"), "ab.pdf");
+        assert_eq!(clean_file_name(".."), "file");
+    }
+
+    #[test]
+    fn types_are_told_by_content_not_by_name() {
+        assert_eq!(detect_type(b"%PDF-1.7\n..."), Some("application/pdf"));
+        assert_eq!(
+            detect_type(&[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]),
+            Some("image/png")
+        );
+        assert_eq!(detect_type(b"MZ\x90\x00 this is an exe"), None);
+        assert_eq!(detect_type(b"<script>alert(1)</script>"), None);
+    }
+}

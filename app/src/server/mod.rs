@@ -1,0 +1,16 @@
+//! Server-only code: configuration, state, the directory adapter, sessions
+//! and the services behind pages and the REST API.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod directory;
+pub mod entity;
+pub mod error;
+pub mod files;
+pub mod state;
+pub mod tickets;
+
+pub use error::ServiceError;
+pub use state::AppState;

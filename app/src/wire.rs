@@ -1,0 +1,206 @@
+//! Types that cross the wire: shared by the REST API, server functions and
+//! the browser. Codes are English snake_case.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::domain::{Channel, FieldError, RequestForm, Roles, Status};
+
+/// The single error type clients see. Unexpected failures are logged on the
+/// server and reach the client only as `internal`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("wrong login or password")]
+    BadCredentials,
+    #[error("empty password")]
+    EmptyPassword,
+    #[error("directory unavailable")]
+    DirectoryUnavailable,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input")]
+    Invalid { fields: Vec<FieldError> },
+    #[error("malformed request: {detail}")]
+    Malformed { detail: String },
+    #[error("file too large")]
+    TooLarge { max_bytes: u64 },
+    #[error("unsupported file type")]
+    UnsupportedFileType,
+    #[error("internal error")]
+    Internal,
+    #[error("transport error: {detail}")]
+    Transport { detail: String },
+}
+
+impl AppError {
+    pub fn invalid(field: &str, code: crate::domain::FieldErrorCode) -> Self {
+        AppError::Invalid {
+            fields: vec![FieldError::new(field, code)],
+        }
+    }
+
+    /// The machine-readable code used in API error bodies.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::EmptyPassword => "empty_password",
+            AppError::DirectoryUnavailable => "directory_unavailable",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Invalid { .. } => "invalid",
+            AppError::Malformed { .. } => "malformed",
+            AppError::TooLarge { .. } => "too_large",
+            AppError::UnsupportedFileType => "unsupported_file_type",
+            AppError::Internal => "internal",
+            AppError::Transport { .. } => "transport",
+        }
+    }
+
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::BadCredentials => 401,
+            AppError::EmptyPassword | AppError::Malformed { .. } => 400,
+            AppError::Invalid { .. } | AppError::UnsupportedFileType => 422,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::TooLarge { .. } => 413,
+            AppError::DirectoryUnavailable => 503,
+            AppError::Internal | AppError::Transport { .. } => 500,
+        }
+    }
+
+    /// Field errors, if this is a validation failure.
+    pub fn fields(&self) -> &[FieldError] {
+        match self {
+            AppError::Invalid { fields } => fields,
+            _ => &[],
+        }
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        AppError::Transport {
+            detail: value.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserRef {
+    pub login: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub title: String,
+    pub lang: String,
+    pub roles: Roles,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitRef {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub id: i64,
+    pub number: String,
+    pub kind: String,
+    pub kind_title: String,
+    pub unit: UnitRef,
+    pub status: Status,
+    pub form: RequestForm,
+    pub channel: Channel,
+    pub subject: String,
+    pub description: String,
+    pub fields: Map<String, Value>,
+    pub registered_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub overdue: bool,
+    pub requester: UserRef,
+    pub assignee: Option<UserRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommentView {
+    pub id: i64,
+    pub author: UserRef,
+    pub body: String,
+    pub internal: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One entry of a request's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventView {
+    pub id: i64,
+    pub kind: String,
+    pub actor: Option<UserRef>,
+    pub data: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentView {
+    pub id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub comment_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Everything the request page shows, already filtered for the viewer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    pub ticket: TicketView,
+    pub comments: Vec<CommentView>,
+    pub events: Vec<EventView>,
+    pub attachments: Vec<AttachmentView>,
+    pub can_see_internal: bool,
+    pub can_take: bool,
+    pub can_assign: bool,
+    pub staff: Vec<UserRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketPage {
+    pub items: Vec<TicketView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A new request as submitted by the API or a form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewTicket {
+    pub kind: String,
+    #[serde(default)]
+    pub form: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub fields: Map<String, Value>,
+    #[serde(default)]
+    pub requester_login: Option<String>,
+}

@@ -1,0 +1,101 @@
+import { expect, test } from "@playwright/test";
+import { jsOn, ready, signIn, signOut } from "./helpers";
+
+// One request travels from an employee to the IT queue and back, with
+// JavaScript on and off. The steps share the request, so they run in order.
+test.describe.serial("an e-signature key request", () => {
+  let subject = "";
+  let requestUrl = "";
+
+  test("ivanova files it and sees it in her list", async ({ page }, info) => {
+    subject = `Продлить ключ ЭП (${info.project.name}) ${Date.now()}`;
+    await signIn(page, info, "ivanova");
+    await page.getByRole("link", { name: "Новое обращение" }).first().click();
+    await ready(page, info);
+    await page.getByLabel("Ключ электронной подписи").check();
+    await page.getByRole("button", { name: "Далее" }).click();
+    await ready(page, info);
+    await page.getByLabel("Тема").fill(subject);
+    await page.getByLabel("Для какой системы нужен ключ").selectOption("sed");
+    await page.getByLabel("Что нужно сделать").selectOption("renewal");
+    await page.getByLabel("Владелец ключа (фамилия, имя, отчество)").fill("Иванова Анна Сергеевна");
+    await page.getByRole("button", { name: "Отправить обращение" }).click();
+
+    await expect(page).toHaveURL(/\/requests\/\d+\?created=1/);
+    await expect(page.getByRole("status")).toContainText("Обращение зарегистрировано");
+    await expect(page.locator("h1 .number")).toHaveText(/^IT-\d{4}-\d{6}$/);
+    await expect(page.locator("[data-unit]")).toHaveText("Отдел информационных технологий");
+    requestUrl = new URL(page.url()).pathname;
+
+    await page.getByRole("link", { name: "Мои обращения" }).click();
+    await ready(page, info);
+    await expect(page.getByRole("row", { name: new RegExp(subject.replace(/[()]/g, "\\$&")) })).toBeVisible();
+  });
+
+  test("smirnov finds it in the IT queue and replies", async ({ page }, info) => {
+    await signIn(page, info, "smirnov");
+    await page.goto("/queue");
+    await ready(page, info);
+    const row = page.getByRole("row").filter({ hasText: subject });
+    await expect(row).toBeVisible();
+    await row.getByRole("link").first().click();
+    await expect(page).toHaveURL(new RegExp(requestUrl));
+    await ready(page, info);
+    await page.getByLabel("Служебная заметка (видят только сотрудники подразделения)").check();
+    await page.getByLabel("Сообщение").fill("Проверить доверенность на получение ключа");
+    await page.getByRole("button", { name: "Отправить", exact: true }).click();
+    await expect(page.locator(".comment.internal")).toContainText("Проверить доверенность");
+    // The form starts afresh: nothing to send twice, no note by accident.
+    await expect(page.getByLabel("Сообщение")).toHaveValue("");
+    await expect(page.getByLabel("Служебная заметка (видят только сотрудники подразделения)")).not.toBeChecked();
+    await page.getByLabel("Сообщение").fill("Ключ готов, приходите в кабинет 305 с паспортом");
+    await page.getByRole("button", { name: "Отправить", exact: true }).click();
+    await expect(page.locator(".comment:not(.internal)")).toContainText("кабинет 305");
+    await expect(page.locator("[data-status]")).toHaveText("В работе");
+  });
+
+  test("ivanova sees the reply but not the internal note", async ({ page }, info) => {
+    await signIn(page, info, "ivanova");
+    await page.goto(requestUrl);
+    await ready(page, info);
+    await expect(page.locator(".comment")).toHaveCount(1);
+    await expect(page.locator(".comment")).toContainText("кабинет 305");
+    await expect(page.getByText("Проверить доверенность")).toHaveCount(0);
+    await signOut(page);
+  });
+
+  test("popov of the supplies unit cannot open it", async ({ page }, info) => {
+    await signIn(page, info, "popov");
+    await page.goto(requestUrl);
+    await ready(page, info);
+    await expect(page.getByRole("alert")).toContainText("Не найдено или нет доступа");
+    await expect(page.getByText(subject)).toHaveCount(0);
+  });
+});
+
+test("a form with mistakes says what is wrong and keeps what was typed", async ({ page }, info) => {
+  await signIn(page, info, "ivanova");
+  await page.goto("/requests/new?kind=payment_clarification");
+  await ready(page, info);
+  await page.getByLabel("Тема").fill("Уточнить платёж за январь");
+  await page.getByLabel("Номер платёжного поручения").fill("17");
+  await page.getByLabel("КБК (код бюджетной классификации)").fill("1821010201");
+  await page.getByRole("button", { name: "Отправить обращение" }).click();
+  const summary = page.locator("#form-error");
+  await expect(summary).toBeVisible();
+  await expect(summary).toContainText("Заполните это поле.");
+  await expect(summary).toContainText("не подходит по формату");
+  await expect(page.getByLabel("Тема")).toHaveValue("Уточнить платёж за январь");
+  await expect(page.getByLabel("Номер платёжного поручения")).toHaveValue("17");
+  expect(jsOn(info) || page.url().includes("__err")).toBeTruthy();
+});
+
+test("a wrong password gets one plain message", async ({ page }, info) => {
+  await page.goto("/login");
+  await ready(page, info);
+  await page.getByLabel("Имя пользователя").fill("ivanova");
+  await page.getByLabel("Пароль").fill("wrong");
+  await page.getByRole("button", { name: "Вход" }).click();
+  await expect(page.locator("#login-error")).toHaveText("Неверное имя пользователя или пароль.");
+  await expect(page.getByLabel("Имя пользователя")).toHaveValue("ivanova");
+});

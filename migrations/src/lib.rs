@@ -1,0 +1,16 @@
+//! Database migrations, one per change, written with sea-query builders so
+//! that the same set serves SQLite and PostgreSQL. A landed migration is never
+//! edited; a change is a new migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_core_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_core_tables::Migration)]
+    }
+}

@@ -1,0 +1,393 @@
+//! REST API v1: the same services as the pages, with bearer tokens and JSON
+//! errors `{"error":{"code","message","fields"?}}`.
+
+use app::i18n::{self, Lang};
+use app::server::auth::{self, Caller};
+use app::server::{AppState, ServiceError, files, tickets};
+use app::wire::{AppError, NewTicket};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{
+    DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, Request, State,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+/// An error as the API answers it.
+pub struct ApiError(pub AppError, pub Lang);
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e, Lang::Ru)
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        ApiError(AppError::from(e), Lang::Ru)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let ApiError(err, lang) = self;
+        let status =
+            StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut body = json!({ "code": err.code(), "message": i18n::error(&err, lang) });
+        if let AppError::Invalid { fields } = &err {
+            body["fields"] = fields
+                .iter()
+                .map(|f| {
+                    let mut v = serde_json::to_value(f).unwrap_or_default();
+                    v["message"] = json!(i18n::field_error(&f.code, lang));
+                    v
+                })
+                .collect();
+        }
+        let mut response = (status, Json(json!({ "error": body }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The signed-in caller of an API request.
+pub struct Authed(pub Caller);
+
+impl FromRequestParts<AppState> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = auth::token_from_headers(&parts.headers).ok_or(AppError::Unauthenticated)?;
+        let caller = auth::caller_for_token(state, &token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(Authed(caller))
+    }
+}
+
+/// A numeric path id; anything else is "not found".
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<i64>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Id(id))
+            .map_err(|_| AppError::NotFound.into())
+    }
+}
+
+/// A JSON body whose rejection is a JSON error too.
+pub struct ApiJson<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => {
+                let detail = match &rejection {
+                    JsonRejection::JsonDataError(e) => e.body_text(),
+                    other => other.body_text(),
+                };
+                Err(AppError::Malformed { detail }.into())
+            }
+        }
+    }
+}
+
+fn with_lang<T>(result: Result<T, ServiceError>, caller: &Caller) -> ApiResult<T> {
+    result.map_err(|e| ApiError(AppError::from(e), caller.lang))
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (token, user) = auth::sign_in(&state, &body.login, &body.password).await?;
+    Ok(Json(json!({ "token": token, "user": user })))
+}
+
+async fn logout(State(state): State<AppState>, parts: Parts) -> ApiResult<StatusCode> {
+    if let Some(token) = auth::token_from_headers(&parts.headers) {
+        auth::sign_out(&state, &token).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<Json<serde_json::Value>> {
+    let user = with_lang(auth::me(&state, &caller).await, &caller)?;
+    Ok(Json(json!(user)))
+}
+
+async fn request_kinds(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<Json<serde_json::Value>> {
+    let kinds = with_lang(tickets::kinds(&state.db).await, &caller)?;
+    Ok(Json(json!(kinds)))
+}
+
+async fn create_ticket(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(body): ApiJson<NewTicket>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let ticket = with_lang(tickets::create(&state, &caller, body).await, &caller)?;
+    Ok((StatusCode::CREATED, Json(json!(ticket))))
+}
+
+async fn get_ticket(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<serde_json::Value>> {
+    let ticket = with_lang(tickets::get(&state, &caller, id).await, &caller)?;
+    Ok(Json(json!(ticket)))
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    scope: Option<String>,
+    status: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn list_tickets(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let q = tickets::ListQuery::parse(
+        p.scope.as_deref(),
+        p.status.as_deref(),
+        p.limit.as_deref(),
+        p.cursor,
+    )
+    .map_err(|e| ApiError(e, caller.lang))?;
+    let page = with_lang(tickets::list(&state, &caller, q).await, &caller)?;
+    Ok(Json(json!(page)))
+}
+
+#[derive(Deserialize)]
+struct CommentBody {
+    body: String,
+    #[serde(default)]
+    internal: bool,
+}
+
+async fn add_comment(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    ApiJson(body): ApiJson<CommentBody>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let c = with_lang(
+        tickets::add_comment(&state, &caller, id, &body.body, body.internal).await,
+        &caller,
+    )?;
+    Ok((StatusCode::CREATED, Json(json!(c))))
+}
+
+async fn list_comments(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<serde_json::Value>> {
+    let list = with_lang(tickets::comments(&state, &caller, id).await, &caller)?;
+    Ok(Json(json!(list)))
+}
+
+async fn take(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<serde_json::Value>> {
+    let t = with_lang(tickets::take(&state, &caller, id).await, &caller)?;
+    Ok(Json(json!(t)))
+}
+
+#[derive(Deserialize)]
+struct AssignBody {
+    login: String,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    ApiJson(body): ApiJson<AssignBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let t = with_lang(
+        tickets::assign(&state, &caller, id, &body.login).await,
+        &caller,
+    )?;
+    Ok(Json(json!(t)))
+}
+
+/// Reads the one `file` part of a multipart upload.
+pub async fn read_file_part(
+    mut multipart: Multipart,
+    max: u64,
+) -> Result<(String, Vec<u8>), AppError> {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| upload_error(&e.body_text(), max))?
+    {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("file").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| upload_error(&e.body_text(), max))?;
+            return Ok((name, bytes.to_vec()));
+        }
+    }
+    Err(AppError::invalid(
+        "file",
+        app::domain::FieldErrorCode::Required,
+    ))
+}
+
+fn upload_error(detail: &str, max: u64) -> AppError {
+    if detail.contains("length limit") || detail.contains("too large") {
+        AppError::TooLarge { max_bytes: max }
+    } else {
+        AppError::Malformed {
+            detail: detail.to_string(),
+        }
+    }
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    multipart: Multipart,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let (name, bytes) = read_file_part(multipart, state.config.upload_max_bytes)
+        .await
+        .map_err(|e| ApiError(e, caller.lang))?;
+    let a = with_lang(
+        files::store(&state, &caller, id, None, &name, &bytes).await,
+        &caller,
+    )?;
+    Ok((StatusCode::CREATED, Json(json!(a))))
+}
+
+/// Sends a stored file as a download, never inline.
+pub fn file_response(view: app::wire::AttachmentView, bytes: Vec<u8>) -> Response {
+    let ascii: String = view
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = view
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&view.content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    let (view, bytes) = with_lang(files::open(&state, &caller, id).await, &caller)?;
+    Ok(file_response(view, bytes))
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
+}
+
+async fn not_found() -> ApiError {
+    AppError::NotFound.into()
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let upload_limit = usize::try_from(state.config.upload_max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    Router::new()
+        .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/auth/logout", post(logout))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/request-kinds", get(request_kinds))
+        .route("/api/v1/tickets", post(create_ticket).get(list_tickets))
+        .route("/api/v1/tickets/{id}", get(get_ticket))
+        .route(
+            "/api/v1/tickets/{id}/comments",
+            post(add_comment).get(list_comments),
+        )
+        .route("/api/v1/tickets/{id}/take", post(take))
+        .route("/api/v1/tickets/{id}/assign", post(assign))
+        .route(
+            "/api/v1/tickets/{id}/attachments",
+            post(upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/api/v1/attachments/{id}", get(download))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/{*rest}", get(not_found).post(not_found))
+}

@@ -1,0 +1,184 @@
+//! Plain HTML form routes that work without JavaScript: sign-in, sign-out,
+//! the language switch, file upload and download. Each answers with a
+//! redirect (post/redirect/get) carrying an error code when something failed.
+
+use app::i18n::Lang;
+use app::server::auth;
+use app::server::{AppState, files};
+use app::wire::AppError;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use crate::api::{Id, file_response, read_file_part};
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Only local paths are followed after sign-in.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}
+
+/// Logs an unexpected failure (the conversion does it) where the user's
+/// action can still complete.
+fn log_failure(e: app::server::ServiceError) {
+    let _logged = AppError::from(e);
+}
+
+fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
+    match auth::sign_in(&state, &form.login, &form.password).await {
+        Ok((token, _user)) => with_cookie(
+            Redirect::to(safe_next(&form.next)).into_response(),
+            &auth::session_cookie(&state, &token),
+        ),
+        Err(e) => {
+            let err = AppError::from(e);
+            let to = format!(
+                "/login?error={}&login={}&next={}",
+                err.code(),
+                encode(form.login.trim()),
+                encode(safe_next(&form.next))
+            );
+            Redirect::to(&to).into_response()
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = auth::cookie(&headers, auth::SESSION_COOKIE)
+        && let Err(e) = auth::sign_out(&state, &token).await
+    {
+        // The cookie goes anyway; the row expires on its own.
+        log_failure(e);
+    }
+    with_cookie(
+        Redirect::to("/login").into_response(),
+        &auth::session_cookie(&state, ""),
+    )
+}
+
+#[derive(Deserialize)]
+struct LangForm {
+    #[serde(default)]
+    lang: String,
+}
+
+fn back(headers: &HeaderMap) -> String {
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            r.find("://")
+                .map(|i| &r[i + 3..])
+                .and_then(|rest| rest.find('/').map(|j| rest[j..].to_string()))
+        })
+        .unwrap_or_else(|| "/".into())
+}
+
+async fn set_lang(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LangForm>,
+) -> Response {
+    let lang = Lang::parse(&form.lang);
+    if let Some(token) = auth::token_from_headers(&headers)
+        && let Ok(Some(caller)) = auth::caller_for_token(&state, &token).await
+        && let Err(e) = auth::set_language(&state, &caller, lang).await
+    {
+        // The cookie still carries the choice.
+        log_failure(e);
+    }
+    let cookie = format!(
+        "sd_lang={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        lang.code()
+    );
+    with_cookie(Redirect::to(&back(&headers)).into_response(), &cookie)
+}
+
+async fn caller(state: &AppState, headers: &HeaderMap) -> Option<auth::Caller> {
+    let token = auth::token_from_headers(headers)?;
+    auth::caller_for_token(state, &token).await.ok().flatten()
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Id(id): Id,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let Some(caller) = caller(&state, &headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let page = format!("/requests/{id}");
+    let result = match read_file_part(multipart, state.config.upload_max_bytes).await {
+        Ok((name, bytes)) => files::store(&state, &caller, id, None, &name, &bytes)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("{page}#h-files")).into_response(),
+        Err(e) => {
+            Redirect::to(&format!("{page}?upload_error={}#h-files", e.code())).into_response()
+        }
+    }
+}
+
+async fn download(State(state): State<AppState>, Id(id): Id, headers: HeaderMap) -> Response {
+    let Some(caller) = caller(&state, &headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    match files::open(&state, &caller, id).await {
+        Ok((view, bytes)) => file_response(view, bytes),
+        Err(e) => crate::api::ApiError(AppError::from(e), caller.lang).into_response(),
+    }
+}
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let upload_limit = usize::try_from(state.config.upload_max_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(64 * 1024);
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/lang", post(set_lang))
+        .route(
+            "/requests/{id}/files",
+            post(upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/files/{id}", get(download))
+}

@@ -1,0 +1,151 @@
+//! The OpenAPI 3.1 description of REST API v1, served at `/api/v1/openapi.json`.
+
+use serde_json::{Value, json};
+
+fn error_response(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn id_param() -> Value {
+    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } })
+}
+
+fn body(schema: Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let errors = |codes: &[(&str, &str)]| -> Value {
+        codes
+            .iter()
+            .map(|(code, text)| (code.to_string(), error_response(text)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let common = [
+        ("401", "Not signed in"),
+        ("404", "Not found or not visible to the caller"),
+    ];
+    let with = |mut v: Value, extra: Value| {
+        if let (Some(m), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+            m.extend(e.clone());
+        }
+        v
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Service desk API", "version": "1.0.0",
+                  "description": "Requests of employees to the IT, supplies and accounting units. Codes are English snake_case." },
+        "servers": [{ "url": "/api/v1" }],
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/auth/login": { "post": {
+                "summary": "Sign in with a directory account", "security": [],
+                "requestBody": body(json!({ "type": "object", "required": ["login", "password"],
+                    "properties": { "login": { "type": "string" }, "password": { "type": "string" } } })),
+                "responses": with(json!({ "200": ok("Signed in", json!({ "type": "object",
+                    "properties": { "token": { "type": "string" }, "user": reference("User") } })) }),
+                    errors(&[("400", "Empty password or malformed body"), ("401", "Wrong login or password"), ("503", "Directory unavailable")]))
+            }},
+            "/auth/logout": { "post": { "summary": "End the session", "responses": { "204": { "description": "Signed out" } } } },
+            "/me": { "get": { "summary": "The signed-in user",
+                "responses": with(json!({ "200": ok("User", reference("User")) }), errors(&common[..1])) } },
+            "/request-kinds": { "get": { "summary": "The request catalogue with each kind's fields",
+                "responses": with(json!({ "200": ok("Kinds", json!({ "type": "array", "items": reference("Kind") })) }), errors(&common[..1])) } },
+            "/tickets": {
+                "post": { "summary": "File a request (unit staff may file on an employee's behalf)",
+                    "requestBody": body(reference("NewTicket")),
+                    "responses": with(json!({ "201": ok("Registered", reference("Ticket")) }),
+                        errors(&[("400", "Malformed body"), ("401", "Not signed in"), ("422", "Invalid input, see fields")])) },
+                "get": { "summary": "List requests, keyset-paged",
+                    "parameters": [
+                        { "name": "scope", "in": "query", "schema": { "enum": ["mine", "unit"], "default": "mine" } },
+                        { "name": "status", "in": "query", "schema": { "enum": ["open", "closed", "all"], "default": "all" } },
+                        { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } },
+                        { "name": "cursor", "in": "query", "schema": { "type": "string" } }
+                    ],
+                    "responses": with(json!({ "200": ok("A page", json!({ "type": "object", "properties": {
+                        "items": { "type": "array", "items": reference("Ticket") },
+                        "next_cursor": { "type": ["string", "null"] } } })) }),
+                        errors(&[("401", "Not signed in"), ("403", "Unit scope without a unit role"), ("422", "Invalid parameters")])) }
+            },
+            "/tickets/{id}": { "get": { "summary": "One request", "parameters": [id_param()],
+                "responses": with(json!({ "200": ok("Request", reference("Ticket")) }), errors(&common)) } },
+            "/tickets/{id}/comments": {
+                "get": { "summary": "Replies (internal notes only for unit staff)", "parameters": [id_param()],
+                    "responses": with(json!({ "200": ok("Comments", json!({ "type": "array", "items": reference("Comment") })) }), errors(&common)) },
+                "post": { "summary": "Reply or add an internal note", "parameters": [id_param()],
+                    "requestBody": body(json!({ "type": "object", "required": ["body"], "properties": {
+                        "body": { "type": "string", "maxLength": 10000 }, "internal": { "type": "boolean", "default": false } } })),
+                    "responses": with(json!({ "201": ok("Added", reference("Comment")) }),
+                        errors(&[("401", "Not signed in"), ("403", "Internal notes are for unit staff"), ("404", "Not found"), ("422", "Empty body")])) }
+            },
+            "/tickets/{id}/take": { "post": { "summary": "Take into work (unit staff)", "parameters": [id_param()],
+                "responses": with(json!({ "200": ok("Taken", reference("Ticket")) }), errors(&[("403", "Not unit staff"), ("404", "Not found")])) } },
+            "/tickets/{id}/assign": { "post": { "summary": "Assign to a unit's executor (unit head)", "parameters": [id_param()],
+                "requestBody": body(json!({ "type": "object", "required": ["login"], "properties": { "login": { "type": "string" } } })),
+                "responses": with(json!({ "200": ok("Assigned", reference("Ticket")) }), errors(&[("403", "Not the unit head"), ("404", "Not found"), ("422", "Not an executor of the unit")])) } },
+            "/tickets/{id}/attachments": { "post": { "summary": "Attach a file (PDF, PNG, JPEG, GIF, WEBP, DOCX, XLSX; type checked by content)",
+                "parameters": [id_param()],
+                "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object",
+                    "properties": { "file": { "type": "string", "format": "binary" } } } } } },
+                "responses": with(json!({ "201": ok("Stored", reference("Attachment")) }),
+                    errors(&[("404", "Not found"), ("413", "Too large"), ("422", "Unsupported file type")])) } },
+            "/attachments/{id}": { "get": { "summary": "Download a file (always as an attachment)", "parameters": [id_param()],
+                "responses": with(json!({ "200": { "description": "The file" } }), errors(&common)) } },
+            "/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI" } } } }
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message"],
+                    "properties": { "code": { "type": "string" }, "message": { "type": "string" },
+                        "fields": { "type": "array", "items": { "type": "object", "properties": {
+                            "field": { "type": "string" }, "code": { "type": "string" }, "message": { "type": "string" } } } } } } } },
+                "UserRef": { "type": "object", "properties": { "login": { "type": "string" }, "name": { "type": "string" } } },
+                "User": { "type": "object", "properties": { "id": { "type": "integer" }, "login": { "type": "string" }, "name": { "type": "string" },
+                    "email": { "type": "string" }, "phone": { "type": "string" }, "title": { "type": "string" }, "lang": { "enum": ["ru", "en"] },
+                    "roles": { "type": "array", "items": { "type": "object", "properties": {
+                        "role": { "enum": ["employee", "executor", "head", "admin"] }, "unit": { "type": "string" } } } } } },
+                "Field": { "type": "object", "required": ["code", "label", "type", "required"], "properties": {
+                    "code": { "type": "string" }, "label": { "type": "string" }, "label_en": { "type": "string" },
+                    "type": { "enum": ["text", "textarea", "date", "number", "select", "items"] }, "required": { "type": "boolean" },
+                    "options": { "type": "array", "items": { "type": "object", "properties": { "code": { "type": "string" }, "label": { "type": "string" } } } },
+                    "pattern": { "type": "string", "description": "Regular expression the whole value must match" },
+                    "min": { "type": "number" }, "max": { "type": "number" }, "max_length": { "type": "integer" } } },
+                "Kind": { "type": "object", "properties": { "code": { "type": "string" }, "title": { "type": "string" },
+                    "unit": { "type": ["string", "null"], "description": "Null when the unit follows from a field (routing)" },
+                    "routing": { "type": "object" }, "fields": { "type": "array", "items": reference("Field") } } },
+                "NewTicket": { "type": "object", "required": ["kind", "subject"], "properties": {
+                    "kind": { "type": "string" }, "form": { "enum": ["written", "oral"] },
+                    "channel": { "enum": ["portal", "phone", "in_person", "email", "sed", "memo"] },
+                    "subject": { "type": "string", "maxLength": 200 }, "description": { "type": "string" },
+                    "fields": { "type": "object", "description": "Field code → value; items fields take [{item, quantity}]" },
+                    "requester_login": { "type": "string", "description": "Unit staff only: file on this employee's behalf" } } },
+                "Ticket": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "number": { "type": "string", "example": "IT-2026-000042" },
+                    "kind": { "type": "string" }, "kind_title": { "type": "string" },
+                    "unit": { "type": "object", "properties": { "code": { "type": "string" }, "name": { "type": "string" } } },
+                    "status": { "enum": ["registered", "in_progress", "awaiting_requester", "answered", "closed"] },
+                    "form": { "enum": ["written", "oral"] }, "channel": { "enum": ["portal", "phone", "in_person", "email", "sed", "memo"] },
+                    "subject": { "type": "string" }, "description": { "type": "string" }, "fields": { "type": "object" },
+                    "registered_at": { "type": "string", "format": "date-time" }, "due_at": { "type": "string", "format": "date-time" },
+                    "overdue": { "type": "boolean" }, "requester": reference("UserRef"),
+                    "assignee": { "oneOf": [reference("UserRef"), { "type": "null" }] } } },
+                "Comment": { "type": "object", "properties": { "id": { "type": "integer" }, "author": reference("UserRef"),
+                    "body": { "type": "string" }, "internal": { "type": "boolean" }, "created_at": { "type": "string", "format": "date-time" } } },
+                "Attachment": { "type": "object", "properties": { "id": { "type": "integer" }, "file_name": { "type": "string" },
+                    "content_type": { "type": "string" }, "size": { "type": "integer" }, "created_at": { "type": "string", "format": "date-time" } } }
+            }
+        }
+    })
+}

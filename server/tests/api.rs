@@ -1,0 +1,417 @@
+//! The REST API, called like a client: the whole app on a free port with a
+//! fresh database and the real test directory.
+
+mod common;
+
+use common::{Backend, TestDb};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+struct Api {
+    base: String,
+    http: Client,
+}
+
+impl Api {
+    async fn start(db: &TestDb) -> Api {
+        Api {
+            base: common::serve(db.state.clone()).await,
+            http: Client::new(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    async fn login(&self, login: &str) -> String {
+        let r = self
+            .http
+            .post(self.url("/auth/login"))
+            .json(&json!({"login": login, "password": "demo"}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+        let body: Value = r.json().await.expect("json");
+        body["token"].as_str().expect("token").to_string()
+    }
+
+    async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("send");
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("send");
+        (r.status(), r.json().await.unwrap_or(Value::Null))
+    }
+}
+
+fn esign() -> Value {
+    json!({"kind": "esign_key", "form": "written", "subject": "Продлить ключ ЭП",
+           "description": "Сертификат истекает", "fields": {"system": "budget", "action": "renewal", "holder": "Иванова А. С."}})
+}
+
+async fn with_api(test: impl AsyncFnOnce(&Api, &TestDb)) {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let api = Api::start(&db).await;
+    test(&api, &db).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sign_in_returns_a_token_and_wrong_credentials_get_401_json() {
+    with_api(async |api, _| {
+        let token = api.login("ivanova").await;
+        let (status, me) = api.get(&token, "/me").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(me["login"], "ivanova");
+        assert_eq!(me["name"], "Иванова Анна Сергеевна");
+
+        let r = api
+            .http
+            .post(api.url("/auth/login"))
+            .json(&json!({"login": "ivanova", "password": "nope"}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "bad_credentials");
+        assert_eq!(
+            body["error"]["message"],
+            "Неверное имя пользователя или пароль."
+        );
+
+        let r = api
+            .http
+            .post(api.url("/auth/login"))
+            .json(&json!({"login": "ivanova", "password": ""}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let r = api
+            .http
+            .post(api.url("/auth/login"))
+            .body("{not json")
+            .header("content-type", "application/json")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            r.json::<Value>().await.expect("json")["error"]["code"],
+            "malformed"
+        );
+
+        let (status, body) = api.get("not-a-token", "/me").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"]["code"], "unauthenticated");
+        let (status, _) = api.post(&token, "/auth/logout", json!({})).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(api.get(&token, "/me").await.0, StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn request_kinds_describe_their_fields_for_any_client() {
+    with_api(async |api, _| {
+        let token = api.login("ivanova").await;
+        let (status, kinds) = api.get(&token, "/request-kinds").await;
+        assert_eq!(status, StatusCode::OK);
+        let codes: Vec<&str> = kinds
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|k| k["code"].as_str())
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "esign_key",
+                "workstation",
+                "supplies",
+                "payment_clarification",
+                "other"
+            ]
+        );
+        let payment = &kinds[3];
+        assert_eq!(payment["unit"], "BUH");
+        let kbk = payment["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .find(|f| f["code"] == "kbk")
+            .expect("kbk");
+        assert_eq!(kbk["type"], "text");
+        assert_eq!(kbk["required"], true);
+        assert_eq!(kbk["pattern"], "[0-9A-ZА-Я]{20}");
+        let items = &kinds[2]["fields"][0];
+        assert_eq!(items["type"], "items");
+        assert!(items["options"].as_array().is_some_and(|o| !o.is_empty()));
+        assert_eq!(kinds[4]["unit"], Value::Null);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_request_travels_from_employee_to_the_unit_and_back() {
+    with_api(async |api, _| {
+        let ivanova = api.login("ivanova").await;
+        let smirnov = api.login("smirnov").await;
+        let popov = api.login("popov").await;
+
+        let (status, t) = api.post(&ivanova, "/tickets", esign()).await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+        assert_eq!(t["number"], "IT-2026-000001");
+        assert_eq!(
+            t["unit"],
+            json!({"code": "IT", "name": "Отдел информационных технологий"})
+        );
+        assert_eq!(t["status"], "registered");
+        assert_eq!(t["form"], "written");
+        assert_eq!(t["channel"], "portal");
+        assert_eq!(
+            t["requester"],
+            json!({"login": "ivanova", "name": "Иванова Анна Сергеевна"})
+        );
+        assert_eq!(t["assignee"], Value::Null);
+        assert_eq!(t["overdue"], false);
+        assert_eq!(t["due_at"], "2026-04-01T15:00:00Z");
+        let id = t["id"].as_i64().expect("id");
+
+        let (status, queue) = api.get(&smirnov, "/tickets?scope=unit&status=open").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(queue["items"][0]["id"], id);
+
+        let (status, _) = api
+            .post(
+                &smirnov,
+                &format!("/tickets/{id}/comments"),
+                json!({"body": "Проверить полномочия", "internal": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, _) = api
+            .post(
+                &smirnov,
+                &format!("/tickets/{id}/comments"),
+                json!({"body": "Приходите в каб. 305"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+
+        let (status, comments) = api.get(&ivanova, &format!("/tickets/{id}/comments")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(comments.as_array().map(Vec::len), Some(1));
+        assert_eq!(comments[0]["body"], "Приходите в каб. 305");
+        assert_eq!(comments[0]["author"]["login"], "smirnov");
+        assert_eq!(comments[0]["internal"], false);
+        let (_, staff_view) = api.get(&smirnov, &format!("/tickets/{id}/comments")).await;
+        assert_eq!(staff_view.as_array().map(Vec::len), Some(2));
+
+        let (status, err) = api.get(&popov, &format!("/tickets/{id}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(err["error"]["code"], "not_found");
+        let (status, _) = api.get(&popov, &format!("/tickets/{id}/comments")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, mine) = api.get(&ivanova, "/tickets?scope=mine").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(mine["items"][0]["status"], "in_progress");
+        let (status, _) = api.get(&ivanova, "/tickets?scope=unit").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            api.get(&ivanova, "/tickets/abc").await.0,
+            StatusCode::NOT_FOUND
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invalid_requests_get_422_with_a_message_per_field() {
+    with_api(async |api, db| {
+        let ivanova = api.login("ivanova").await;
+        let body = json!({"kind": "payment_clarification", "subject": "Уточнить платёж", "fields": {
+            "order_number": "15", "order_date": "2026-02-20", "amount": "1500,00", "payer": "ООО «Север»",
+            "kbk": "18210102010011000", "clarification": "clarify"}});
+        let (status, err) = api.post(&ivanova, "/tickets", body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(err["error"]["code"], "invalid");
+        assert_eq!(err["error"]["fields"], json!([{"field": "kbk", "code": "pattern", "message": "Значение не подходит по формату, см. подсказку."}]));
+
+        let (status, err) = api.post(&ivanova, "/tickets", json!({"kind": "nope", "subject": "x"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(err["error"]["fields"][0]["field"], "kind");
+        let (status, err) = api.post(&ivanova, "/tickets", json!({"subject": "no kind"})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(err["error"]["code"], "malformed");
+        let (status, _) = api.post(&ivanova, "/tickets", json!({"kind": "esign_key", "subject": "x", "fields": {"system": "sed"}, "requester_login": "smirnov"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (_, list) = api.get(&ivanova, "/tickets").await;
+        assert_eq!(list["items"], json!([]));
+        let _ = db;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_register_an_oral_request_on_an_employees_behalf() {
+    with_api(async |api, _| {
+        let smirnov = api.login("smirnov").await;
+        let mut body = esign();
+        body["form"] = json!("oral");
+        body["channel"] = json!("phone");
+        body["requester_login"] = json!("ivanova");
+        let (status, t) = api.post(&smirnov, "/tickets", body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+        assert_eq!(t["form"], "oral");
+        assert_eq!(t["channel"], "phone");
+        assert_eq!(t["requester"]["login"], "ivanova");
+        assert_eq!(t["due_at"], "2026-03-02T15:00:00Z");
+        body["requester_login"] = json!("fired");
+        let (status, err) = api.post(&smirnov, "/tickets", body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(err["error"]["fields"][0]["field"], "requester_login");
+        let ivanova = api.login("ivanova").await;
+        let (_, mine) = api.get(&ivanova, "/tickets").await;
+        assert_eq!(mine["items"].as_array().map(Vec::len), Some(1));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn files_upload_by_content_and_download_as_attachments() {
+    with_api(async |api, _| {
+        let ivanova = api.login("ivanova").await;
+        let popov = api.login("popov").await;
+        let (_, t) = api.post(&ivanova, "/tickets", esign()).await;
+        let id = t["id"].as_i64().expect("id");
+        let png = [
+            &[0x89u8, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a][..],
+            &[0u8; 32][..],
+        ]
+        .concat();
+        let part = reqwest::multipart::Part::bytes(png.clone()).file_name("ошибка.png");
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let r = api
+            .http
+            .post(api.url(&format!("/tickets/{id}/attachments")))
+            .bearer_auth(&ivanova)
+            .multipart(form)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let a: Value = r.json().await.expect("json");
+        assert_eq!(a["content_type"], "image/png");
+        let r = api
+            .http
+            .get(api.url(&format!("/attachments/{}", a["id"])))
+            .bearer_auth(&ivanova)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+        let disposition = r.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .to_string();
+        assert!(disposition.starts_with("attachment;"), "{disposition}");
+        assert!(
+            disposition.contains("filename*=UTF-8''%D0%BE"),
+            "{disposition}"
+        );
+        assert_eq!(r.bytes().await.expect("bytes").to_vec(), png);
+        let r = api
+            .http
+            .get(api.url(&format!("/attachments/{}", a["id"])))
+            .bearer_auth(&popov)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+        let part = reqwest::multipart::Part::bytes(b"<html><script>alert(1)</script>".to_vec())
+            .file_name("scan.pdf");
+        let r = api
+            .http
+            .post(api.url(&format!("/tickets/{id}/attachments")))
+            .bearer_auth(&ivanova)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            r.json::<Value>().await.expect("json")["error"]["code"],
+            "unsupported_file_type"
+        );
+        let big = [b"%PDF-1.4\n".to_vec(), vec![b'a'; 200 * 1024]].concat();
+        let part = reqwest::multipart::Part::bytes(big).file_name("big.pdf");
+        let r = api
+            .http
+            .post(api.url(&format!("/tickets/{id}/attachments")))
+            .bearer_auth(&ivanova)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    with_api(async |api, _| {
+        let r = api
+            .http
+            .get(api.url("/openapi.json"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+        let doc: Value = r.json().await.expect("json");
+        assert_eq!(doc["openapi"], "3.1.0");
+        for path in [
+            "/auth/login",
+            "/me",
+            "/request-kinds",
+            "/tickets",
+            "/tickets/{id}",
+            "/tickets/{id}/comments",
+            "/tickets/{id}/attachments",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path}");
+        }
+        let r = api
+            .http
+            .get(api.url("/no-such-thing"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            r.json::<Value>().await.expect("json")["error"]["code"],
+            "not_found"
+        );
+    })
+    .await;
+}
