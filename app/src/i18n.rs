@@ -370,6 +370,14 @@ pub fn error(err: &AppError, lang: Lang) -> String {
     text.to_string()
 }
 
+/// The English text of catalogue data where there is one, else the Russian.
+pub fn pick<'a>(lang: Lang, ru: &'a str, en: Option<&'a String>) -> &'a str {
+    match (lang, en) {
+        (Lang::En, Some(en)) => en,
+        _ => ru,
+    }
+}
+
 /// Dates as people in Russia write them.
 pub fn date_time(at: chrono::DateTime<chrono::Utc>, offset: chrono::FixedOffset) -> String {
     at.with_timezone(&offset)

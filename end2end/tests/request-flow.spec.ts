@@ -99,3 +99,37 @@ test("a wrong password gets one plain message", async ({ page }, info) => {
   await expect(page.locator("#login-error")).toHaveText("Неверное имя пользователя или пароль.");
   await expect(page.getByLabel("Имя пользователя")).toHaveValue("ivanova");
 });
+
+test("the interface switches to English for the signed-in user and back", async ({ page }, info) => {
+  await signIn(page, info, "volkov");
+  await page.getByRole("button", { name: "English" }).click();
+  await expect(page.getByRole("link", { name: "My requests" })).toBeVisible();
+  await page.goto("/requests");
+  await ready(page, info);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("My requests");
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await page.getByRole("button", { name: "Русский" }).click();
+  await expect(page.getByRole("link", { name: "Мои обращения" })).toBeVisible();
+});
+
+test("an executor registers an oral request taken by phone", async ({ page }, info) => {
+  const subject = `Не работает принтер (${info.project.name}) ${Date.now()}`;
+  await signIn(page, info, "smirnov");
+  await page.getByRole("link", { name: "Зарегистрировать обращение сотрудника" }).click();
+  await ready(page, info);
+  await page.getByLabel("Настройка рабочего места (АРМ)").check();
+  await page.getByRole("button", { name: "Далее" }).click();
+  await ready(page, info);
+  await page.getByLabel("Имя пользователя сотрудника").fill("ivanova");
+  await page.getByLabel("Канал поступления").selectOption("phone");
+  await page.getByLabel("Форма обращения").selectOption("oral");
+  await page.getByLabel("Тема").fill(subject);
+  await page.getByLabel("Кабинет").fill("112");
+  await page.getByLabel("Что нужно", { exact: true }).selectOption("printer");
+  await page.getByLabel("Срочность").selectOption("urgent");
+  await page.getByRole("button", { name: "Зарегистрировать" }).click();
+  await expect(page).toHaveURL(/\/requests\/\d+\?created=1/);
+  await expect(page.locator("dl.facts").first()).toContainText("Устное");
+  await expect(page.locator("dl.facts").first()).toContainText("Телефон");
+  await expect(page.locator("dl.facts").first()).toContainText("Иванова Анна Сергеевна");
+});

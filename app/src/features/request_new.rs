@@ -156,17 +156,11 @@ fn urlencode(text: &str) -> String {
 }
 
 fn label_of(field: &FieldSpec, lang: Lang) -> String {
-    match (lang, &field.label_en) {
-        (Lang::En, Some(en)) => en.clone(),
-        _ => field.label.clone(),
-    }
+    i18n::pick(lang, &field.label, field.label_en.as_ref()).to_string()
 }
 
 fn kind_title(kind: &KindSpec, lang: Lang) -> String {
-    match (lang, &kind.title_en) {
-        (Lang::En, Some(en)) => en.clone(),
-        _ => kind.title.clone(),
-    }
+    i18n::pick(lang, &kind.title, kind.title_en.as_ref()).to_string()
 }
 
 /// Values typed earlier, read back from the address after a failed plain post.
@@ -209,10 +203,7 @@ fn FieldInput(
                 .options
                 .iter()
                 .map(|o| {
-                    let text = match (lang, &o.label_en) {
-                        (Lang::En, Some(en)) => en.clone(),
-                        _ => o.label.clone(),
-                    };
+                    let text = i18n::pick(lang, &o.label, o.label_en.as_ref()).to_string();
                     let selected = o.code == value;
                     view! { <option value=o.code.clone() selected=selected>{text}</option> }
                 })
@@ -278,10 +269,7 @@ fn ItemsInput(
                 let opts = options
                     .iter()
                     .map(|o| {
-                        let text = match (lang, &o.label_en) {
-                            (Lang::En, Some(en)) => en.clone(),
-                            _ => o.label.clone(),
-                        };
+                        let text = i18n::pick(lang, &o.label, o.label_en.as_ref()).to_string();
                         let selected = o.code == item_value;
                         view! { <option value=o.code.clone() selected=selected>{text}</option> }
                     })

@@ -47,10 +47,7 @@ pub async fn assign_request(id: i64, login: String) -> Result<(), AppError> {
 fn option_label(kind: Option<&KindSpec>, field: &str, code: &str, lang: Lang) -> String {
     kind.and_then(|k| k.fields.iter().find(|f| f.code == field))
         .and_then(|f| f.options.iter().find(|o| o.code == code))
-        .map(|o| match (lang, &o.label_en) {
-            (Lang::En, Some(en)) => en.clone(),
-            _ => o.label.clone(),
-        })
+        .map(|o| i18n::pick(lang, &o.label, o.label_en.as_ref()).to_string())
         .unwrap_or_else(|| code.to_string())
 }
 
@@ -61,10 +58,7 @@ fn field_rows(detail: &TicketDetail, kind: Option<&KindSpec>, lang: Lang) -> imp
         .into_iter()
         .filter_map(|f| {
             let v = values.get(&f.code)?;
-            let label = match (lang, &f.label_en) {
-                (Lang::En, Some(en)) => en.clone(),
-                _ => f.label.clone(),
-            };
+            let label = i18n::pick(lang, &f.label, f.label_en.as_ref()).to_string();
             let text = match (f.field_type, v) {
                 (FieldType::Select, Value::String(code)) => option_label(kind, &f.code, code, lang),
                 (FieldType::Items, Value::Array(lines)) => lines

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::auth::Caller;
-use super::entity::{attachment, comment, ticket};
+use super::entity::{attachment, comment};
 use super::error::{ServiceError, ServiceResult};
 use super::state::AppState;
 use crate::wire::{AppError, AttachmentView, CommentView};
@@ -63,24 +63,6 @@ pub fn detect_type(bytes: &[u8]) -> Option<&'static str> {
         .find(|t| *t == kind.mime_type())
 }
 
-async fn visible_ticket(
-    state: &AppState,
-    caller: &Caller,
-    ticket_id: i64,
-) -> ServiceResult<ticket::Model> {
-    let row = ticket::Entity::find_by_id(ticket_id)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !caller
-        .roles
-        .can_view(caller.id, row.requester_id, &row.unit_code)
-    {
-        return Err(AppError::NotFound.into());
-    }
-    Ok(row)
-}
-
 /// Stores a file for a request (and optionally one of its comments).
 pub async fn store(
     state: &AppState,
@@ -90,7 +72,7 @@ pub async fn store(
     file_name: &str,
     bytes: &[u8],
 ) -> ServiceResult<AttachmentView> {
-    let row = visible_ticket(state, caller, ticket_id).await?;
+    let row = super::tickets::visible(state, caller, ticket_id).await?;
     if let Some(cid) = comment_id {
         let c = comment::Entity::find_by_id(cid).one(&state.db).await?;
         let ok = c.is_some_and(|c| {
@@ -167,7 +149,7 @@ pub async fn open(
         .one(&state.db)
         .await?
         .ok_or(AppError::NotFound)?;
-    let row = visible_ticket(state, caller, a.ticket_id).await?;
+    let row = super::tickets::visible(state, caller, a.ticket_id).await?;
     if let Some(cid) = a.comment_id {
         let internal = comment::Entity::find_by_id(cid)
             .one(&state.db)

@@ -341,7 +341,11 @@ async fn one_view(state: &AppState, row: ticket::Model) -> ServiceResult<TicketV
 
 /// Loads a request the caller may see; others get "not found" so that
 /// numbers of foreign requests leak nothing.
-async fn visible(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<ticket::Model> {
+pub(crate) async fn visible(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ServiceResult<ticket::Model> {
     let row = ticket::Entity::find_by_id(id)
         .one(&state.db)
         .await?
