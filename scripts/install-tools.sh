@@ -22,10 +22,25 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $(need_root) apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+cargo_leptos_ok() {
+  python3 - "$CARGO_LEPTOS_VERSION" <<'PY'
+import json, os, sys
+try:
+    installed = json.load(open(os.path.expanduser("~/.cargo/.crates2.json")))["installs"]
+except (OSError, ValueError, KeyError):
+    sys.exit(1)
+ok = any(k.startswith("cargo-leptos " + sys.argv[1] + " ") and "no_downloads" in v.get("features", [])
+         for k, v in installed.items())
+sys.exit(0 if ok else 1)
+PY
+}
+
 rust_tools() {
   rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  # Built with `no_downloads`: cargo-leptos then only uses the wasm-bindgen and
+  # wasm-opt found on PATH (installed below from crates.io and npm).
+  if ! cargo_leptos_ok; then
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --force
   fi
   if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force

@@ -352,6 +352,33 @@ pub fn error(err: &AppError, lang: Lang) -> String {
                 "This file type is not accepted: use PDF, PNG, JPEG, DOCX or XLSX."
             }
         }
+        AppError::CalendarMissing { date } => {
+            return if ru {
+                format!("В рабочем календаре нет данных на {date}. Обратитесь к администратору.")
+            } else {
+                format!(
+                    "The working calendar has no data for {date}. Please contact the administrator."
+                )
+            };
+        }
+        AppError::Conflict { reason } => match (reason.as_str(), ru) {
+            ("already_extended", true) => {
+                "Срок уже продлевался: продлить его можно только один раз."
+            }
+            ("already_extended", false) => {
+                "The term has already been extended: it can be extended only once."
+            }
+            ("too_many_transfers", true) => {
+                "Обращение уже передавалось дважды: больше передавать его нельзя."
+            }
+            ("too_many_transfers", false) => {
+                "The request has already been transferred twice: no more transfers."
+            }
+            ("not_open", true) => "Обращение уже закрыто: действие невозможно.",
+            ("not_open", false) => "The request is closed: this cannot be done.",
+            (_, true) => "Действие уже невозможно: обращение изменилось.",
+            (_, false) => "This can no longer be done: the request has changed.",
+        },
         AppError::Internal => {
             if ru {
                 "Что-то пошло не так. Попробуйте ещё раз."
@@ -375,6 +402,129 @@ pub fn pick<'a>(lang: Lang, ru: &'a str, en: Option<&'a String>) -> &'a str {
     match (lang, en) {
         (Lang::En, Some(en)) => en,
         _ => ru,
+    }
+}
+
+fn dmy(d: chrono::NaiveDate) -> String {
+    d.format("%d.%m.%Y").to_string()
+}
+
+/// A due date's explanation in plain words.
+pub fn explain(e: &crate::domain::deadline::Explanation, lang: Lang) -> String {
+    use crate::domain::deadline::{Explanation as E, Shift, Term};
+    let ru = lang == Lang::Ru;
+    match e {
+        E::OralSameDay { registered_on } => {
+            if ru {
+                format!(
+                    "Устное обращение: ответ до конца рабочего дня регистрации, {}",
+                    dmy(*registered_on)
+                )
+            } else {
+                format!(
+                    "Oral request: answer by the end of the working day of registration, {}",
+                    dmy(*registered_on)
+                )
+            }
+        }
+        E::OralNonWorkingDay {
+            registered_on,
+            due_on,
+        } => {
+            if ru {
+                format!(
+                    "Устное обращение зарегистрировано в нерабочий день, {}; срок — конец следующего рабочего дня, {}",
+                    dmy(*registered_on),
+                    dmy(*due_on)
+                )
+            } else {
+                format!(
+                    "Oral request registered on a non-working day, {}; due by the end of the next working day, {}",
+                    dmy(*registered_on),
+                    dmy(*due_on)
+                )
+            }
+        }
+        E::OralAfterHours {
+            registered_on,
+            day_end,
+            due_on,
+        } => {
+            if ru {
+                format!(
+                    "Устное обращение зарегистрировано {} после окончания рабочего дня ({day_end}); срок — конец следующего рабочего дня, {}",
+                    dmy(*registered_on),
+                    dmy(*due_on)
+                )
+            } else {
+                format!(
+                    "Oral request registered on {} after the working day ended ({day_end}); due by the end of the next working day, {}",
+                    dmy(*registered_on),
+                    dmy(*due_on)
+                )
+            }
+        }
+        E::Term {
+            term,
+            days,
+            extension_days,
+            term_day,
+            term_day_name,
+            shift,
+            due_on,
+            ..
+        } => {
+            let head = match (extension_days, ru) {
+                (Some(n), true) => format!("{days}-й день ({} + продление на {n})", days - n),
+                (Some(n), false) => format!("Day {days} ({} + extension of {n})", days - n),
+                (None, true) => format!("{days}-й день"),
+                (None, false) => format!("Day {days}"),
+            };
+            let what = if ru { "срок" } else { "due" };
+            let what = match (term, ru) {
+                (Term::Forward, true) => "срок переадресации",
+                (Term::Forward, false) => "forward by",
+                _ => what,
+            };
+            let name = term_day_name
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            match (shift, ru) {
+                (Shift::None, true) => format!(
+                    "{head} — {}, рабочий день; {what} — {}",
+                    dmy(*term_day),
+                    dmy(*due_on)
+                ),
+                (Shift::None, false) => format!(
+                    "{head} is {}, a working day; {what} {}",
+                    dmy(*term_day),
+                    dmy(*due_on)
+                ),
+                (Shift::Back, true) => format!(
+                    "{head} — {}, нерабочий день{name}; {what} — предшествующий рабочий день, {}",
+                    dmy(*term_day),
+                    dmy(*due_on)
+                ),
+                (Shift::Back, false) => format!(
+                    "{head} is {}, a non-working day{name}; {what} the preceding working day, {}",
+                    dmy(*term_day),
+                    dmy(*due_on)
+                ),
+                (Shift::Forward { preceding }, true) => format!(
+                    "{head} — {}, нерабочий день{name}; предшествующий рабочий день, {}, раньше даты регистрации, поэтому {what} — первый рабочий день после него, {}",
+                    dmy(*term_day),
+                    dmy(*preceding),
+                    dmy(*due_on)
+                ),
+                (Shift::Forward { preceding }, false) => format!(
+                    "{head} is {}, a non-working day{name}; the preceding working day, {}, is before registration, so {what} the first working day after it, {}",
+                    dmy(*term_day),
+                    dmy(*preceding),
+                    dmy(*due_on)
+                ),
+            }
+        }
     }
 }
 

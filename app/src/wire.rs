@@ -32,6 +32,10 @@ pub enum AppError {
     TooLarge { max_bytes: u64 },
     #[error("unsupported file type")]
     UnsupportedFileType,
+    #[error("the working calendar has no data for {date}")]
+    CalendarMissing { date: String },
+    #[error("conflict: {reason}")]
+    Conflict { reason: String },
     #[error("internal error")]
     Internal,
     #[error("transport error: {detail}")]
@@ -58,6 +62,8 @@ impl AppError {
             AppError::Malformed { .. } => "malformed",
             AppError::TooLarge { .. } => "too_large",
             AppError::UnsupportedFileType => "unsupported_file_type",
+            AppError::CalendarMissing { .. } => "calendar_missing",
+            AppError::Conflict { .. } => "conflict",
             AppError::Internal => "internal",
             AppError::Transport { .. } => "transport",
         }
@@ -67,7 +73,10 @@ impl AppError {
         match self {
             AppError::Unauthenticated | AppError::BadCredentials => 401,
             AppError::EmptyPassword | AppError::Malformed { .. } => 400,
-            AppError::Invalid { .. } | AppError::UnsupportedFileType => 422,
+            AppError::Invalid { .. }
+            | AppError::UnsupportedFileType
+            | AppError::CalendarMissing { .. } => 422,
+            AppError::Conflict { .. } => 409,
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::TooLarge { .. } => 413,
@@ -134,7 +143,15 @@ pub struct TicketView {
     pub fields: Map<String, Value>,
     pub registered_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
+    /// Why the due date is what it is, in the reader's language.
+    pub due_explanation: String,
     pub overdue: bool,
+    pub extension_days: Option<u32>,
+    pub extension_reason: Option<String>,
+    pub transfer_count: u32,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub planned_on: Option<String>,
     pub requester: UserRef,
     pub assignee: Option<UserRef>,
 }

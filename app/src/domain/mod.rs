@@ -6,6 +6,7 @@
 //! too, so forms can show what the server will decide.
 
 pub mod access;
+pub mod calendar;
 pub mod deadline;
 pub mod fields;
 pub mod ticket;

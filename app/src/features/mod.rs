@@ -19,13 +19,13 @@ use crate::wire::{AppError, UserView};
 pub struct SessionInfo {
     pub user: Option<UserView>,
     pub lang: Lang,
-    pub utc_offset_hours: i32,
+    pub utc_offset_seconds: i32,
 }
 
 impl SessionInfo {
     pub fn offset(&self) -> chrono::FixedOffset {
         use chrono::Offset;
-        chrono::FixedOffset::east_opt(self.utc_offset_hours * 3600).unwrap_or(chrono::Utc.fix())
+        chrono::FixedOffset::east_opt(self.utc_offset_seconds).unwrap_or(chrono::Utc.fix())
     }
 }
 
@@ -91,20 +91,20 @@ pub(crate) mod ssr {
 pub async fn get_session() -> Result<SessionInfo, AppError> {
     let state = ssr::state()?;
     let caller = ssr::maybe_caller(&state).await?;
-    let utc_offset_hours = state.config.utc_offset_hours;
+    let utc_offset_seconds = state.utc_offset_seconds();
     match caller {
         Some(c) => {
             let user = crate::server::auth::me(&state, &c).await?;
             Ok(SessionInfo {
                 lang: c.lang,
                 user: Some(user),
-                utc_offset_hours,
+                utc_offset_seconds,
             })
         }
         None => Ok(SessionInfo {
             user: None,
             lang: ssr::visitor_lang(),
-            utc_offset_hours,
+            utc_offset_seconds,
         }),
     }
 }
@@ -124,6 +124,6 @@ pub async fn session_info(resource: Resource<Result<SessionInfo, AppError>>) -> 
     resource.await.unwrap_or(SessionInfo {
         user: None,
         lang: Lang::Ru,
-        utc_offset_hours: 3,
+        utc_offset_seconds: 3 * 3600,
     })
 }

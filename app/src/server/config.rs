@@ -18,8 +18,12 @@ pub struct Config {
     pub session_hours: i64,
     /// Largest accepted attachment, in bytes.
     pub upload_max_bytes: u64,
-    /// Offset of the body's local time from UTC, in hours (Moscow: 3).
-    pub utc_offset_hours: i32,
+    /// The body's time zone (IANA name).
+    pub time_zone: String,
+    /// Working hours, `HH:MM`: start, end, and end on shortened days.
+    pub work_start: String,
+    pub work_end: String,
+    pub shortened_end: String,
     /// Mark cookies `Secure`: set when the app is served over HTTPS.
     pub secure_cookies: bool,
     /// File the demo requests at start-up when the database has none (`make run`).
@@ -52,7 +56,10 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             session_hours: 12,
             upload_max_bytes: 10 * 1024 * 1024,
-            utc_offset_hours: 3,
+            time_zone: "Europe/Moscow".into(),
+            work_start: "09:00".into(),
+            work_end: "18:00".into(),
+            shortened_end: "17:00".into(),
             secure_cookies: false,
             demo_data: false,
             directory: DirectoryConfig::default(),
@@ -98,7 +105,11 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("session_hours", &self.session_hours)
             .field("upload_max_bytes", &self.upload_max_bytes)
-            .field("utc_offset_hours", &self.utc_offset_hours)
+            .field("time_zone", &self.time_zone)
+            .field(
+                "working_hours",
+                &(&self.work_start, &self.work_end, &self.shortened_end),
+            )
             .field("secure_cookies", &self.secure_cookies)
             .field("directory.url", &self.directory.url)
             .field("directory.bind_dn", &self.directory.bind_dn)
@@ -134,6 +145,8 @@ pub enum ConfigError {
     },
     #[error("environment variable {name}: {reason}")]
     Env { name: String, reason: String },
+    #[error("configuration {key}: {reason}")]
+    Invalid { key: String, reason: String },
 }
 
 impl Config {
@@ -150,6 +163,7 @@ impl Config {
             _ => Config::default(),
         };
         config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
         Ok(config)
     }
 
@@ -173,8 +187,17 @@ impl Config {
         if let Some(v) = get("SD_UPLOAD_MAX_BYTES") {
             self.upload_max_bytes = parse("SD_UPLOAD_MAX_BYTES", v)?;
         }
-        if let Some(v) = get("SD_UTC_OFFSET_HOURS") {
-            self.utc_offset_hours = parse("SD_UTC_OFFSET_HOURS", v)?;
+        if let Some(v) = get("SD_TIME_ZONE") {
+            self.time_zone = v;
+        }
+        if let Some(v) = get("SD_WORK_START") {
+            self.work_start = v;
+        }
+        if let Some(v) = get("SD_WORK_END") {
+            self.work_end = v;
+        }
+        if let Some(v) = get("SD_SHORTENED_END") {
+            self.shortened_end = v;
         }
         if let Some(v) = get("SD_SECURE_COOKIES") {
             self.secure_cookies = parse("SD_SECURE_COOKIES", v)?;
@@ -194,13 +217,46 @@ impl Config {
         Ok(())
     }
 
-    pub fn utc_offset(&self) -> chrono::FixedOffset {
-        chrono::FixedOffset::east_opt(self.utc_offset_hours * 3600)
-            .unwrap_or_else(|| chrono::FixedOffset::east_opt(3 * 3600).unwrap_or(chrono::Utc.fix()))
+    /// The time zone, checked.
+    pub fn tz(&self) -> Result<chrono_tz::Tz, ConfigError> {
+        self.time_zone.parse().map_err(|_| ConfigError::Invalid {
+            key: "time_zone".into(),
+            reason: format!("unknown time zone {:?}", self.time_zone),
+        })
+    }
+
+    /// Working hours, checked: start < shortened end <= end.
+    pub fn working_hours(&self) -> Result<WorkingHours, ConfigError> {
+        let time = |key: &str, v: &str| {
+            NaiveTime::parse_from_str(v, "%H:%M").map_err(|_| ConfigError::Invalid {
+                key: key.into(),
+                reason: format!("{v:?} is not HH:MM"),
+            })
+        };
+        let hours = WorkingHours {
+            start: time("work_start", &self.work_start)?,
+            end: time("work_end", &self.work_end)?,
+            shortened_end: time("shortened_end", &self.shortened_end)?,
+        };
+        if !(hours.start < hours.shortened_end && hours.shortened_end <= hours.end) {
+            return Err(ConfigError::Invalid {
+                key: "work_start, shortened_end, work_end".into(),
+                reason: "expected start < shortened end <= end".into(),
+            });
+        }
+        Ok(hours)
+    }
+
+    /// Checks the values that are parsed later.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.tz()?;
+        self.working_hours()?;
+        Ok(())
     }
 }
 
-use chrono::Offset;
+use crate::domain::calendar::WorkingHours;
+use chrono::NaiveTime;
 
 #[cfg(test)]
 mod tests {
@@ -232,5 +288,37 @@ mod tests {
         assert_eq!(c.directory.url, "ldap://dir:389");
         assert_eq!(c.directory.bind_dn, DirectoryConfig::default().bind_dn);
         assert!(toml::from_str::<Config>("sesion_hours = 8").is_err());
+    }
+
+    #[test]
+    fn time_zone_and_working_hours_are_checked() {
+        assert!(Config::default().validate().is_ok());
+        let bad_zone = Config {
+            time_zone: "Mars/Olympus".into(),
+            ..Config::default()
+        };
+        assert!(
+            bad_zone
+                .validate()
+                .expect_err("zone")
+                .to_string()
+                .contains("time_zone")
+        );
+        let backwards = Config {
+            work_end: "08:00".into(),
+            ..Config::default()
+        };
+        assert!(backwards.validate().is_err());
+        let nonsense = Config {
+            work_start: "nine".into(),
+            ..Config::default()
+        };
+        assert!(
+            nonsense
+                .validate()
+                .expect_err("time")
+                .to_string()
+                .contains("work_start")
+        );
     }
 }

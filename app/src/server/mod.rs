@@ -2,6 +2,7 @@
 //! and the services behind pages and the REST API.
 
 pub mod auth;
+pub mod calendar;
 pub mod config;
 pub mod db;
 pub mod demo;

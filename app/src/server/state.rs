@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use super::config::Config;
 use super::directory::Directory;
+use crate::domain::calendar::WorkingHours;
 
 /// The clock is an adapter so that tests can fix `now`.
 pub trait Clock: Send + Sync {
@@ -27,17 +28,50 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub directory: Arc<Directory>,
     pub clock: Arc<dyn Clock>,
+    pub tz: chrono_tz::Tz,
+    pub hours: WorkingHours,
 }
 
 impl AppState {
+    /// The state for a configuration already checked by `Config::validate`
+    /// (unchecked values fall back to Moscow and 09:00–18:00).
     pub fn new(db: DatabaseConnection, config: Config) -> Self {
         let directory = Arc::new(Directory::new(config.directory.clone()));
+        let tz = config.tz().unwrap_or(chrono_tz::Europe::Moscow);
+        let hours = config.working_hours().unwrap_or_default();
         AppState {
             db,
             config: Arc::new(config),
             directory,
             clock: Arc::new(SystemClock),
+            tz,
+            hours,
         }
+    }
+
+    /// Local civil time of the body for a moment.
+    pub fn local(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        at.with_timezone(&self.tz).naive_local()
+    }
+
+    /// The moment of a local civil time (the earlier one if ambiguous).
+    pub fn from_local(&self, local: chrono::NaiveDateTime) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        self.tz
+            .from_local_datetime(&local)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&local))
+    }
+
+    /// The current offset from UTC, in seconds (for showing times in the browser).
+    pub fn utc_offset_seconds(&self) -> i32 {
+        use chrono::Offset;
+        self.now()
+            .with_timezone(&self.tz)
+            .offset()
+            .fix()
+            .local_minus_utc()
     }
 
     pub fn now(&self) -> DateTime<Utc> {

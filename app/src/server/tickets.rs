@@ -19,6 +19,7 @@ use crate::domain::fields::{BODY_MAX, SUBJECT_MAX, validate_text};
 use crate::domain::{
     Channel, FieldError, FieldErrorCode, KindSpec, RequestForm, Status, TicketNumber, deadline,
 };
+use crate::i18n::Lang;
 use crate::wire::{
     AppError, CommentView, EventView, NewTicket, TicketDetail, TicketPage, TicketView, UnitRef,
     UserRef,
@@ -57,7 +58,11 @@ fn user_ref(u: &user::Model) -> UserRef {
 }
 
 /// Turns ticket rows into views with three queries in all, however many rows.
-async fn views(state: &AppState, rows: Vec<ticket::Model>) -> ServiceResult<Vec<TicketView>> {
+async fn views(
+    state: &AppState,
+    rows: Vec<ticket::Model>,
+    lang: Lang,
+) -> ServiceResult<Vec<TicketView>> {
     let mut ids: Vec<i64> = rows
         .iter()
         .flat_map(|t| [Some(t.requester_id), t.assignee_id])
@@ -109,7 +114,16 @@ async fn views(state: &AppState, rows: Vec<ticket::Model>) -> ServiceResult<Vec<
                 form: RequestForm::parse(&t.form).unwrap_or(RequestForm::Written),
                 channel: Channel::parse(&t.channel).unwrap_or(Channel::Portal),
                 fields: serde_json::from_str(&t.fields).unwrap_or_default(),
-                overdue: deadline::is_overdue(status.is_open(), t.due_at, now),
+                overdue: deadline::is_overdue(status.is_open(), t.answered_at, t.due_at, now),
+                due_explanation: serde_json::from_str::<deadline::Explanation>(&t.due_explanation)
+                    .map(|e| crate::i18n::explain(&e, lang))
+                    .unwrap_or_default(),
+                extension_days: t.extension_days.and_then(|d| u32::try_from(d).ok()),
+                extension_reason: t.extension_reason,
+                transfer_count: u32::try_from(t.transfer_count).unwrap_or(0),
+                answered_at: t.answered_at,
+                outcome: t.outcome,
+                planned_on: t.planned_on,
                 requester,
                 assignee: t.assignee_id.and_then(|id| users.get(&id)).map(user_ref),
                 number: t.number,
@@ -285,8 +299,11 @@ pub async fn create(
     };
     let requester_id = requester.map(|r| r.id).unwrap_or(caller.id);
     let now = state.now();
-    let due_at = deadline::due_at(form, now, state.config.utc_offset());
-    let year = now.with_timezone(&state.config.utc_offset()).year();
+    let local = state.local(now);
+    let cal = super::calendar::load(state).await?;
+    let due = super::calendar::deadline_for(state, &cal, form, local, None)?;
+    let due_at = state.from_local(due.due_at);
+    let year = local.year();
 
     let txn = state.db.begin().await?;
     let sequence = next_sequence(&txn, &unit, year).await?;
@@ -313,6 +330,8 @@ pub async fn create(
         due_at: Set(due_at),
         updated_at: Set(now),
         closed_at: Set(None),
+        due_explanation: Set(serde_json::to_string(&due.explanation).unwrap_or_default()),
+        transfer_count: Set(0),
         ..Default::default()
     }
     .insert(&txn)
@@ -329,11 +348,11 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     tracing::info!(%number, kind = %kind.code, %unit, "request registered");
-    one_view(state, row).await
+    one_view(state, row, caller.lang).await
 }
 
-async fn one_view(state: &AppState, row: ticket::Model) -> ServiceResult<TicketView> {
-    views(state, vec![row])
+async fn one_view(state: &AppState, row: ticket::Model, lang: Lang) -> ServiceResult<TicketView> {
+    views(state, vec![row], lang)
         .await?
         .pop()
         .ok_or_else(|| ServiceError::Corrupt("view".into()))
@@ -361,7 +380,7 @@ pub(crate) async fn visible(
 
 pub async fn get(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketView> {
     let row = visible(state, caller, id).await?;
-    one_view(state, row).await
+    one_view(state, row, caller.lang).await
 }
 
 /// The request page: the request, its replies, timeline and files, filtered for the caller.
@@ -398,7 +417,7 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
         Vec::new()
     };
     Ok(TicketDetail {
-        ticket: one_view(state, row).await?,
+        ticket: one_view(state, row, caller.lang).await?,
         comments,
         events,
         attachments,
@@ -568,7 +587,7 @@ async fn set_assignee(
     )
     .await?;
     txn.commit().await?;
-    one_view(state, saved).await
+    one_view(state, saved, caller.lang).await
 }
 
 /// An executor takes a request of their unit into work.
@@ -761,7 +780,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ServiceRes
         _ => None,
     };
     Ok(TicketPage {
-        items: views(state, rows).await?,
+        items: views(state, rows, caller.lang).await?,
         next_cursor,
     })
 }

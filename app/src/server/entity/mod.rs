@@ -1,6 +1,8 @@
 //! sea-orm entities, one per table; relations are queried explicitly.
 
 pub mod attachment;
+pub mod calendar_day;
+pub mod calendar_year;
 pub mod comment;
 pub mod request_kind;
 pub mod session;

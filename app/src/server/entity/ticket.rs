@@ -24,6 +24,15 @@ pub struct Model {
     pub due_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub closed_at: Option<DateTimeUtc>,
+    /// `domain::deadline::Explanation` as JSON.
+    pub due_explanation: String,
+    pub extension_days: Option<i32>,
+    pub extension_reason: Option<String>,
+    pub extended_at: Option<DateTimeUtc>,
+    pub transfer_count: i32,
+    pub answered_at: Option<DateTimeUtc>,
+    pub outcome: Option<String>,
+    pub planned_on: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,379 @@
+//! The working calendar: which days are working, which are shortened, and
+//! where the working day ends. Built from the production calendar (public
+//! holidays, transferred days off, working weekend days, shortened days);
+//! a date outside the loaded years is an explicit error, never a guess.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
+use serde::{Deserialize, Serialize};
+
+/// What a calendar entry says about a day; days without an entry are
+/// working Monday to Friday and days off on Saturday and Sunday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayKind {
+    /// A public holiday (non-working, even when it is a weekday).
+    Holiday,
+    /// A weekday made non-working by a transfer.
+    DayOff,
+    /// A Saturday or Sunday made working by a transfer.
+    Working,
+    /// A working day one hour shorter (the day before a holiday).
+    Shortened,
+}
+
+impl DayKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "holiday",
+            DayKind::DayOff => "day_off",
+            DayKind::Working => "working",
+            DayKind::Shortened => "shortened",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<DayKind> {
+        match code {
+            "holiday" => Some(DayKind::Holiday),
+            "day_off" => Some(DayKind::DayOff),
+            "working" => Some(DayKind::Working),
+            "shortened" => Some(DayKind::Shortened),
+            _ => None,
+        }
+    }
+}
+
+/// One calendar entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayEntry {
+    pub date: NaiveDate,
+    pub kind: DayKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One year of the calendar file format.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct YearEntries {
+    pub year: i32,
+    pub days: Vec<DayEntry>,
+}
+
+/// The calendar file format (`servicedesk-calendar/1`), also used for import.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarFile {
+    pub years: Vec<YearEntries>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum CalendarError {
+    #[error("the working calendar has no data for {0}")]
+    OutOfRange(NaiveDate),
+    #[error("no working day within a year after {0}")]
+    NoWorkingDay(NaiveDate),
+}
+
+/// Working hours of the body (defaults: 09:00–18:00, 17:00 on shortened days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkingHours {
+    pub start: NaiveTime,
+    pub end: NaiveTime,
+    pub shortened_end: NaiveTime,
+}
+
+impl Default for WorkingHours {
+    fn default() -> Self {
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or(NaiveTime::MIN);
+        WorkingHours {
+            start: t(9),
+            end: t(18),
+            shortened_end: t(17),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WorkCalendar {
+    years: BTreeSet<i32>,
+    days: BTreeMap<NaiveDate, DayEntry>,
+}
+
+impl WorkCalendar {
+    /// A calendar of the given years with the given entries (entries of
+    /// other years are ignored).
+    pub fn new(
+        years: impl IntoIterator<Item = i32>,
+        entries: impl IntoIterator<Item = DayEntry>,
+    ) -> Self {
+        let years: BTreeSet<i32> = years.into_iter().collect();
+        let days = entries
+            .into_iter()
+            .filter(|e| years.contains(&e.date.year()))
+            .map(|e| (e.date, e))
+            .collect();
+        WorkCalendar { years, days }
+    }
+
+    pub fn from_file(file: &CalendarFile) -> Self {
+        WorkCalendar::new(
+            file.years.iter().map(|y| y.year),
+            file.years.iter().flat_map(|y| y.days.iter().cloned()),
+        )
+    }
+
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.iter().copied()
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = &DayEntry> {
+        self.days.values()
+    }
+
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.years.contains(&date.year())
+    }
+
+    /// The entry for a day, if it has one (holiday name, transfer, …).
+    pub fn entry(&self, date: NaiveDate) -> Result<Option<&DayEntry>, CalendarError> {
+        if !self.covers(date) {
+            return Err(CalendarError::OutOfRange(date));
+        }
+        Ok(self.days.get(&date))
+    }
+
+    pub fn is_working(&self, date: NaiveDate) -> Result<bool, CalendarError> {
+        Ok(match self.entry(date)?.map(|e| e.kind) {
+            Some(DayKind::Holiday | DayKind::DayOff) => false,
+            Some(DayKind::Working | DayKind::Shortened) => true,
+            None => !matches!(date.weekday(), Weekday::Sat | Weekday::Sun),
+        })
+    }
+
+    pub fn is_shortened(&self, date: NaiveDate) -> Result<bool, CalendarError> {
+        Ok(matches!(
+            self.entry(date)?.map(|e| e.kind),
+            Some(DayKind::Shortened)
+        ))
+    }
+
+    /// When the working day `date` ends.
+    pub fn end_of_day(
+        &self,
+        date: NaiveDate,
+        hours: &WorkingHours,
+    ) -> Result<NaiveTime, CalendarError> {
+        Ok(if self.is_shortened(date)? {
+            hours.shortened_end
+        } else {
+            hours.end
+        })
+    }
+
+    fn step(&self, from: NaiveDate, forward: bool) -> Result<NaiveDate, CalendarError> {
+        let mut day = from;
+        for _ in 0..366 {
+            day = if forward {
+                day.succ_opt()
+            } else {
+                day.pred_opt()
+            }
+            .ok_or(CalendarError::OutOfRange(day))?;
+            if self.is_working(day)? {
+                return Ok(day);
+            }
+        }
+        Err(CalendarError::NoWorkingDay(from))
+    }
+
+    /// The first working day strictly after `date`.
+    pub fn next_working_day(&self, date: NaiveDate) -> Result<NaiveDate, CalendarError> {
+        self.step(date, true)
+    }
+
+    /// The last working day strictly before `date`.
+    pub fn previous_working_day(&self, date: NaiveDate) -> Result<NaiveDate, CalendarError> {
+        self.step(date, false)
+    }
+
+    /// Working days of a year.
+    pub fn working_days_in(&self, year: i32) -> Result<usize, CalendarError> {
+        let mut count = 0;
+        let mut day =
+            NaiveDate::from_ymd_opt(year, 1, 1).ok_or(CalendarError::OutOfRange(NaiveDate::MIN))?;
+        while day.year() == year {
+            if self.is_working(day)? {
+                count += 1;
+            }
+            day = day.succ_opt().ok_or(CalendarError::OutOfRange(day))?;
+        }
+        Ok(count)
+    }
+}
+
+/// Parses the xmlcalendar.ru XML format (`<calendar year="2026">` with
+/// `<day d="MM.DD" t="1|2|3" h="…"/>`: 1 non-working, 2 shortened, 3 working
+/// weekend) and the names of `<holiday id="…" title="…"/>`.
+pub fn parse_xmlcalendar(xml: &str) -> Result<YearEntries, String> {
+    fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+        let key = format!(" {name}=\"");
+        let start = tag.find(&key)? + key.len();
+        let len = tag[start..].find('"')?;
+        Some(&tag[start..start + len])
+    }
+    let calendar = xml
+        .split('<')
+        .find(|t| t.starts_with("calendar"))
+        .ok_or("no <calendar> element")?;
+    let year: i32 = attr(calendar, "year")
+        .ok_or("no year attribute")?
+        .parse()
+        .map_err(|_| "bad year attribute")?;
+    let mut names = BTreeMap::new();
+    for tag in xml.split('<').filter(|t| t.starts_with("holiday ")) {
+        if let (Some(id), Some(title)) = (attr(tag, "id"), attr(tag, "title")) {
+            names.insert(id.to_string(), title.to_string());
+        }
+    }
+    let mut days = Vec::new();
+    for tag in xml.split('<').filter(|t| t.starts_with("day ")) {
+        let d = attr(tag, "d").ok_or("a <day> without d")?;
+        let (m, dd) = d.split_once('.').ok_or_else(|| format!("bad day {d}"))?;
+        let date = m
+            .parse()
+            .ok()
+            .zip(dd.parse().ok())
+            .and_then(|(m, dd)| NaiveDate::from_ymd_opt(year, m, dd))
+            .ok_or_else(|| format!("bad day {d}"))?;
+        let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
+        let kind = match attr(tag, "t") {
+            Some("1") if attr(tag, "h").is_some() => DayKind::Holiday,
+            Some("1") if weekend => DayKind::Holiday,
+            Some("1") => DayKind::DayOff,
+            Some("2") => DayKind::Shortened,
+            Some("3") => DayKind::Working,
+            other => return Err(format!("bad day type {other:?} for {d}")),
+        };
+        let name = attr(tag, "h").and_then(|h| names.get(h).cloned());
+        days.push(DayEntry { date, kind, name });
+    }
+    days.sort_by_key(|e| e.date);
+    Ok(YearEntries { year, days })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The calendar the project ships (seeded by a migration).
+    pub fn russia() -> WorkCalendar {
+        let file: CalendarFile = serde_json::from_str(include_str!(
+            "../../../migrations/src/seed/ru-production-calendar-2024-2027.json"
+        ))
+        .expect("calendar file");
+        WorkCalendar::from_file(&file)
+    }
+
+    pub fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    #[test]
+    fn the_shipped_calendar_has_the_official_number_of_working_days() {
+        let cal = russia();
+        for (year, days) in [(2024, 248), (2025, 247), (2026, 247), (2027, 247)] {
+            assert_eq!(cal.working_days_in(year), Ok(days), "{year}");
+        }
+    }
+
+    #[test]
+    fn days_are_told_apart_by_the_production_calendar() {
+        let cal = russia();
+        for (day, working, shortened) in [
+            ("2025-12-31", false, false), // transferred day off
+            ("2024-12-28", true, false),  // working Saturday
+            ("2025-11-01", true, true),   // working Saturday, shortened
+            ("2027-02-20", true, true),   // working Saturday, shortened
+            ("2026-06-12", false, false), // Russia Day
+            ("2026-11-04", false, false), // Unity Day
+            ("2026-11-03", true, true),   // day before a holiday
+            ("2024-02-29", true, false),
+            ("2026-03-07", false, false), // an ordinary Saturday
+            ("2026-03-10", true, false),
+        ] {
+            assert_eq!(cal.is_working(d(day)), Ok(working), "{day}");
+            assert_eq!(cal.is_shortened(d(day)), Ok(shortened), "{day}");
+        }
+        let hours = WorkingHours::default();
+        assert_eq!(
+            cal.end_of_day(d("2026-11-03"), &hours),
+            Ok(hours.shortened_end)
+        );
+        assert_eq!(cal.end_of_day(d("2026-11-05"), &hours), Ok(hours.end));
+    }
+
+    #[test]
+    fn a_date_outside_the_loaded_years_is_an_error() {
+        let cal = russia();
+        assert_eq!(
+            cal.is_working(d("2028-01-10")),
+            Err(CalendarError::OutOfRange(d("2028-01-10")))
+        );
+        assert_eq!(
+            cal.is_working(d("2023-12-29")),
+            Err(CalendarError::OutOfRange(d("2023-12-29")))
+        );
+        assert_eq!(
+            cal.next_working_day(d("2027-12-31")),
+            Err(CalendarError::OutOfRange(d("2028-01-01")))
+        );
+    }
+
+    #[test]
+    fn the_xmlcalendar_format_is_read() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<calendar year="2026" lang="ru" date="2025.09.01" country="ru">
+  <holidays>
+    <holiday id="1" title="Новогодние каникулы"/>
+    <holiday id="2" title="Рождество Христово"/>
+  </holidays>
+  <days>
+    <day d="01.01" t="1" h="1"/>
+    <day d="01.07" t="1" h="2"/>
+    <day d="01.09" t="1" f="01.03"/>
+    <day d="03.07" t="2"/>
+    <day d="11.01" t="3"/>
+  </days>
+</calendar>"#;
+        let year = parse_xmlcalendar(xml).expect("parsed");
+        assert_eq!(year.year, 2026);
+        let kinds: Vec<(String, DayKind, Option<String>)> = year
+            .days
+            .iter()
+            .map(|e| (e.date.to_string(), e.kind, e.name.clone()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (
+                    "2026-01-01".into(),
+                    DayKind::Holiday,
+                    Some("Новогодние каникулы".into())
+                ),
+                (
+                    "2026-01-07".into(),
+                    DayKind::Holiday,
+                    Some("Рождество Христово".into())
+                ),
+                ("2026-01-09".into(), DayKind::DayOff, None),
+                ("2026-03-07".into(), DayKind::Shortened, None),
+                ("2026-11-01".into(), DayKind::Working, None),
+            ]
+        );
+        assert!(parse_xmlcalendar("<calendar><days/></calendar>").is_err());
+        assert!(
+            parse_xmlcalendar(r#"<calendar year="2026"><day d="13.45" t="1"/></calendar>"#)
+                .is_err()
+        );
+    }
+}

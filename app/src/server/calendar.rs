@@ -1,0 +1,230 @@
+//! The working calendar in the database: loading it for the deadline rules,
+//! the administrator's month view, single-day edits and year imports.
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+use super::auth::Caller;
+use super::entity::{calendar_day, calendar_year};
+use super::error::{ServiceError, ServiceResult};
+use super::state::AppState;
+use crate::domain::calendar::{
+    CalendarError, CalendarFile, DayEntry, DayKind, WorkCalendar, YearEntries, parse_xmlcalendar,
+};
+use crate::domain::deadline::{self, Deadline};
+use crate::domain::{FieldErrorCode, RequestForm};
+use crate::wire::AppError;
+
+/// The whole calendar (a few dozen rows a year).
+pub async fn load(state: &AppState) -> ServiceResult<WorkCalendar> {
+    let years = calendar_year::Entity::find().all(&state.db).await?;
+    let days = calendar_day::Entity::find().all(&state.db).await?;
+    let entries = days
+        .into_iter()
+        .map(|d| {
+            let date = NaiveDate::parse_from_str(&d.day, "%Y-%m-%d")
+                .map_err(|_| ServiceError::Corrupt(format!("calendar day {}", d.day)))?;
+            let kind = DayKind::parse(&d.kind)
+                .ok_or_else(|| ServiceError::Corrupt(format!("calendar kind {}", d.kind)))?;
+            Ok(DayEntry {
+                date,
+                kind,
+                name: d.name,
+            })
+        })
+        .collect::<ServiceResult<Vec<_>>>()?;
+    Ok(WorkCalendar::new(
+        years.into_iter().map(|y| y.year),
+        entries,
+    ))
+}
+
+impl From<CalendarError> for AppError {
+    fn from(e: CalendarError) -> Self {
+        let date = match e {
+            CalendarError::OutOfRange(d) | CalendarError::NoWorkingDay(d) => d,
+        };
+        AppError::CalendarMissing {
+            date: date.to_string(),
+        }
+    }
+}
+
+/// The deadline of a request of `form` registered at local time `registered`.
+pub fn deadline_for(
+    state: &AppState,
+    cal: &WorkCalendar,
+    form: RequestForm,
+    registered: chrono::NaiveDateTime,
+    extension_days: Option<u32>,
+) -> Result<Deadline, AppError> {
+    Ok(match form {
+        RequestForm::Oral => deadline::oral(cal, &state.hours, registered)?,
+        RequestForm::Written => {
+            deadline::written(cal, &state.hours, registered.date(), extension_days)?
+        }
+    })
+}
+
+/// One day of the administrator's month grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayView {
+    pub date: NaiveDate,
+    pub working: bool,
+    pub shortened: bool,
+    pub kind: Option<DayKind>,
+    pub name: Option<String>,
+}
+
+/// The days of a month, or an error if the year is not loaded.
+pub async fn month(state: &AppState, year: i32, month: u32) -> ServiceResult<Vec<DayView>> {
+    let cal = load(state).await?;
+    let first = NaiveDate::from_ymd_opt(year, month, 1)
+        .ok_or(AppError::invalid("month", FieldErrorCode::InvalidDate))?;
+    let mut out = Vec::new();
+    let mut day = first;
+    while day.month() == month {
+        let entry = cal.entry(day).map_err(AppError::from)?;
+        out.push(DayView {
+            date: day,
+            working: cal.is_working(day).map_err(AppError::from)?,
+            shortened: cal.is_shortened(day).map_err(AppError::from)?,
+            kind: entry.map(|e| e.kind),
+            name: entry.and_then(|e| e.name.clone()),
+        });
+        day = day
+            .succ_opt()
+            .ok_or(AppError::invalid("month", FieldErrorCode::InvalidDate))?;
+    }
+    Ok(out)
+}
+
+fn require_admin(caller: &Caller) -> ServiceResult<()> {
+    if caller.roles.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden.into())
+    }
+}
+
+/// Sets (or with `kind: None` clears) the entry of one day of a loaded year.
+pub async fn set_day(
+    state: &AppState,
+    caller: &Caller,
+    date: NaiveDate,
+    kind: Option<DayKind>,
+    name: Option<String>,
+) -> ServiceResult<()> {
+    require_admin(caller)?;
+    if calendar_year::Entity::find_by_id(date.year())
+        .one(&state.db)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::CalendarMissing {
+            date: date.to_string(),
+        }
+        .into());
+    }
+    let key = date.format("%Y-%m-%d").to_string();
+    let name = name
+        .map(|n| n.trim().chars().take(200).collect::<String>())
+        .filter(|n| !n.is_empty());
+    match kind {
+        None => {
+            calendar_day::Entity::delete_by_id(key)
+                .exec(&state.db)
+                .await?;
+        }
+        Some(kind) => {
+            calendar_day::Entity::insert(calendar_day::ActiveModel {
+                day: Set(key),
+                kind: Set(kind.code().into()),
+                name: Set(name),
+            })
+            .on_conflict(
+                OnConflict::column(calendar_day::Column::Day)
+                    .update_columns([calendar_day::Column::Kind, calendar_day::Column::Name])
+                    .to_owned(),
+            )
+            .exec_without_returning(&state.db)
+            .await?;
+        }
+    }
+    tracing::info!(admin = %caller.login, %date, kind = ?kind, "calendar day changed");
+    Ok(())
+}
+
+/// Reads an uploaded calendar: our JSON format or xmlcalendar XML.
+pub fn parse_import(text: &str) -> Result<Vec<YearEntries>, AppError> {
+    let bad = || AppError::invalid("file", FieldErrorCode::Pattern);
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('<') {
+        return parse_xmlcalendar(trimmed)
+            .map(|y| vec![y])
+            .map_err(|_| bad());
+    }
+    let file: CalendarFile = serde_json::from_str(trimmed).map_err(|_| bad())?;
+    if file.years.is_empty()
+        || file
+            .years
+            .iter()
+            .any(|y| y.days.iter().any(|d| d.date.year() != y.year))
+    {
+        return Err(bad());
+    }
+    Ok(file.years)
+}
+
+/// Replaces whole years with the imported ones, in one transaction.
+pub async fn import(state: &AppState, caller: &Caller, text: &str) -> ServiceResult<Vec<i32>> {
+    require_admin(caller)?;
+    let years = parse_import(text)?;
+    let txn = state.db.begin().await?;
+    for year in &years {
+        let prefix = format!("{:04}-", year.year);
+        calendar_day::Entity::delete_many()
+            .filter(calendar_day::Column::Day.starts_with(&prefix))
+            .exec(&txn)
+            .await?;
+        calendar_year::Entity::insert(calendar_year::ActiveModel {
+            year: Set(year.year),
+        })
+        .on_conflict(
+            OnConflict::column(calendar_year::Column::Year)
+                .do_nothing()
+                .to_owned(),
+        )
+        .try_insert()
+        .exec_without_returning(&txn)
+        .await?;
+        for day in &year.days {
+            calendar_day::ActiveModel {
+                day: Set(day.date.format("%Y-%m-%d").to_string()),
+                kind: Set(day.kind.code().into()),
+                name: Set(day.name.clone()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    let loaded: Vec<i32> = years.iter().map(|y| y.year).collect();
+    tracing::info!(admin = %caller.login, years = ?loaded, "calendar imported");
+    Ok(loaded)
+}
+
+/// Loaded years, for the administrator's page.
+pub async fn years(state: &AppState) -> ServiceResult<Vec<i32>> {
+    Ok(calendar_year::Entity::find()
+        .order_by_asc(calendar_year::Column::Year)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|y| y.year)
+        .collect())
+}
