@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_core_tables;
 mod m20261122_000002_add_calendar_and_deadline_rules;
+mod m20261122_000003_create_notifications;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_core_tables::Migration),
             Box::new(m20261122_000002_add_calendar_and_deadline_rules::Migration),
+            Box::new(m20261122_000003_create_notifications::Migration),
         ]
     }
 }

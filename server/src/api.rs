@@ -3,7 +3,7 @@
 
 use app::i18n::{self, Lang};
 use app::server::auth::{self, Caller};
-use app::server::{AppState, ServiceError, files, tickets};
+use app::server::{AppState, ServiceError, calendar, files, notify, tickets, workflow};
 use app::wire::{AppError, NewTicket};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{
@@ -12,7 +12,7 @@ use axum::extract::{
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
@@ -358,6 +358,169 @@ async fn download(
     Ok(file_response(view, bytes))
 }
 
+#[derive(Deserialize)]
+struct ExtendBody {
+    days: i64,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn extend(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    ApiJson(body): ApiJson<ExtendBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let t = with_lang(
+        workflow::extend(&state, &caller, id, body.days, &body.reason).await,
+        &caller,
+    )?;
+    Ok(Json(json!(t)))
+}
+
+#[derive(Deserialize)]
+struct TransferBody {
+    unit: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn transfer(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    ApiJson(body): ApiJson<TransferBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let t = with_lang(
+        workflow::transfer(&state, &caller, id, &body.unit, &body.reason).await,
+        &caller,
+    )?;
+    Ok(Json(json!(t)))
+}
+
+#[derive(Deserialize)]
+struct AnswerBody {
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    r#final: bool,
+    outcome: Option<String>,
+    planned_on: Option<String>,
+}
+
+async fn answer(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    ApiJson(b): ApiJson<AnswerBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let input = workflow::AnswerInput {
+        body: b.body,
+        final_answer: b.r#final,
+        outcome: b.outcome,
+        planned_on: b.planned_on,
+    };
+    let t = with_lang(workflow::answer(&state, &caller, id, input).await, &caller)?;
+    Ok(Json(json!(t)))
+}
+
+#[derive(Deserialize)]
+struct DeadlineParams {
+    registered_on: Option<String>,
+    kind: Option<String>,
+    extension_days: Option<String>,
+    time: Option<String>,
+}
+
+async fn deadline(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Query(p): Query<DeadlineParams>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let answer = calendar::calculate(
+        &state,
+        caller.lang,
+        p.registered_on.as_deref(),
+        p.kind.as_deref(),
+        p.extension_days.as_deref(),
+        p.time.as_deref(),
+    )
+    .await;
+    Ok(Json(json!(with_lang(answer, &caller)?)))
+}
+
+async fn notifications(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<Json<serde_json::Value>> {
+    let inbox = with_lang(notify::inbox(&state, &caller, 50).await, &caller)?;
+    Ok(Json(json!(inbox)))
+}
+
+async fn notifications_read(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<Json<serde_json::Value>> {
+    let n = with_lang(notify::mark_all_read(&state, &caller).await, &caller)?;
+    Ok(Json(json!({ "marked": n })))
+}
+
+async fn calendar_month(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Path((year, month)): Path<(i32, u32)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let days = with_lang(calendar::month(&state, year, month).await, &caller)?;
+    Ok(Json(json!({ "year": year, "month": month, "days": days })))
+}
+
+#[derive(Deserialize)]
+struct DayBody {
+    kind: Option<String>,
+    name: Option<String>,
+}
+
+async fn calendar_day(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Path(date): Path<String>,
+    ApiJson(body): ApiJson<DayBody>,
+) -> ApiResult<StatusCode> {
+    let date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| {
+        ApiError(
+            AppError::invalid("date", app::domain::FieldErrorCode::InvalidDate),
+            caller.lang,
+        )
+    })?;
+    let kind = match body
+        .kind
+        .as_deref()
+        .filter(|k| !k.is_empty() && *k != "default")
+    {
+        None => None,
+        Some(code) => Some(app::domain::calendar::DayKind::parse(code).ok_or_else(|| {
+            ApiError(
+                AppError::invalid("kind", app::domain::FieldErrorCode::UnknownOption),
+                caller.lang,
+            )
+        })?),
+    };
+    with_lang(
+        calendar::set_day(&state, &caller, date, kind, body.name).await,
+        &caller,
+    )?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn calendar_import(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    body: String,
+) -> ApiResult<Json<serde_json::Value>> {
+    let years = with_lang(calendar::import(&state, &caller, &body).await, &caller)?;
+    Ok(Json(json!({ "years": years })))
+}
+
 async fn openapi() -> Json<serde_json::Value> {
     Json(crate::openapi::document())
 }
@@ -388,6 +551,21 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/api/v1/attachments/{id}", get(download))
+        .route("/api/v1/tickets/{id}/extend", post(extend))
+        .route("/api/v1/tickets/{id}/transfer", post(transfer))
+        .route("/api/v1/tickets/{id}/answer", post(answer))
+        .route("/api/v1/calendar/deadline", get(deadline))
+        .route("/api/v1/calendar/days/{date}", put(calendar_day))
+        .route("/api/v1/calendar/import", post(calendar_import))
+        .route("/api/v1/calendar/{year}/{month}", get(calendar_month))
+        .route("/api/v1/notifications", get(notifications))
+        .route("/api/v1/notifications/read", post(notifications_read))
         .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/{*rest}", get(not_found).post(not_found))
+        .route(
+            "/api/v1/{*rest}",
+            get(not_found)
+                .post(not_found)
+                .put(not_found)
+                .delete(not_found),
+        )
 }

@@ -13,4 +13,4 @@ pub mod ticket;
 
 pub use access::{Role, Roles};
 pub use fields::{FieldError, FieldErrorCode, FieldSpec, FieldType, KindSpec};
-pub use ticket::{Channel, RequestForm, Status, TicketNumber};
+pub use ticket::{Channel, Outcome, RequestForm, Status, TicketNumber};

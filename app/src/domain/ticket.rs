@@ -59,6 +59,19 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// What the final answer tells the requester.
+    Outcome {
+        Solved => "solved",
+        WillBeSolved => "will_be_solved",
+        SolvableNoDate => "solvable_no_date",
+        CannotBeSolved => "cannot_be_solved",
+    }
+);
+
+/// Transfers between units a request may have.
+pub const TRANSFERS_MAX: u32 = 2;
+
 impl Channel {
     /// The form a request taken through this channel has unless said otherwise.
     pub fn default_form(self) -> RequestForm {

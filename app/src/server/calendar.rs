@@ -228,3 +228,99 @@ pub async fn years(state: &AppState) -> ServiceResult<Vec<i32>> {
         .map(|y| y.year)
         .collect())
 }
+
+/// A deadline computed for the API's calculator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadlineAnswer {
+    pub due_on: NaiveDate,
+    pub due_at: chrono::DateTime<chrono::Utc>,
+    pub explanation: String,
+}
+
+/// `kind` is `written`, `oral` or `forward`; an oral request counts as
+/// registered at the start of the working day unless `time` (HH:MM) says otherwise.
+pub async fn calculate(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    registered_on: Option<&str>,
+    kind: Option<&str>,
+    extension_days: Option<&str>,
+    time: Option<&str>,
+) -> ServiceResult<DeadlineAnswer> {
+    let mut errors = Vec::new();
+    let date = match registered_on.map(str::trim) {
+        None | Some("") => {
+            errors.push(crate::domain::FieldError::new(
+                "registered_on",
+                FieldErrorCode::Required,
+            ));
+            None
+        }
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .or_else(|| {
+                errors.push(crate::domain::FieldError::new(
+                    "registered_on",
+                    FieldErrorCode::InvalidDate,
+                ));
+                None
+            }),
+    };
+    let kind = match kind.unwrap_or("written") {
+        k @ ("written" | "oral" | "forward") => Some(k),
+        _ => {
+            errors.push(crate::domain::FieldError::new(
+                "kind",
+                FieldErrorCode::UnknownOption,
+            ));
+            None
+        }
+    };
+    let extension = match extension_days.map(str::trim).filter(|e| !e.is_empty()) {
+        None => None,
+        Some(text) => match text.parse::<i64>().ok().and_then(deadline::extension_days) {
+            Some(d) if kind == Some("written") => Some(d),
+            Some(_) => {
+                errors.push(crate::domain::FieldError::new(
+                    "extension_days",
+                    FieldErrorCode::NotAllowed,
+                ));
+                None
+            }
+            None => {
+                errors.push(crate::domain::FieldError::new(
+                    "extension_days",
+                    FieldErrorCode::AboveMax {
+                        max: f64::from(deadline::EXTENSION_MAX_DAYS),
+                    },
+                ));
+                None
+            }
+        },
+    };
+    let at = match time.map(str::trim).filter(|t| !t.is_empty()) {
+        None => state.hours.start,
+        Some(t) => chrono::NaiveTime::parse_from_str(t, "%H:%M").unwrap_or_else(|_| {
+            errors.push(crate::domain::FieldError::new(
+                "time",
+                FieldErrorCode::Pattern,
+            ));
+            state.hours.start
+        }),
+    };
+    let (Some(date), Some(kind), true) = (date, kind, errors.is_empty()) else {
+        return Err(AppError::Invalid { fields: errors }.into());
+    };
+    let cal = load(state).await?;
+    let d = match kind {
+        "oral" => deadline::oral(&cal, &state.hours, date.and_time(at)),
+        "forward" => deadline::forward(&cal, &state.hours, date),
+        _ => deadline::written(&cal, &state.hours, date, extension),
+    }
+    .map_err(AppError::from)?;
+    Ok(DeadlineAnswer {
+        due_on: d.due_on,
+        due_at: state.from_local(d.due_at),
+        explanation: crate::i18n::explain(&d.explanation, lang),
+    })
+}

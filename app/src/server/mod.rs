@@ -10,8 +10,10 @@ pub mod directory;
 pub mod entity;
 pub mod error;
 pub mod files;
+pub mod notify;
 pub mod state;
 pub mod tickets;
+pub mod workflow;
 
 pub use error::ServiceError;
 pub use state::AppState;

@@ -180,7 +180,7 @@ async fn next_sequence<C: ConnectionTrait>(db: &C, unit: &str, year: i32) -> Ser
     u32::try_from(row.value).map_err(|_| ServiceError::Corrupt("ticket counter overflow".into()))
 }
 
-async fn add_event<C: ConnectionTrait>(
+pub(crate) async fn add_event<C: ConnectionTrait>(
     db: &C,
     ticket_id: i64,
     actor: Option<i64>,
@@ -297,7 +297,14 @@ pub async fn create(
     else {
         return Err(AppError::Invalid { fields: errors }.into());
     };
-    let requester_id = requester.map(|r| r.id).unwrap_or(caller.id);
+    let requester = match requester {
+        Some(r) => r,
+        None => user::Entity::find_by_id(caller.id)
+            .one(&state.db)
+            .await?
+            .ok_or(AppError::Unauthenticated)?,
+    };
+    let requester_id = requester.id;
     let now = state.now();
     let local = state.local(now);
     let cal = super::calendar::load(state).await?;
@@ -305,6 +312,12 @@ pub async fn create(
     let due_at = state.from_local(due.due_at);
     let year = local.year();
 
+    let unit_name = units(&state.db)
+        .await?
+        .into_iter()
+        .find(|u| u.code == unit)
+        .map(|u| u.name)
+        .unwrap_or_default();
     let txn = state.db.begin().await?;
     let sequence = next_sequence(&txn, &unit, year).await?;
     let number = TicketNumber {
@@ -346,9 +359,33 @@ pub async fn create(
         now,
     )
     .await?;
+    if form == RequestForm::Written {
+        // Acknowledgement of receipt: number, due date, the unit that answers.
+        let notice = super::notify::Notice {
+            ticket_id: Some(row.id),
+            kind: "registered",
+            subject: format!("Обращение {number} зарегистрировано"),
+            body: format!(
+                "Ваше обращение «{}» зарегистрировано под номером {number}. Срок ответа — {}. Ответит: {unit_name}.",
+                row.subject,
+                due.due_on.format("%d.%m.%Y")
+            ),
+            dedup_key: format!("registered:{}", row.id),
+        };
+        super::notify::send(&txn, &requester, notice, now).await?;
+    }
     txn.commit().await?;
     tracing::info!(%number, kind = %kind.code, %unit, "request registered");
     one_view(state, row, caller.lang).await
+}
+
+/// The view of one row (after an action changed it).
+pub(crate) async fn view_for(
+    state: &AppState,
+    row: ticket::Model,
+    lang: Lang,
+) -> ServiceResult<TicketView> {
+    one_view(state, row, lang).await
 }
 
 async fn one_view(state: &AppState, row: ticket::Model, lang: Lang) -> ServiceResult<TicketView> {
@@ -500,7 +537,31 @@ pub async fn add_comment(
     if !errors.is_empty() {
         return Err(AppError::Invalid { fields: errors }.into());
     }
-    let now = state.now();
+    let txn = state.db.begin().await?;
+    let (saved, _) = insert_comment(&txn, caller, row, body, internal, state.now()).await?;
+    txn.commit().await?;
+    Ok(CommentView {
+        id: saved.id,
+        author: UserRef {
+            login: caller.login.clone(),
+            name: caller.name.clone(),
+        },
+        body: saved.body,
+        internal: saved.internal,
+        created_at: saved.created_at,
+    })
+}
+
+/// Saves a checked reply or note with its events and the status it leads
+/// to, inside the caller's transaction; returns it and the updated request.
+pub(crate) async fn insert_comment<C: ConnectionTrait>(
+    db: &C,
+    caller: &Caller,
+    row: ticket::Model,
+    body: String,
+    internal: bool,
+    now: DateTime<Utc>,
+) -> ServiceResult<(comment::Model, ticket::Model)> {
     let by_staff = caller.roles.can_work(&row.unit_code) && caller.id != row.requester_id;
     let status = Status::parse(&row.status).unwrap_or(Status::Registered);
     let next = if internal {
@@ -508,7 +569,6 @@ pub async fn add_comment(
     } else {
         status.after_public_reply(by_staff)
     };
-    let txn = state.db.begin().await?;
     let saved = comment::ActiveModel {
         ticket_id: Set(row.id),
         author_id: Set(caller.id),
@@ -517,11 +577,11 @@ pub async fn add_comment(
         created_at: Set(now),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(db)
     .await?;
     let kind = if internal { "noted" } else { "commented" };
     add_event(
-        &txn,
+        db,
         row.id,
         Some(caller.id),
         kind,
@@ -534,7 +594,7 @@ pub async fn add_comment(
     if next != status {
         update.status = Set(next.code().into());
         add_event(
-            &txn,
+            db,
             saved.ticket_id,
             Some(caller.id),
             "status",
@@ -545,18 +605,8 @@ pub async fn add_comment(
         .await?;
     }
     update.updated_at = Set(now);
-    update.update(&txn).await?;
-    txn.commit().await?;
-    Ok(CommentView {
-        id: saved.id,
-        author: UserRef {
-            login: caller.login.clone(),
-            name: caller.name.clone(),
-        },
-        body: saved.body,
-        internal: saved.internal,
-        created_at: saved.created_at,
-    })
+    let updated = update.update(db).await?;
+    Ok((saved, updated))
 }
 
 async fn set_assignee(

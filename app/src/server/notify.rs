@@ -1,0 +1,149 @@
+//! Notifications: an in-app notice (the bell) and, when the person has an
+//! address, an e-mail queued in the outbox for the mail job to send. Texts
+//! are Russian, plain and short.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
+
+use super::auth::Caller;
+use super::entity::{mail_outbox, notification, user};
+use super::error::ServiceResult;
+use super::state::AppState;
+
+/// One message to one person.
+pub struct Notice<'a> {
+    pub ticket_id: Option<i64>,
+    pub kind: &'a str,
+    pub subject: String,
+    pub body: String,
+    /// Identifies the message so that it is queued once however often it is produced.
+    pub dedup_key: String,
+}
+
+/// Queues a mail only (digests), once per dedup key.
+pub async fn enqueue_mail<C: ConnectionTrait>(
+    db: &C,
+    to: &str,
+    subject: &str,
+    body: &str,
+    dedup_key: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<bool> {
+    if to.trim().is_empty() {
+        return Ok(false);
+    }
+    let inserted = mail_outbox::Entity::insert(mail_outbox::ActiveModel {
+        to_addr: Set(to.to_string()),
+        subject: Set(subject.to_string()),
+        body: Set(body.to_string()),
+        dedup_key: Set(dedup_key.to_string()),
+        created_at: Set(now),
+        sent_at: Set(None),
+        attempts: Set(0),
+        last_error: Set(None),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(mail_outbox::Column::DedupKey)
+            .do_nothing()
+            .to_owned(),
+    )
+    .try_insert()
+    .exec_without_returning(db)
+    .await?;
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+/// An in-app notice plus an e-mail; a repeated dedup key adds nothing.
+pub async fn send<C: ConnectionTrait>(
+    db: &C,
+    to: &user::Model,
+    notice: Notice<'_>,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let key = format!("{}:{}", notice.dedup_key, to.id);
+    let inserted = notification::Entity::insert(notification::ActiveModel {
+        user_id: Set(to.id),
+        ticket_id: Set(notice.ticket_id),
+        kind: Set(notice.kind.to_string()),
+        body: Set(notice.body.clone()),
+        dedup_key: Set(key.clone()),
+        created_at: Set(now),
+        read_at: Set(None),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(notification::Column::DedupKey)
+            .do_nothing()
+            .to_owned(),
+    )
+    .try_insert()
+    .exec_without_returning(db)
+    .await?;
+    if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        enqueue_mail(db, &to.email, &notice.subject, &notice.body, &key, now).await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: i64,
+    pub ticket_id: Option<i64>,
+    pub kind: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inbox {
+    pub unread: u64,
+    pub items: Vec<NotificationView>,
+}
+
+/// The caller's latest notices and how many are unread.
+pub async fn inbox(state: &AppState, caller: &Caller, limit: u64) -> ServiceResult<Inbox> {
+    let unread = notification::Entity::find()
+        .filter(notification::Column::UserId.eq(caller.id))
+        .filter(notification::Column::ReadAt.is_null())
+        .count(&state.db)
+        .await?;
+    let rows = notification::Entity::find()
+        .filter(notification::Column::UserId.eq(caller.id))
+        .order_by_desc(notification::Column::Id)
+        .limit(limit.clamp(1, 100))
+        .all(&state.db)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|n| NotificationView {
+            id: n.id,
+            ticket_id: n.ticket_id,
+            kind: n.kind,
+            body: n.body,
+            created_at: n.created_at,
+            read: n.read_at.is_some(),
+        })
+        .collect();
+    Ok(Inbox { unread, items })
+}
+
+/// Marks all of the caller's notices read.
+pub async fn mark_all_read(state: &AppState, caller: &Caller) -> ServiceResult<u64> {
+    let result = notification::Entity::update_many()
+        .col_expr(
+            notification::Column::ReadAt,
+            sea_orm::sea_query::Expr::value(state.now()),
+        )
+        .filter(notification::Column::UserId.eq(caller.id))
+        .filter(notification::Column::ReadAt.is_null())
+        .exec(&state.db)
+        .await?;
+    Ok(result.rows_affected)
+}
