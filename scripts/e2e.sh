@@ -27,6 +27,7 @@ bin="$target/debug/servicedesk"
   LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_RELOAD_PORT=$((port + 1)) LEPTOS_ENV=PROD \
   DATABASE_URL="sqlite://$work/e2e.db?mode=rwc" SD_DATA_DIR="$work/data" \
   SD_LDAP_URL="ldap://127.0.0.1:$ldap_port" RUST_LOG=warn \
+  SD_CLOCK_START="${E2E_CLOCK_START:-2025-12-12T11:00:00+03:00}" \
   exec "$bin"
 ) > "$work/server.log" 2>&1 &
 server_pid=$!

@@ -5,7 +5,9 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::features::admin_calendar::CalendarPage;
 use crate::features::auth::{Header, LoginPage};
+use crate::features::notifications::NotificationsPage;
 use crate::features::request_new::{NewRequestPage, RegisterRequestPage};
 use crate::features::request_page::RequestPage;
 use crate::features::requests::{HomePage, MyRequestsPage, QueuePage};
@@ -82,6 +84,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/requests/:id") view=RequestPage ssr=SsrMode::Async/>
                     <Route path=path!("/queue") view=QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/queue/register") view=RegisterRequestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/calendar") view=CalendarPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

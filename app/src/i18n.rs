@@ -128,6 +128,52 @@ messages! {
     All => "Все", "All";
     MoreRequests => "Показать ещё", "Show more";
     DueHint => "Срок ответа рассчитывается при регистрации.", "The due date is set at registration.";
+    DueIfNow => "Если отправить сейчас, срок ответа —", "If sent now, the answer is due";
+    ExtendTitle => "Продлить срок ответа", "Extend the answer term";
+    ExtendDays => "На сколько дней (от 1 до 30)", "By how many days (1 to 30)";
+    Reason => "Причина", "Reason";
+    ExtendButton => "Продлить срок", "Extend";
+    ExtendHint => "Продлить можно один раз. Заявитель получит уведомление с новым сроком и причиной.", "A term can be extended once. The requester is told the new date and the reason.";
+    Extended => "Срок продлён", "Term extended";
+    TransferTitle => "Передать в другое подразделение", "Transfer to another unit";
+    TransferTo => "Подразделение", "Unit";
+    TransferButton => "Передать", "Transfer";
+    TransferHint => "Обращение можно передать не больше двух раз; номер и срок ответа сохраняются.", "A request can be transferred at most twice; its number and due date stay.";
+    ForwardBy => "Если вопрос не в компетенции подразделения, передайте его до срока:", "If the question is not for this unit, forward it in time:";
+    AnswerTitle => "Окончательный ответ", "Final answer";
+    AnswerHint => "Промежуточный ответ или уточняющий вопрос отправляйте в «Переписке»: обращение останется открытым.", "Send interim answers and questions under Messages: the request stays open.";
+    OutcomeLabel => "Итог", "Outcome";
+    AnswerText => "Текст ответа", "Answer";
+    PlannedOn => "Когда будет решено", "Will be solved by";
+    PlannedOnHint => "Только для итога «Будет решено к сроку».", "Only for the outcome \"will be solved by a date\".";
+    AnswerButton => "Отправить окончательный ответ", "Send the final answer";
+    EvExtended => "Срок ответа продлён", "Answer term extended";
+    EvTransferred => "Передано в другое подразделение", "Transferred to another unit";
+    EvAnswered => "Дан окончательный ответ", "Final answer given";
+    Notifications => "Уведомления", "Notifications";
+    NoNotifications => "Уведомлений нет.", "No notifications.";
+    MarkAllRead => "Отметить все как прочитанные", "Mark all as read";
+    Unread => "непрочитанных", "unread";
+    CalendarTitle => "Производственный календарь", "Working calendar";
+    Working => "рабочий", "working";
+    NonWorking => "нерабочий", "non-working";
+    ShortenedDay => "сокращённый", "shortened";
+    EditDay => "Изменить день", "Change a day";
+    Date => "Дата", "Date";
+    DayKindLabel => "Какой это день", "Kind of day";
+    KindDefault => "Как обычно (пн–пт рабочие, сб–вс выходные)", "As usual (Mon–Fri working)";
+    KindHoliday => "Праздничный день", "Public holiday";
+    KindDayOff => "Перенесённый выходной", "Transferred day off";
+    KindWorking => "Рабочий выходной день", "Working weekend day";
+    KindShortened => "Сокращённый рабочий день", "Shortened working day";
+    DayName => "Название (необязательно)", "Name (optional)";
+    Save => "Сохранить", "Save";
+    ImportYear => "Загрузить год из файла", "Import a year from a file";
+    ImportHint => "Формат servicedesk-calendar/1 (JSON, см. README) или XML xmlcalendar.", "Format servicedesk-calendar/1 (JSON, see README) or xmlcalendar XML.";
+    Imported => "Календарь загружен.", "Calendar imported.";
+    PrevMonth => "Предыдущий месяц", "Previous month";
+    NextMonth => "Следующий месяц", "Next month";
+    Administration => "Календарь", "Calendar";
 }
 
 pub fn status(s: Status, lang: Lang) -> &'static str {
@@ -168,6 +214,20 @@ pub fn channel(c: Channel, lang: Lang) -> &'static str {
         (Channel::Email, Lang::En) => "E-mail",
         (Channel::Sed, Lang::En) => "Document system (SED)",
         (Channel::Memo, Lang::En) => "Memo",
+    }
+}
+
+pub fn outcome(o: crate::domain::Outcome, lang: Lang) -> &'static str {
+    use crate::domain::Outcome as O;
+    match (o, lang) {
+        (O::Solved, Lang::Ru) => "Решено",
+        (O::WillBeSolved, Lang::Ru) => "Будет решено к сроку",
+        (O::SolvableNoDate, Lang::Ru) => "Может быть решено, срок пока неизвестен",
+        (O::CannotBeSolved, Lang::Ru) => "Не может быть решено (причину укажите в ответе)",
+        (O::Solved, Lang::En) => "Solved",
+        (O::WillBeSolved, Lang::En) => "Will be solved by a date",
+        (O::SolvableNoDate, Lang::En) => "Can be solved, no date yet",
+        (O::CannotBeSolved, Lang::En) => "Cannot be solved (give the reason in the answer)",
     }
 }
 
@@ -375,6 +435,8 @@ pub fn error(err: &AppError, lang: Lang) -> String {
                 "The request has already been transferred twice: no more transfers."
             }
             ("not_open", true) => "Обращение уже закрыто: действие невозможно.",
+            ("oral", true) => "Срок устного обращения не продлевается.",
+            ("oral", false) => "The term of an oral request cannot be extended.",
             ("not_open", false) => "The request is closed: this cannot be done.",
             (_, true) => "Действие уже невозможно: обращение изменилось.",
             (_, false) => "This can no longer be done: the request has changed.",

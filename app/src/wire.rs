@@ -85,6 +85,16 @@ impl AppError {
         }
     }
 
+    /// A date the working calendar does not cover.
+    pub fn from_calendar(e: crate::domain::calendar::CalendarError) -> Self {
+        use crate::domain::calendar::CalendarError as C;
+        match e {
+            C::OutOfRange(d) | C::NoWorkingDay(d) => AppError::CalendarMissing {
+                date: d.to_string(),
+            },
+        }
+    }
+
     /// Field errors, if this is a validation failure.
     pub fn fields(&self) -> &[FieldError] {
         match self {
@@ -196,6 +206,16 @@ pub struct TicketDetail {
     pub can_take: bool,
     pub can_assign: bool,
     pub staff: Vec<UserRef>,
+    /// Unit head or administrator, written request, not yet extended.
+    pub can_extend: bool,
+    /// Unit staff, fewer than two transfers so far.
+    pub can_transfer: bool,
+    /// Unit staff, request open.
+    pub can_answer: bool,
+    /// Units a transfer may go to.
+    pub transfer_units: Vec<UnitRef>,
+    /// For unit staff: by when to forward a request out of competence, explained.
+    pub forward_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,4 +240,31 @@ pub struct NewTicket {
     pub fields: Map<String, Value>,
     #[serde(default)]
     pub requester_login: Option<String>,
+}
+
+/// One day of the administrator's month grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayView {
+    pub date: chrono::NaiveDate,
+    pub working: bool,
+    pub shortened: bool,
+    pub kind: Option<crate::domain::calendar::DayKind>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: i64,
+    pub ticket_id: Option<i64>,
+    pub kind: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+/// The bell: the latest notices and how many are unread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inbox {
+    pub unread: u64,
+    pub items: Vec<NotificationView>,
 }

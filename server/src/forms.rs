@@ -4,7 +4,7 @@
 
 use app::i18n::Lang;
 use app::server::auth;
-use app::server::{AppState, files};
+use app::server::{AppState, calendar, files};
 use app::wire::AppError;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -158,6 +158,37 @@ async fn upload(
     }
 }
 
+async fn import_calendar(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let Some(caller) = caller(&state, &headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let result = match read_file_part(multipart, state.config.upload_max_bytes).await {
+        Ok((_, bytes)) => match String::from_utf8(bytes) {
+            Ok(text) => calendar::import(&state, &caller, &text)
+                .await
+                .map_err(AppError::from),
+            Err(_) => Err(AppError::invalid(
+                "file",
+                app::domain::FieldErrorCode::Pattern,
+            )),
+        },
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(years) => {
+            let year = years.first().copied().unwrap_or_default();
+            Redirect::to(&format!("/admin/calendar?year={year}&month=1&imported=1")).into_response()
+        }
+        Err(e) => {
+            Redirect::to(&format!("/admin/calendar?import_error={}", e.code())).into_response()
+        }
+    }
+}
+
 async fn download(State(state): State<AppState>, Id(id): Id, headers: HeaderMap) -> Response {
     let Some(caller) = caller(&state, &headers).await else {
         return Redirect::to("/login").into_response();
@@ -181,4 +212,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/files/{id}", get(download))
+        .route(
+            "/admin/calendar/import",
+            post(import_calendar).layer(DefaultBodyLimit::max(upload_limit)),
+        )
 }

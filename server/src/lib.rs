@@ -1,6 +1,9 @@
 //! The service desk server: wires configuration, the database, the Leptos
 //! pages, the REST API and the plain form routes into one axum router.
 
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "512"]
+
 pub mod api;
 pub mod forms;
 pub mod openapi;

@@ -415,3 +415,159 @@ async fn the_openapi_document_describes_every_route() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_deadline_endpoint_explains_and_answers_bad_input_with_422() {
+    with_api(async |api, _| {
+        let token = api.login("ivanova").await;
+        let (status, d) = api
+            .get(
+                &token,
+                "/calendar/deadline?registered_on=2025-12-12&kind=written",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(d["due_on"], "2025-12-30");
+        assert_eq!(d["due_at"], "2025-12-30T15:00:00Z");
+        assert_eq!(
+            d["explanation"],
+            "30-й день — 11.01.2026, нерабочий день; срок — предшествующий рабочий день, 30.12.2025"
+        );
+        let (status, d) = api
+            .get(
+                &token,
+                "/calendar/deadline?registered_on=2025-12-12&kind=written&extension_days=10",
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(d["due_on"], "2026-01-21");
+        for bad in [
+            "registered_on=12.12.2025",
+            "registered_on=2025-12-12&kind=later",
+            "registered_on=2025-12-12&extension_days=31",
+            "kind=oral",
+        ] {
+            let (status, e) = api.get(&token, &format!("/calendar/deadline?{bad}")).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+            assert_eq!(e["error"]["code"], "invalid", "{bad}");
+        }
+        let (status, e) = api
+            .get(&token, "/calendar/deadline?registered_on=2029-01-10")
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["error"]["code"], "calendar_missing");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn extension_and_transfer_limits_hold_in_the_api() {
+    with_api(async |api, _| {
+        let ivanova = api.login("ivanova").await;
+        let kuznetsova = api.login("kuznetsova").await;
+        let smirnov = api.login("smirnov").await;
+        let popov = api.login("popov").await;
+        let (_, t) = api.post(&ivanova, "/tickets", esign()).await;
+        let id = t["id"].as_i64().expect("id");
+        let (status, _) = api
+            .post(
+                &smirnov,
+                &format!("/tickets/{id}/extend"),
+                json!({"days": 5, "reason": "x"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, e) = api
+            .post(
+                &kuznetsova,
+                &format!("/tickets/{id}/extend"),
+                json!({"days": 0, "reason": ""}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["error"]["fields"].as_array().map(Vec::len), Some(2));
+        let (status, ext) = api
+            .post(
+                &kuznetsova,
+                &format!("/tickets/{id}/extend"),
+                json!({"days": 5, "reason": "Нужна справка"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{ext}");
+        assert_eq!(ext["extension_days"], 5);
+        let (status, e) = api
+            .post(
+                &kuznetsova,
+                &format!("/tickets/{id}/extend"),
+                json!({"days": 5, "reason": "Ещё"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(e["error"]["code"], "conflict");
+        assert_eq!(
+            e["error"]["message"],
+            "Срок уже продлевался: продлить его можно только один раз."
+        );
+
+        let (status, _) = api
+            .post(
+                &smirnov,
+                &format!("/tickets/{id}/transfer"),
+                json!({"unit": "AHO", "reason": "Не наш вопрос"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = api
+            .post(
+                &popov,
+                &format!("/tickets/{id}/transfer"),
+                json!({"unit": "IT", "reason": "Вернули"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, e) = api
+            .post(
+                &smirnov,
+                &format!("/tickets/{id}/transfer"),
+                json!({"unit": "BUH", "reason": "Ещё раз"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(
+            e["error"]["message"],
+            "Обращение уже передавалось дважды: больше передавать его нельзя."
+        );
+        let (_, t) = api.get(&ivanova, &format!("/tickets/{id}")).await;
+        assert_eq!(t["unit"]["code"], "IT");
+        assert_eq!(t["transfer_count"], 2);
+
+        let (status, a) = api
+            .post(
+                &smirnov,
+                &format!("/tickets/{id}/answer"),
+                json!({"body": "Готово", "final": true, "outcome": "solved"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{a}");
+        assert_eq!(a["status"], "answered");
+        let (_, inbox) = api.get(&ivanova, "/notifications").await;
+        let kinds: Vec<&str> = inbox["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|n| n["kind"].as_str())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "answered",
+                "transferred",
+                "transferred",
+                "extended",
+                "registered"
+            ]
+        );
+        assert_eq!(inbox["unread"], 5);
+    })
+    .await;
+}

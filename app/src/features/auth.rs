@@ -61,6 +61,8 @@ fn Nav(info: SessionInfo) -> impl IntoView {
     let staff = user
         .as_ref()
         .is_some_and(|u| u.roles.is_staff() || u.roles.is_admin());
+    let admin = user.as_ref().is_some_and(|u| u.roles.is_admin());
+    let unread = info.unread;
     view! {
         <nav aria-label=Msg::AppName.text(lang)>
             <a class="brand" href="/">{Msg::AppName.text(lang)}</a>
@@ -72,7 +74,16 @@ fn Nav(info: SessionInfo) -> impl IntoView {
                 <a href="/queue">{Msg::UnitQueue.text(lang)}</a>
                 <a href="/queue/register">{Msg::RegisterOral.text(lang)}</a>
             })}
+            {admin.then(|| view! { <a href="/admin/calendar">{Msg::Administration.text(lang)}</a> })}
             <span class="spacer"></span>
+            {user.as_ref().map(|_| {
+                let label = if unread > 0 {
+                    format!("{} ({unread} {})", Msg::Notifications.text(lang), Msg::Unread.text(lang))
+                } else {
+                    Msg::Notifications.text(lang).to_string()
+                };
+                view! { <a href="/notifications" class="bell" data-unread=unread>{label}</a> }
+            })}
             <form method="post" action="/auth/lang" class="inline">
                 <input type="hidden" name="lang" value=switch_to.code()/>
                 <button type="submit" class="link" lang=switch_to.code()>{Msg::Language.text(lang)}</button>

@@ -2,8 +2,10 @@
 //! function gets the state and the signed-in caller, calls a service and
 //! converts the result; nothing else.
 
+pub mod admin_calendar;
 pub mod auth;
 pub mod common;
+pub mod notifications;
 pub mod request_new;
 pub mod request_page;
 pub mod requests;
@@ -18,6 +20,8 @@ use crate::wire::{AppError, UserView};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionInfo {
     pub user: Option<UserView>,
+    /// Unread in-app notifications.
+    pub unread: u64,
     pub lang: Lang,
     pub utc_offset_seconds: i32,
 }
@@ -95,13 +99,16 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
     match caller {
         Some(c) => {
             let user = crate::server::auth::me(&state, &c).await?;
+            let unread = crate::server::notify::inbox(&state, &c, 1).await?.unread;
             Ok(SessionInfo {
+                unread,
                 lang: c.lang,
                 user: Some(user),
                 utc_offset_seconds,
             })
         }
         None => Ok(SessionInfo {
+            unread: 0,
             user: None,
             lang: ssr::visitor_lang(),
             utc_offset_seconds,
@@ -122,6 +129,7 @@ pub fn use_session() -> Resource<Result<SessionInfo, AppError>> {
 /// The session, with a Russian anonymous fallback when it could not load.
 pub async fn session_info(resource: Resource<Result<SessionInfo, AppError>>) -> SessionInfo {
     resource.await.unwrap_or(SessionInfo {
+        unread: 0,
         user: None,
         lang: Lang::Ru,
         utc_offset_seconds: 3 * 3600,

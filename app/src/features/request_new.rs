@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{ErrorSummary, LoadError, SignInFirst, field_error};
 use super::{session_info, use_session};
+use crate::domain::calendar::{WorkCalendar, WorkingHours};
+use crate::domain::deadline;
 use crate::domain::{Channel, FieldSpec, FieldType, KindSpec, RequestForm};
 use crate::i18n::{self, Lang, Msg};
 use crate::wire::AppError;
@@ -24,6 +26,44 @@ pub struct ItemLine {
     pub item: String,
     #[serde(default)]
     pub quantity: String,
+}
+
+/// What the browser needs to compute a due date with the same rules as the server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadlineContext {
+    pub calendar: WorkCalendar,
+    pub hours: WorkingHours,
+    /// The body's local time when the page was made.
+    pub now: chrono::NaiveDateTime,
+    pub utc_offset_seconds: i32,
+}
+
+#[server]
+pub async fn get_deadline_context() -> Result<DeadlineContext, AppError> {
+    let (state, _caller) = super::ssr::caller().await?;
+    Ok(DeadlineContext {
+        calendar: crate::server::calendar::load(&state).await?,
+        hours: state.hours,
+        now: state.local(state.now()),
+        utc_offset_seconds: state.utc_offset_seconds(),
+    })
+}
+
+/// The due date if the request were registered now, worded with its explanation.
+fn due_preview(ctx: &DeadlineContext, form: RequestForm, lang: Lang) -> String {
+    let result = match form {
+        RequestForm::Oral => deadline::oral(&ctx.calendar, &ctx.hours, ctx.now),
+        RequestForm::Written => deadline::written(&ctx.calendar, &ctx.hours, ctx.now.date(), None),
+    };
+    match result {
+        Ok(d) => format!(
+            "{} {}. {}",
+            Msg::DueIfNow.text(lang),
+            d.due_at.format("%d.%m.%Y %H:%M"),
+            i18n::explain(&d.explanation, lang)
+        ),
+        Err(e) => i18n::error(&AppError::from_calendar(e), lang),
+    }
 }
 
 #[server]
@@ -309,8 +349,33 @@ fn query_prefill(q: &leptos_router::params::ParamsMap) -> Prefill {
 
 /// The request form for one kind. `register` adds the fields for staff.
 #[component]
-fn RequestForm(kind: KindSpec, lang: Lang, register: bool, prefill: Prefill) -> impl IntoView {
+fn RequestForm(
+    kind: KindSpec,
+    lang: Lang,
+    register: bool,
+    prefill: Prefill,
+    deadline_ctx: Option<DeadlineContext>,
+) -> impl IntoView {
     let action = ServerAction::<CreateRequest>::new();
+    // The form and channel chosen so far decide the preview of the due date.
+    let initial_channel = prefill
+        .get("channel")
+        .and_then(|c| Channel::parse(c))
+        .unwrap_or(if register {
+            Channel::Phone
+        } else {
+            Channel::Portal
+        });
+    let channel_sig = RwSignal::new(initial_channel);
+    let form_sig = RwSignal::new(prefill.get("form").and_then(|f| RequestForm::parse(f)));
+    let due_text = move || {
+        let form = form_sig
+            .get()
+            .unwrap_or_else(|| channel_sig.get().default_form());
+        deadline_ctx
+            .as_ref()
+            .map(|ctx| due_preview(ctx, form, lang))
+    };
     let error = move || action.value().get().and_then(|r| r.err());
     let value = |k: &str| prefill.get(k).cloned().unwrap_or_default();
     let subject = value("subject");
@@ -357,11 +422,13 @@ fn RequestForm(kind: KindSpec, lang: Lang, register: bool, prefill: Prefill) -> 
                     </div>
                     <div class="field">
                         <label for="f-channel">{Msg::ChannelLabel.text(lang)}</label>
-                        <select id="f-channel" name="channel">{channels}</select>
+                        <select id="f-channel" name="channel" on:change=move |ev| {
+                            if let Some(c) = Channel::parse(&event_target_value(&ev)) { channel_sig.set(c) }
+                        }>{channels}</select>
                     </div>
                     <div class="field">
                         <label for="f-form">{Msg::FormLabel.text(lang)}</label>
-                        <select id="f-form" name="form">
+                        <select id="f-form" name="form" on:change=move |ev| form_sig.set(RequestForm::parse(&event_target_value(&ev)))>
                             <option value="">{Msg::NotChosen.text(lang)}</option>
                             {forms}
                         </select>
@@ -392,7 +459,9 @@ fn RequestForm(kind: KindSpec, lang: Lang, register: bool, prefill: Prefill) -> 
                 <textarea id="f-description" name="description" rows="5" aria-describedby="h-description">{description}</textarea>
                 <p class="hint" id="h-description">{Msg::DescriptionHint.text(lang)}</p>
             </div>
-            <p class="hint">{Msg::DueHint.text(lang)}</p>
+            <p class="hint due-preview" id="due-preview" aria-live="polite">
+                {move || due_text().unwrap_or_else(|| Msg::DueHint.text(lang).to_string())}
+            </p>
             <button type="submit" class="primary">{if register { Msg::Register.text(lang) } else { Msg::Submit.text(lang) }}</button>
         </ActionForm>
     }
@@ -404,6 +473,7 @@ fn NewRequest(register: bool) -> impl IntoView {
     let session = use_session();
     let query = use_query_map();
     let kinds = Resource::new(|| (), |_| get_request_kinds());
+    let deadline_ctx = Resource::new(|| (), |_| get_deadline_context());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
@@ -417,6 +487,7 @@ fn NewRequest(register: bool) -> impl IntoView {
                     Ok(k) => k,
                     Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
                 };
+                let ctx = deadline_ctx.await.ok();
                 let q = query.read_untracked();
                 let chosen = q.get("kind").and_then(|c| kinds.iter().find(|k| k.code == c).cloned());
                 let prefill = query_prefill(&q);
@@ -444,7 +515,7 @@ fn NewRequest(register: bool) -> impl IntoView {
                         </fieldset>
                         <button type="submit">{Msg::Next.text(lang)}</button>
                     </form>
-                    {chosen.map(|k| view! { <RequestForm kind=k lang=lang register=register prefill=prefill/> })}
+                    {chosen.map(|k| view! { <RequestForm kind=k lang=lang register=register prefill=prefill deadline_ctx=ctx/> })}
                 }
                 .into_any()
             })}

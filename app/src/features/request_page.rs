@@ -44,6 +44,46 @@ pub async fn assign_request(id: i64, login: String) -> Result<(), AppError> {
     Ok(())
 }
 
+#[server]
+pub async fn extend_request(id: i64, days: String, reason: String) -> Result<(), AppError> {
+    use crate::domain::{FieldErrorCode, fields::parse_number};
+    let (state, caller) = super::ssr::caller().await?;
+    let days = parse_number(&serde_json::Value::String(days))
+        .filter(|d| d.fract() == 0.0)
+        .ok_or_else(|| AppError::invalid("days", FieldErrorCode::NotANumber))?;
+    // Bounded by the parse above; the rule checks the range.
+    let days = days.clamp(-1.0, 1000.0) as i64;
+    crate::server::workflow::extend(&state, &caller, id, days, &reason).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn transfer_request(id: i64, unit: String, reason: String) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    crate::server::workflow::transfer(&state, &caller, id, &unit, &reason).await?;
+    // The request has left the unit: back to the queue.
+    leptos_axum::redirect("/queue");
+    Ok(())
+}
+
+#[server]
+pub async fn answer_request(
+    id: i64,
+    body: String,
+    outcome: Option<String>,
+    planned_on: Option<String>,
+) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    let input = crate::server::workflow::AnswerInput {
+        body,
+        final_answer: true,
+        outcome,
+        planned_on,
+    };
+    crate::server::workflow::answer(&state, &caller, id, input).await?;
+    Ok(())
+}
+
 fn option_label(kind: Option<&KindSpec>, field: &str, code: &str, lang: Lang) -> String {
     kind.and_then(|k| k.fields.iter().find(|f| f.code == field))
         .and_then(|f| f.options.iter().find(|o| o.code == code))
@@ -93,6 +133,9 @@ fn event_text(e: &EventView, lang: Lang) -> String {
         "noted" => Msg::EvNoted,
         "status" => Msg::EvStatus,
         "attachment" => Msg::EvAttachment,
+        "extended" => Msg::EvExtended,
+        "transferred" => Msg::EvTransferred,
+        "answered" => Msg::EvAnswered,
         _ => return e.kind.clone(),
     };
     let mut text = what.text(lang).to_string();
@@ -145,6 +188,9 @@ pub fn RequestPage() -> impl IntoView {
     let reply = ServerAction::<AddReply>::new();
     let take = ServerAction::<TakeRequest>::new();
     let assign = ServerAction::<AssignRequest>::new();
+    let extend = ServerAction::<ExtendRequest>::new();
+    let transfer = ServerAction::<TransferRequest>::new();
+    let answer = ServerAction::<AnswerRequest>::new();
     // After a reply is saved the form starts empty again, so that nothing is
     // sent twice and the next message is not an internal note by accident.
     let reply_form = NodeRef::<leptos::html::Form>::new();
@@ -163,6 +209,8 @@ pub fn RequestPage() -> impl IntoView {
                 reply.version().get(),
                 take.version().get(),
                 assign.version().get(),
+                extend.version().get(),
+                answer.version().get(),
             )
         },
         |(id, ..)| async move {
@@ -230,7 +278,18 @@ pub fn RequestPage() -> impl IntoView {
                         <dt>{Msg::StatusLabel.text(lang)}</dt>
                         <dd><StatusBadge status=t.status overdue=t.overdue lang=lang/></dd>
                         <dt>{Msg::DueDate.text(lang)}</dt>
-                        <dd data-due=t.due_at.to_rfc3339()>{fmt_time(t.due_at, offset)}</dd>
+                        <dd data-due=t.due_at.to_rfc3339()>
+                            {fmt_time(t.due_at, offset)}
+                            <br/><small class="explanation">{t.due_explanation.clone()}</small>
+                            {t.extension_reason.clone().map(|r| view! {
+                                <br/><small>{Msg::Extended.text(lang)}": "{r}</small>
+                            })}
+                        </dd>
+                        {t.outcome.as_deref().and_then(crate::domain::Outcome::parse).map(|o| {
+                            let planned = t.planned_on.as_deref().and_then(crate::domain::fields::parse_date)
+                                .map(|d| format!(" — {}", d.format("%d.%m.%Y"))).unwrap_or_default();
+                            view! { <dt>{Msg::OutcomeLabel.text(lang)}</dt><dd data-outcome=o.code()>{i18n::outcome(o, lang)}{planned}</dd> }
+                        })}
                         <dt>{Msg::KindLabel.text(lang)}</dt><dd>{t.kind_title.clone()}</dd>
                         <dt>{Msg::Unit.text(lang)}</dt><dd data-unit=t.unit.code.clone()>{t.unit.name.clone()}</dd>
                         <dt>{Msg::Requester.text(lang)}</dt><dd>{t.requester.name.clone()}</dd>
@@ -262,6 +321,80 @@ pub fn RequestPage() -> impl IntoView {
                                 </ActionForm>
                             })}
                         </section>
+                    })}
+                    {d.forward_by.clone().map(|text| view! {
+                        <p class="hint forward-by">{Msg::ForwardBy.text(lang)}" "{text}</p>
+                    })}
+                    {d.can_answer.then(|| {
+                        let outcomes = crate::domain::Outcome::ALL
+                            .iter()
+                            .map(|o| {
+                                let id = format!("outcome-{}", o.code());
+                                view! {
+                                    <div class="radio">
+                                        <input type="radio" name="outcome" id=id.clone() value=o.code()/>
+                                        <label for=id>{i18n::outcome(*o, lang)}</label>
+                                    </div>
+                                }
+                            })
+                            .collect_view();
+                        view! {
+                            <details class="action" open=move || answer.value().get().is_some_and(|r| r.is_err())>
+                                <summary>{Msg::AnswerTitle.text(lang)}</summary>
+                                <ActionForm action=answer attr:class="stack answer-form">
+                                    {move || view! { <ErrorSummary error=answer.value().get().and_then(|r| r.err()) lang=lang/> }}
+                                    <p class="hint">{Msg::AnswerHint.text(lang)}</p>
+                                    <input type="hidden" name="id" value=tid/>
+                                    <label for="f-answer">{Msg::AnswerText.text(lang)}</label>
+                                    <textarea id="f-answer" name="body" rows="5" required></textarea>
+                                    <fieldset class="field" id="f-outcome">
+                                        <legend>{Msg::OutcomeLabel.text(lang)}</legend>
+                                        {outcomes}
+                                    </fieldset>
+                                    <label for="f-planned_on">{Msg::PlannedOn.text(lang)}</label>
+                                    <input id="f-planned_on" name="planned_on" type="date" aria-describedby="h-planned_on"/>
+                                    <p class="hint" id="h-planned_on">{Msg::PlannedOnHint.text(lang)}</p>
+                                    <button type="submit" class="primary">{Msg::AnswerButton.text(lang)}</button>
+                                </ActionForm>
+                            </details>
+                        }
+                    })}
+                    {d.can_extend.then(|| view! {
+                        <details class="action" open=move || extend.value().get().is_some_and(|r| r.is_err())>
+                            <summary>{Msg::ExtendTitle.text(lang)}</summary>
+                            <ActionForm action=extend attr:class="stack extend-form">
+                                {move || view! { <ErrorSummary error=extend.value().get().and_then(|r| r.err()) lang=lang/> }}
+                                <p class="hint">{Msg::ExtendHint.text(lang)}</p>
+                                <input type="hidden" name="id" value=tid/>
+                                <label for="f-days">{Msg::ExtendDays.text(lang)}</label>
+                                <input id="f-days" name="days" type="number" min="1" max="30" step="1" required/>
+                                <label for="f-reason">{Msg::Reason.text(lang)}</label>
+                                <textarea id="f-reason" name="reason" rows="3" required></textarea>
+                                <button type="submit">{Msg::ExtendButton.text(lang)}</button>
+                            </ActionForm>
+                        </details>
+                    })}
+                    {d.can_transfer.then(|| {
+                        let units = d
+                            .transfer_units
+                            .iter()
+                            .map(|u| view! { <option value=u.code.clone()>{u.name.clone()}</option> })
+                            .collect_view();
+                        view! {
+                            <details class="action" open=move || transfer.value().get().is_some_and(|r| r.is_err())>
+                                <summary>{Msg::TransferTitle.text(lang)}</summary>
+                                <ActionForm action=transfer attr:class="stack transfer-form">
+                                    {move || view! { <ErrorSummary error=transfer.value().get().and_then(|r| r.err()) lang=lang/> }}
+                                    <p class="hint">{Msg::TransferHint.text(lang)}</p>
+                                    <input type="hidden" name="id" value=tid/>
+                                    <label for="f-unit">{Msg::TransferTo.text(lang)}</label>
+                                    <select id="f-unit" name="unit">{units}</select>
+                                    <label for="f-transfer-reason">{Msg::Reason.text(lang)}</label>
+                                    <textarea id="f-transfer-reason" name="reason" rows="3" required></textarea>
+                                    <button type="submit">{Msg::TransferButton.text(lang)}</button>
+                                </ActionForm>
+                            </details>
+                        }
                     })}
                     <section aria-labelledby="h-replies">
                         <h2 id="h-replies">{Msg::Replies.text(lang)}</h2>

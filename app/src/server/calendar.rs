@@ -17,7 +17,7 @@ use crate::domain::calendar::{
 };
 use crate::domain::deadline::{self, Deadline};
 use crate::domain::{FieldErrorCode, RequestForm};
-use crate::wire::AppError;
+use crate::wire::{AppError, DayView};
 
 /// The whole calendar (a few dozen rows a year).
 pub async fn load(state: &AppState) -> ServiceResult<WorkCalendar> {
@@ -68,16 +68,6 @@ pub fn deadline_for(
             deadline::written(cal, &state.hours, registered.date(), extension_days)?
         }
     })
-}
-
-/// One day of the administrator's month grid.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DayView {
-    pub date: NaiveDate,
-    pub working: bool,
-    pub shortened: bool,
-    pub kind: Option<DayKind>,
-    pub name: Option<String>,
 }
 
 /// The days of a month, or an error if the year is not loaded.

@@ -28,6 +28,9 @@ pub struct Config {
     pub secure_cookies: bool,
     /// File the demo requests at start-up when the database has none (`make run`).
     pub demo_data: bool,
+    /// For tests and demonstrations only: the clock starts at this moment
+    /// (RFC 3339) and runs on from there.
+    pub clock_start: Option<String>,
     pub directory: DirectoryConfig,
 }
 
@@ -62,6 +65,7 @@ impl Default for Config {
             shortened_end: "17:00".into(),
             secure_cookies: false,
             demo_data: false,
+            clock_start: None,
             directory: DirectoryConfig::default(),
         }
     }
@@ -202,6 +206,9 @@ impl Config {
         if let Some(v) = get("SD_SECURE_COOKIES") {
             self.secure_cookies = parse("SD_SECURE_COOKIES", v)?;
         }
+        if let Some(v) = get("SD_CLOCK_START").filter(|v| !v.is_empty()) {
+            self.clock_start = Some(v);
+        }
         if let Some(v) = get("SD_DEMO_DATA") {
             self.demo_data = parse("SD_DEMO_DATA", v)?;
         }
@@ -247,8 +254,24 @@ impl Config {
         Ok(hours)
     }
 
+    /// The shifted start of the clock, if configured.
+    pub fn clock_start(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, ConfigError> {
+        self.clock_start
+            .as_deref()
+            .map(|v| {
+                chrono::DateTime::parse_from_rfc3339(v)
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .map_err(|_| ConfigError::Invalid {
+                        key: "clock_start".into(),
+                        reason: format!("{v:?} is not an RFC 3339 time"),
+                    })
+            })
+            .transpose()
+    }
+
     /// Checks the values that are parsed later.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.clock_start()?;
         self.tz()?;
         self.working_hours()?;
         Ok(())

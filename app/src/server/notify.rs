@@ -8,12 +8,12 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
 };
-use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::entity::{mail_outbox, notification, user};
 use super::error::ServiceResult;
 use super::state::AppState;
+use crate::wire::{Inbox, NotificationView};
 
 /// One message to one person.
 pub struct Notice<'a> {
@@ -89,22 +89,6 @@ pub async fn send<C: ConnectionTrait>(
         enqueue_mail(db, &to.email, &notice.subject, &notice.body, &key, now).await?;
     }
     Ok(())
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NotificationView {
-    pub id: i64,
-    pub ticket_id: Option<i64>,
-    pub kind: String,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-    pub read: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Inbox {
-    pub unread: u64,
-    pub items: Vec<NotificationView>,
 }
 
 /// The caller's latest notices and how many are unread.

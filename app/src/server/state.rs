@@ -22,6 +22,25 @@ impl Clock for SystemClock {
     }
 }
 
+/// A clock set to start at a given moment and run on in real time (tests, demonstrations).
+pub struct ShiftedClock {
+    shift: chrono::Duration,
+}
+
+impl ShiftedClock {
+    pub fn starting_at(start: DateTime<Utc>) -> Self {
+        ShiftedClock {
+            shift: start - Utc::now(),
+        }
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.shift
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -39,11 +58,15 @@ impl AppState {
         let directory = Arc::new(Directory::new(config.directory.clone()));
         let tz = config.tz().unwrap_or(chrono_tz::Europe::Moscow);
         let hours = config.working_hours().unwrap_or_default();
+        let clock: Arc<dyn Clock> = match config.clock_start() {
+            Ok(Some(start)) => Arc::new(ShiftedClock::starting_at(start)),
+            _ => Arc::new(SystemClock),
+        };
         AppState {
             db,
             config: Arc::new(config),
             directory,
-            clock: Arc::new(SystemClock),
+            clock,
             tz,
             hours,
         }

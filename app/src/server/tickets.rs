@@ -453,6 +453,35 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
     } else {
         Vec::new()
     };
+    let works = caller.roles.can_work(&unit_code) && status.is_open();
+    let can_transfer = works
+        && u32::try_from(row.transfer_count).unwrap_or(u32::MAX)
+            < crate::domain::ticket::TRANSFERS_MAX;
+    let transfer_units = if can_transfer {
+        units(&state.db)
+            .await?
+            .into_iter()
+            .filter(|u| u.code != unit_code)
+            .map(|u| UnitRef {
+                code: u.code,
+                name: u.name,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let forward_by = if works {
+        super::workflow::forward_deadline(state, &row)
+            .await
+            .ok()
+            .map(|(_, explanation)| crate::i18n::explain(&explanation, caller.lang))
+    } else {
+        None
+    };
+    let can_extend = caller.roles.can_assign(&unit_code)
+        && status.is_open()
+        && row.extension_days.is_none()
+        && RequestForm::parse(&row.form) == Some(RequestForm::Written);
     Ok(TicketDetail {
         ticket: one_view(state, row, caller.lang).await?,
         comments,
@@ -462,6 +491,11 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
         can_take: caller.roles.can_work(&unit_code) && status.can_take(),
         can_assign: caller.roles.can_assign(&unit_code) && status.is_open(),
         staff,
+        can_extend,
+        can_transfer,
+        can_answer: works,
+        transfer_units,
+        forward_by,
     })
 }
 
