@@ -31,6 +31,7 @@ build:
 test: tools fmt clippy ldap-test-start pg
 	trap 'scripts/ldap.sh stop --dir $(TEST_LDAP_DIR)' EXIT; \
 	  SD_TEST_LDAP_URL=ldap://127.0.0.1:$(TEST_LDAP_PORT) SD_TEST_PG_URL=$(TEST_PG_URL) \
+	  SD_TEST_SMTP_PYTHON=$(TOOLS_DIR)/py/bin/python3 \
 	  cargo test --workspace --features app/ssr --no-fail-fast; \
 	  $(MAKE) --no-print-directory e2e
 

@@ -47,6 +47,14 @@ rust_tools() {
   fi
 }
 
+python_tools() {
+  # A real SMTP server process for the mail tests.
+  if ! "$TOOLS_DIR/py/bin/python3" -c "import aiosmtpd" 2>/dev/null; then
+    python3 -m venv "$TOOLS_DIR/py"
+    "$TOOLS_DIR/py/bin/pip" install --quiet "aiosmtpd==1.4.6"
+  fi
+}
+
 node_tools() {
   mkdir -p "$TOOLS_DIR"
   if ! wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
@@ -61,5 +69,6 @@ case "$what" in
   apt) apt_install slapd ldap-utils chromium ;;
   rust) rust_tools ;;
   node) node_tools ;;
-  all) apt_install slapd ldap-utils chromium; rust_tools; node_tools ;;
+  python) python_tools ;;
+  all) apt_install slapd ldap-utils chromium; rust_tools; node_tools; python_tools ;;
 esac

@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_core_tables;
 mod m20261122_000002_add_calendar_and_deadline_rules;
 mod m20261122_000003_create_notifications;
+mod m20261122_000004_add_overdue_notice;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_core_tables::Migration),
             Box::new(m20261122_000002_add_calendar_and_deadline_rules::Migration),
             Box::new(m20261122_000003_create_notifications::Migration),
+            Box::new(m20261122_000004_add_overdue_notice::Migration),
         ]
     }
 }

@@ -39,6 +39,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             Err(e) => tracing::warn!(error = %e, "demo requests not filed"),
         }
     }
+    if state.config.jobs {
+        tokio::spawn(app::server::jobs::run_forever(state.clone()));
+    }
     let conf = get_configuration(None)?;
     let options = conf.leptos_options;
     let addr = options.site_addr;

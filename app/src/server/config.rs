@@ -32,6 +32,50 @@ pub struct Config {
     /// (RFC 3339) and runs on from there.
     pub clock_start: Option<String>,
     pub directory: DirectoryConfig,
+    /// Outgoing mail; without a host, mail waits in the outbox.
+    pub smtp: Option<SmtpConfig>,
+    /// Run the scheduled jobs (digests, control, overdue notices, mail) in this instance.
+    pub jobs: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain SMTP (a relay on the same host or network).
+    None,
+    Starttls,
+    /// SMTP over TLS (port 465).
+    Tls,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// The sender, e.g. `Служба поддержки <servicedesk@example.gov.ru>`.
+    pub from: String,
+    #[serde(default = "default_smtp_security")]
+    pub security: SmtpSecurity,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_smtp_port() -> u16 {
+    25
+}
+
+fn default_smtp_security() -> SmtpSecurity {
+    SmtpSecurity::Starttls
+}
+
+fn default_smtp_timeout() -> u64 {
+    10
 }
 
 #[derive(Clone, Deserialize)]
@@ -67,6 +111,8 @@ impl Default for Config {
             demo_data: false,
             clock_start: None,
             directory: DirectoryConfig::default(),
+            smtp: None,
+            jobs: true,
         }
     }
 }
@@ -117,6 +163,11 @@ impl fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("directory.url", &self.directory.url)
             .field("directory.bind_dn", &self.directory.bind_dn)
+            .field(
+                "smtp.host",
+                &self.smtp.as_ref().map(|s| format!("{}:{}", s.host, s.port)),
+            )
+            .field("jobs", &self.jobs)
             .finish_non_exhaustive()
     }
 }
@@ -212,6 +263,37 @@ impl Config {
         if let Some(v) = get("SD_DEMO_DATA") {
             self.demo_data = parse("SD_DEMO_DATA", v)?;
         }
+        if let Some(v) = get("SD_JOBS") {
+            self.jobs = parse("SD_JOBS", v)?;
+        }
+        if let Some(host) = get("SD_SMTP_HOST").filter(|h| !h.is_empty()) {
+            let port = get("SD_SMTP_PORT")
+                .map(|v| parse("SD_SMTP_PORT", v))
+                .transpose()?
+                .unwrap_or(default_smtp_port());
+            let security = match get("SD_SMTP_SECURITY").as_deref() {
+                None => default_smtp_security(),
+                Some("none") => SmtpSecurity::None,
+                Some("starttls") => SmtpSecurity::Starttls,
+                Some("tls") => SmtpSecurity::Tls,
+                Some(other) => {
+                    return Err(ConfigError::Env {
+                        name: "SD_SMTP_SECURITY".into(),
+                        reason: format!("{other:?} is not none, starttls or tls"),
+                    });
+                }
+            };
+            self.smtp = Some(SmtpConfig {
+                host,
+                port,
+                from: get("SD_SMTP_FROM")
+                    .unwrap_or_else(|| "Служба поддержки <servicedesk@localhost>".into()),
+                security,
+                username: get("SD_SMTP_USERNAME").unwrap_or_default(),
+                password: get("SD_SMTP_PASSWORD").unwrap_or_default(),
+                timeout_secs: default_smtp_timeout(),
+            });
+        }
         if let Some(v) = get("SD_LDAP_URL") {
             self.directory.url = v;
         }
@@ -271,6 +353,14 @@ impl Config {
 
     /// Checks the values that are parsed later.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(smtp) = &self.smtp {
+            smtp.from
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|_| ConfigError::Invalid {
+                    key: "smtp.from".into(),
+                    reason: format!("{:?} is not a mail address", smtp.from),
+                })?;
+        }
         self.clock_start()?;
         self.tz()?;
         self.working_hours()?;

@@ -10,6 +10,8 @@ pub mod directory;
 pub mod entity;
 pub mod error;
 pub mod files;
+pub mod jobs;
+pub mod mail;
 pub mod notify;
 pub mod state;
 pub mod tickets;

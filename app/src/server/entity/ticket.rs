@@ -33,6 +33,7 @@ pub struct Model {
     pub answered_at: Option<DateTimeUtc>,
     pub outcome: Option<String>,
     pub planned_on: Option<String>,
+    pub overdue_noticed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

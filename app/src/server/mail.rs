@@ -1,0 +1,106 @@
+//! Sending queued e-mail over SMTP (lettre). Mail waits in the outbox table,
+//! so a slow or absent mail server never delays a user's action; failed
+//! sends are retried a few times with the error kept for the administrator.
+
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::config::{SmtpConfig, SmtpSecurity};
+use super::entity::mail_outbox;
+use super::error::{ServiceError, ServiceResult};
+use super::state::AppState;
+
+/// Attempts before a message is left alone.
+pub const MAX_ATTEMPTS: i32 = 5;
+
+fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let builder = match config.security {
+        SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host),
+        SmtpSecurity::Starttls => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.host)
+                .map_err(|e| e.to_string())?
+        }
+        SmtpSecurity::Tls => {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&config.host).map_err(|e| e.to_string())?
+        }
+    };
+    let mut builder = builder
+        .port(config.port)
+        .timeout(Some(std::time::Duration::from_secs(
+            config.timeout_secs.max(1),
+        )));
+    if !config.username.is_empty() {
+        builder = builder.credentials(Credentials::new(
+            config.username.clone(),
+            config.password.clone(),
+        ));
+    }
+    Ok(builder.build())
+}
+
+fn message(from: &Mailbox, row: &mail_outbox::Model) -> Result<Message, String> {
+    let to: Mailbox = row
+        .to_addr
+        .parse()
+        .map_err(|e| format!("address {}: {e}", row.to_addr))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(row.subject.clone())
+        .header(ContentType::TEXT_PLAIN)
+        .body(row.body.clone())
+        .map_err(|e| e.to_string())
+}
+
+/// Sends what is waiting in the outbox; returns how many were sent.
+pub async fn send_pending(state: &AppState) -> ServiceResult<usize> {
+    let Some(config) = state.config.smtp.as_ref().filter(|c| !c.host.is_empty()) else {
+        return Ok(0);
+    };
+    let from: Mailbox = config
+        .from
+        .parse()
+        .map_err(|e| ServiceError::Corrupt(format!("smtp.from: {e}")))?;
+    let pending = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::SentAt.is_null())
+        .filter(mail_outbox::Column::Attempts.lt(MAX_ATTEMPTS))
+        .order_by_asc(mail_outbox::Column::Id)
+        .limit(100)
+        .all(&state.db)
+        .await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let transport = transport(config).map_err(ServiceError::Corrupt)?;
+    let mut sent = 0;
+    for row in pending {
+        let result = match message(&from, &row) {
+            Ok(m) => transport
+                .send(m)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        let attempts = row.attempts + 1;
+        let mut update: mail_outbox::ActiveModel = row.into();
+        update.attempts = Set(attempts);
+        match result {
+            Ok(()) => {
+                update.sent_at = Set(Some(state.now()));
+                update.last_error = Set(None);
+                sent += 1;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, attempts, "mail not sent");
+                update.last_error = Set(Some(e.chars().take(500).collect()));
+            }
+        }
+        update.update(&state.db).await?;
+    }
+    Ok(sent)
+}

@@ -1,0 +1,357 @@
+//! Scheduled control and mail, end to end: a fake clock, a real SMTP server
+//! process on loopback (aiosmtpd, installed by `make test`), messages read
+//! back from its mailbox; on SQLite and PostgreSQL.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+
+use app::server::config::{SmtpConfig, SmtpSecurity};
+use app::server::entity::ticket;
+use app::server::{AppState, jobs, tickets};
+use app::wire::NewTicket;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde_json::json;
+
+/// A real SMTP server process delivering into a Maildir.
+struct SmtpServer {
+    child: Child,
+    port: u16,
+    maildir: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    // The child is killed and waited for in `Drop`, which clippy cannot see.
+    #[allow(clippy::zombie_processes)]
+    fn start() -> SmtpServer {
+        let python = std::env::var("SD_TEST_SMTP_PYTHON").unwrap_or_else(|_| {
+            format!(
+                "{}/.cache/servicedesk-tools/py/bin/python3",
+                std::env::var("HOME").unwrap_or_default()
+            )
+        });
+        let dir = tempfile::tempdir().expect("tempdir");
+        let maildir = dir.path().join("mail");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let child = Command::new(&python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start aiosmtpd with {python} (run `make test`, which installs it): {e}"
+                )
+            });
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return SmtpServer {
+                    child,
+                    port,
+                    maildir,
+                    _dir: dir,
+                };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("aiosmtpd did not answer on port {port}");
+    }
+
+    /// (to, subject, text body) of every message received.
+    fn messages(&self) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for sub in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(self.maildir.join(sub)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                out.push(parse(&entry.path()));
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn parse(path: &Path) -> (String, String, String) {
+    let raw = std::fs::read(path).expect("message");
+    let message = mail_parser::MessageParser::default()
+        .parse(&raw)
+        .expect("parsable");
+    let to = message
+        .to()
+        .and_then(|a| a.first())
+        .and_then(|a| a.address())
+        .unwrap_or_default()
+        .to_string();
+    let subject = message.subject().unwrap_or_default().to_string();
+    let body = message
+        .body_text(0)
+        .map(|b| b.to_string())
+        .unwrap_or_default();
+    (to, subject, body)
+}
+
+fn with_smtp(state: &AppState, port: u16) -> AppState {
+    let mut config = (*state.config).clone();
+    config.smtp = Some(SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        from: "Служба поддержки <servicedesk@servicedesk.test>".into(),
+        security: SmtpSecurity::None,
+        username: String::new(),
+        password: String::new(),
+        timeout_secs: 5,
+    });
+    let mut s = AppState::new(state.db.clone(), config);
+    s.clock = state.clock.clone();
+    s
+}
+
+fn esign(subject: &str) -> NewTicket {
+    NewTicket {
+        kind: "esign_key".into(),
+        form: None,
+        channel: None,
+        subject: subject.into(),
+        description: String::new(),
+        fields: json!({"system": "sed", "action": "new", "holder": "Иванова"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        requester_login: None,
+    }
+}
+
+fn count(messages: &[(String, String, String)], to: &str, subject_part: &str) -> usize {
+    messages
+        .iter()
+        .filter(|(t, s, _)| t == to && s.contains(subject_part))
+        .count()
+}
+
+fn body<'a>(messages: &'a [(String, String, String)], to: &str, subject_part: &str) -> &'a str {
+    messages
+        .iter()
+        .find(|(t, s, _)| t == to && s.contains(subject_part))
+        .map(|(_, _, b)| b.as_str())
+        .unwrap_or_else(|| panic!("no message to {to} about {subject_part}: {messages:#?}"))
+}
+
+on_both_databases!(
+    async fn digests_and_control_arrive_once_in_a_real_mailbox(db: TestDb) {
+        let smtp = SmtpServer::start();
+        let state = with_smtp(&db.state, smtp.port);
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        db.user("petrov", &["employee", "executor:IT"]).await;
+        db.user("kuznetsova", &["employee", "head:IT"]).await;
+
+        // Registered so that, seen from Monday 02.03.2026: A is due today,
+        // B this week, C is overdue, D is due later.
+        let mut made = Vec::new();
+        for (registered, subject) in [
+            ("2026-01-31T10:00:00+03:00", "A сегодня"),
+            ("2026-02-03T10:00:00+03:00", "B на неделе"),
+            ("2026-01-20T10:00:00+03:00", "C просрочено"),
+            ("2026-02-20T10:00:00+03:00", "D позже"),
+        ] {
+            db.set_now(registered);
+            made.push(
+                tickets::create(&state, &ivanova, esign(subject))
+                    .await
+                    .expect("created"),
+            );
+        }
+        let (a, b, c, d) = (&made[0], &made[1], &made[2], &made[3]);
+        tickets::take(&state, &smirnov, b.id).await.expect("taken");
+
+        // Before the working day starts only the overdue notice goes out.
+        db.set_now("2026-03-02T08:00:00+03:00");
+        let early = jobs::tick(&state).await.expect("tick");
+        assert_eq!(early.ran, Vec::<String>::new());
+        assert_eq!(early.overdue_noticed, 1);
+
+        db.set_now("2026-03-02T09:05:00+03:00");
+        let first = jobs::tick(&state).await.expect("tick");
+        assert_eq!(
+            first.ran,
+            [
+                "morning_digest:2026-03-02",
+                "preliminary_control:2026-W10",
+                "final_control:2026-W10"
+            ]
+        );
+        // A second instance on the same database, and a second tick: nothing more.
+        let other = with_smtp(&db.state, smtp.port);
+        assert_eq!(
+            jobs::tick(&other).await.expect("tick").ran,
+            Vec::<String>::new()
+        );
+        let again = jobs::tick(&state).await.expect("tick");
+        assert_eq!(
+            (again.ran.len(), again.mail_sent, again.overdue_noticed),
+            (0, 0, 0)
+        );
+
+        let mail = smtp.messages();
+        // Acknowledgements of the four written requests.
+        assert_eq!(
+            count(&mail, "ivanova@servicedesk.test", "зарегистрировано"),
+            4
+        );
+        // Today's digest: A, unassigned, to both IT executors; B is smirnov's but not due today.
+        for who in ["smirnov", "petrov"] {
+            let to = format!("{who}@servicedesk.test");
+            assert_eq!(count(&mail, &to, "истекает срок ответа"), 1, "{who}");
+            let text = body(&mail, &to, "истекает срок ответа");
+            assert!(
+                text.contains(&a.number) && !text.contains(&d.number),
+                "{text}"
+            );
+        }
+        let prelim = body(
+            &mail,
+            "smirnov@servicedesk.test",
+            "Предварительный контроль",
+        );
+        assert!(
+            prelim.contains(&a.number)
+                && prelim.contains(&b.number)
+                && !prelim.contains(&c.number)
+                && !prelim.contains(&d.number),
+            "{prelim}"
+        );
+        assert!(
+            !body(&mail, "petrov@servicedesk.test", "Предварительный контроль").contains(&b.number),
+            "B is smirnov's"
+        );
+        for who in ["smirnov", "petrov", "kuznetsova"] {
+            let text = body(
+                &mail,
+                &format!("{who}@servicedesk.test"),
+                "Итоговый контроль",
+            );
+            assert!(
+                text.contains(&c.number) && !text.contains(&a.number),
+                "{who}: {text}"
+            );
+        }
+        assert_eq!(
+            count(&mail, "kuznetsova@servicedesk.test", "Просрочено обращение"),
+            1
+        );
+        assert!(
+            body(&mail, "kuznetsova@servicedesk.test", "Просрочено обращение").contains(&c.number)
+        );
+        assert_eq!(
+            count(&mail, "ivanova@servicedesk.test", "контроль"),
+            0,
+            "requesters get no control lists"
+        );
+
+        // Monday 09.03.2026 is the day off for 8 March: nothing runs; the
+        // week's control comes on Tuesday, its first working day.
+        db.set_now("2026-03-09T10:00:00+03:00");
+        assert_eq!(
+            jobs::tick(&state).await.expect("tick").ran,
+            Vec::<String>::new()
+        );
+        db.set_now("2026-03-10T11:30:00+03:00");
+        let tuesday = jobs::tick(&state).await.expect("tick");
+        assert_eq!(
+            tuesday.ran,
+            [
+                "morning_digest:2026-03-10",
+                "preliminary_control:2026-W11",
+                "final_control:2026-W11"
+            ]
+        );
+    }
+);
+
+on_both_databases!(
+    async fn a_run_that_died_half_way_is_taken_over_once(db: TestDb) {
+        assert!(
+            jobs::claim(&db.state, "final_control", "2026-W10")
+                .await
+                .expect("claim")
+        );
+        assert!(
+            !jobs::claim(&db.state, "final_control", "2026-W10")
+                .await
+                .expect("claim"),
+            "held"
+        );
+        db.set_now("2026-03-02T09:30:00+03:00");
+        assert!(
+            jobs::claim(&db.state, "final_control", "2026-W10")
+                .await
+                .expect("claim"),
+            "stale after 10 minutes"
+        );
+        assert!(
+            !jobs::claim(&db.state, "final_control", "2026-W10")
+                .await
+                .expect("claim")
+        );
+    }
+);
+
+on_both_databases!(
+    async fn mail_to_an_unreachable_server_waits_and_records_the_error(db: TestDb) {
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let dead_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let state = with_smtp(&db.state, dead_port);
+        let t = tickets::create(&state, &ivanova, esign("Проверка почты"))
+            .await
+            .expect("created");
+        let report = jobs::tick(&state)
+            .await
+            .expect("tick survives a dead mail server");
+        assert_eq!(report.mail_sent, 0);
+        let queued = app::server::entity::mail_outbox::Entity::find()
+            .all(&state.db)
+            .await
+            .expect("outbox");
+        assert_eq!(queued.len(), 1);
+        assert!(
+            queued[0].sent_at.is_none()
+                && queued[0].attempts == 1
+                && queued[0].last_error.is_some()
+        );
+        // The request itself was saved regardless.
+        let row = ticket::Entity::find_by_id(t.id)
+            .one(&state.db)
+            .await
+            .expect("row")
+            .expect("saved");
+        let mut done: ticket::ActiveModel = row.into();
+        done.status = Set("closed".into());
+        done.update(&state.db).await.expect("update");
+    }
+);
