@@ -144,6 +144,7 @@ messages! {
     AnswerHint => "Промежуточный ответ или уточняющий вопрос отправляйте в «Переписке»: обращение останется открытым.", "Send interim answers and questions under Messages: the request stays open.";
     OutcomeLabel => "Итог", "Outcome";
     AnswerText => "Текст ответа", "Answer";
+    AskRequester => "Это уточняющий вопрос заявителю (обращение ждёт его ответа)", "This is a question to the requester (the request waits for the answer)";
     PlannedOn => "Когда будет решено", "Will be solved by";
     PlannedOnHint => "Только для итога «Будет решено к сроку».", "Only for the outcome \"will be solved by a date\".";
     AnswerButton => "Отправить окончательный ответ", "Send the final answer";

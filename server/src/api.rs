@@ -404,6 +404,8 @@ struct AnswerBody {
     body: String,
     #[serde(default)]
     r#final: bool,
+    #[serde(default)]
+    question: bool,
     outcome: Option<String>,
     planned_on: Option<String>,
 }
@@ -417,6 +419,7 @@ async fn answer(
     let input = workflow::AnswerInput {
         body: b.body,
         final_answer: b.r#final,
+        question: b.question && !b.r#final,
         outcome: b.outcome,
         planned_on: b.planned_on,
     };

@@ -118,6 +118,7 @@ pub fn document() -> Value {
                 "parameters": [id_param()],
                 "requestBody": body(json!({ "type": "object", "required": ["body"], "properties": {
                     "body": { "type": "string" }, "final": { "type": "boolean", "default": false },
+                    "question": { "type": "boolean", "default": false, "description": "Interim only: a clarifying question; the request waits for the requester" },
                     "outcome": { "enum": ["solved", "will_be_solved", "solvable_no_date", "cannot_be_solved"] },
                     "planned_on": { "type": "string", "format": "date", "description": "Required for will_be_solved" } } })),
                 "responses": with(json!({ "200": ok("Answered", reference("Ticket")) }),

@@ -208,8 +208,34 @@ on_both_databases!(
         let t = tickets::create(&db.state, &ivanova, esign())
             .await
             .expect("created");
-        let interim = workflow::AnswerInput {
+        let question = workflow::AnswerInput {
             body: "Уточните, пожалуйста, номер кабинета".into(),
+            question: true,
+            ..Default::default()
+        };
+        let asked = workflow::answer(&db.state, &smirnov, t.id, question)
+            .await
+            .expect("question");
+        assert_eq!(asked.status, Status::AwaitingRequester);
+        let inbox = notify::inbox(&db.state, &ivanova, 10).await.expect("inbox");
+        assert!(
+            inbox.items[0]
+                .body
+                .contains("Уточните, пожалуйста, номер кабинета"),
+            "{}",
+            inbox.items[0].body
+        );
+        tickets::add_comment(&db.state, &ivanova, t.id, "Кабинет 214", false)
+            .await
+            .expect("reply");
+        let back = tickets::get(&db.state, &ivanova, t.id).await.expect("get");
+        assert_eq!(
+            back.status,
+            Status::InProgress,
+            "the requester's answer returns it to work"
+        );
+        let interim = workflow::AnswerInput {
+            body: "Заказали сертификат".into(),
             ..Default::default()
         };
         let after = workflow::answer(&db.state, &smirnov, t.id, interim)
@@ -220,6 +246,7 @@ on_both_databases!(
         let no_outcome = workflow::AnswerInput {
             body: "Готово".into(),
             final_answer: true,
+            question: false,
             ..Default::default()
         };
         let e = err(workflow::answer(&db.state, &smirnov, t.id, no_outcome)
@@ -229,6 +256,7 @@ on_both_databases!(
         let no_date = workflow::AnswerInput {
             body: "Сделаем".into(),
             final_answer: true,
+            question: false,
             outcome: Some("will_be_solved".into()),
             planned_on: None,
         };
@@ -244,6 +272,7 @@ on_both_databases!(
         let done = workflow::AnswerInput {
             body: "Ключ выпущен, получите его в кабинете 305".into(),
             final_answer: true,
+            question: false,
             outcome: Some("will_be_solved".into()),
             planned_on: Some("2026-03-20".into()),
         };
@@ -302,6 +331,7 @@ on_both_databases!(
         let input = workflow::AnswerInput {
             body: "Сделано".into(),
             final_answer: true,
+            question: false,
             outcome: Some("solved".into()),
             planned_on: None,
         };

@@ -77,6 +77,7 @@ pub async fn answer_request(
     let input = crate::server::workflow::AnswerInput {
         body,
         final_answer: true,
+        question: false,
         outcome,
         planned_on,
     };
@@ -409,6 +410,12 @@ pub fn RequestPage() -> impl IntoView {
                                 <div class="checkbox">
                                     <input type="checkbox" id="f-internal" name="internal" value="true"/>
                                     <label for="f-internal">{Msg::InternalNote.text(lang)}</label>
+                                </div>
+                            })}
+                            {d.can_answer.then(|| view! {
+                                <div class="checkbox">
+                                    <input type="checkbox" id="f-question" name="question" value="true"/>
+                                    <label for="f-question">{Msg::AskRequester.text(lang)}</label>
                                 </div>
                             })}
                             <button type="submit" class="primary">{Msg::Send.text(lang)}</button>

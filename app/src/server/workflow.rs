@@ -209,6 +209,8 @@ pub async fn transfer(
 pub struct AnswerInput {
     pub body: String,
     pub final_answer: bool,
+    /// An interim answer that asks the requester something: the request waits for them.
+    pub question: bool,
     pub outcome: Option<String>,
     pub planned_on: Option<String>,
 }
@@ -227,8 +229,47 @@ pub async fn answer(
     }
     open_status(&row)?;
     if !input.final_answer {
-        tickets::add_comment(state, caller, id, &input.body, false).await?;
-        return tickets::get(state, caller, id).await;
+        if !input.question {
+            tickets::add_comment(state, caller, id, &input.body, false).await?;
+            return tickets::get(state, caller, id).await;
+        }
+        let mut errors = Vec::new();
+        let body = validate_text("body", &input.body, true, BODY_MAX, &mut errors);
+        if !errors.is_empty() {
+            return Err(AppError::Invalid { fields: errors }.into());
+        }
+        let requester = requester(state, &row).await?;
+        let now = state.now();
+        let number = row.number.clone();
+        let txn = state.db.begin().await?;
+        let (_, fresh) =
+            tickets::insert_comment(&txn, caller, row, body.clone(), false, now).await?;
+        let from = fresh.status.clone();
+        let mut update: ticket::ActiveModel = fresh.into();
+        update.status = Set(Status::AwaitingRequester.code().into());
+        let saved = update.update(&txn).await?;
+        add_event(
+            &txn,
+            id,
+            Some(caller.id),
+            "status",
+            json!({ "from": from, "to": Status::AwaitingRequester }),
+            false,
+            now,
+        )
+        .await?;
+        let notice = Notice {
+            ticket_id: Some(id),
+            kind: "question",
+            subject: format!("Вопрос по обращению {number}"),
+            body: format!(
+                "По обращению {number} исполнитель просит уточнить:\n\n{body}\n\nОтветьте на странице обращения."
+            ),
+            dedup_key: format!("question:{id}:{}", saved.updated_at.timestamp_millis()),
+        };
+        notify::send(&txn, &requester, notice, now).await?;
+        txn.commit().await?;
+        return tickets::view_for(state, saved, caller.lang).await;
     }
     let mut errors = Vec::new();
     let body = validate_text("body", &input.body, true, BODY_MAX, &mut errors);
