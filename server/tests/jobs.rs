@@ -11,6 +11,7 @@ use app::server::config::{SmtpConfig, SmtpSecurity};
 use app::server::entity::ticket;
 use app::server::{AppState, jobs, tickets};
 use app::wire::NewTicket;
+use common::esign;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::json;
 
@@ -126,21 +127,6 @@ fn with_smtp(state: &AppState, port: u16) -> AppState {
     let mut s = AppState::new(state.db.clone(), config);
     s.clock = state.clock.clone();
     s
-}
-
-fn esign(subject: &str) -> NewTicket {
-    NewTicket {
-        kind: "esign_key".into(),
-        form: None,
-        channel: None,
-        subject: subject.into(),
-        description: String::new(),
-        fields: json!({"system": "sed", "action": "new", "holder": "Иванова"})
-            .as_object()
-            .cloned()
-            .unwrap_or_default(),
-        requester_login: None,
-    }
 }
 
 fn count(messages: &[(String, String, String)], to: &str, subject_part: &str) -> usize {

@@ -5,25 +5,10 @@ mod common;
 use app::domain::{FieldErrorCode, Status};
 use app::server::entity::ticket;
 use app::server::{files, tickets};
-use app::wire::{AppError, NewTicket};
-use common::TestDb;
+use app::wire::AppError;
+use common::{TestDb, esign};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::json;
-
-fn esign(subject: &str) -> NewTicket {
-    NewTicket {
-        kind: "esign_key".into(),
-        form: None,
-        channel: None,
-        subject: subject.into(),
-        description: "Срок сертификата истекает".into(),
-        fields: json!({"system": "sed", "action": "renewal", "holder": "Иванова Анна Сергеевна"})
-            .as_object()
-            .cloned()
-            .unwrap_or_default(),
-        requester_login: None,
-    }
-}
 
 fn app_err(e: app::server::ServiceError) -> AppError {
     AppError::from(e)

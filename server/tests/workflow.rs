@@ -5,24 +5,9 @@ mod common;
 use app::domain::Status;
 use app::server::entity::{mail_outbox, ticket};
 use app::server::{calendar, notify, tickets, workflow};
-use app::wire::{AppError, NewTicket};
+use app::wire::AppError;
+use common::esign;
 use sea_orm::{EntityTrait, PaginatorTrait};
-use serde_json::json;
-
-fn esign() -> NewTicket {
-    NewTicket {
-        kind: "esign_key".into(),
-        form: None,
-        channel: None,
-        subject: "Продлить ключ".into(),
-        description: String::new(),
-        fields: json!({"system": "sed", "action": "renewal", "holder": "Иванова"})
-            .as_object()
-            .cloned()
-            .unwrap_or_default(),
-        requester_login: None,
-    }
-}
 
 fn err(e: app::server::ServiceError) -> AppError {
     AppError::from(e)
@@ -33,7 +18,7 @@ on_both_databases!(
         // Registered 12.12.2025: day 30 is Sunday 11.01.2026 → 30.12.2025.
         db.set_now("2025-12-12T11:00:00+03:00");
         let ivanova = db.user("ivanova", &["employee"]).await;
-        let t = tickets::create(&db.state, &ivanova, esign())
+        let t = tickets::create(&db.state, &ivanova, esign("Продлить ключ"))
             .await
             .expect("created");
         assert_eq!(t.due_at, common::at("2025-12-30T18:00:00+03:00"));
@@ -82,7 +67,7 @@ on_both_databases!(
         let ivanova = db.user("ivanova", &["employee"]).await;
         let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
         let kuznetsova = db.user("kuznetsova", &["employee", "head:IT"]).await;
-        let t = tickets::create(&db.state, &ivanova, esign())
+        let t = tickets::create(&db.state, &ivanova, esign("Продлить ключ"))
             .await
             .expect("created");
 
@@ -148,7 +133,7 @@ on_both_databases!(
         let ivanova = db.user("ivanova", &["employee"]).await;
         let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
         let popov = db.user("popov", &["employee", "executor:AHO"]).await;
-        let t = tickets::create(&db.state, &ivanova, esign())
+        let t = tickets::create(&db.state, &ivanova, esign("Продлить ключ"))
             .await
             .expect("created");
         let bad = err(workflow::transfer(&db.state, &smirnov, t.id, "IT", "")
@@ -205,7 +190,7 @@ on_both_databases!(
     async fn interim_answers_keep_a_request_open_and_the_final_one_needs_an_outcome(db: TestDb) {
         let ivanova = db.user("ivanova", &["employee"]).await;
         let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
-        let t = tickets::create(&db.state, &ivanova, esign())
+        let t = tickets::create(&db.state, &ivanova, esign("Продлить ключ"))
             .await
             .expect("created");
         let question = workflow::AnswerInput {
@@ -318,7 +303,7 @@ on_both_databases!(
     async fn a_late_answer_leaves_the_request_marked_overdue(db: TestDb) {
         let ivanova = db.user("ivanova", &["employee"]).await;
         let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
-        let t = tickets::create(&db.state, &ivanova, esign())
+        let t = tickets::create(&db.state, &ivanova, esign("Продлить ключ"))
             .await
             .expect("created");
         db.set_now("2026-04-02T10:00:00+03:00");

@@ -25,7 +25,7 @@ use super::error::ServiceResult;
 use super::mail;
 use super::notify::{self, Notice};
 use super::state::AppState;
-use crate::domain::Status;
+use super::tickets::open_codes;
 use crate::domain::calendar::WorkCalendar;
 
 /// A claimed run older than this without finishing is taken over.
@@ -76,14 +76,6 @@ async fn finish(state: &AppState, job: &str, period: &str) -> ServiceResult<()> 
     .update(&state.db)
     .await?;
     Ok(())
-}
-
-fn open_codes() -> Vec<&'static str> {
-    Status::ALL
-        .iter()
-        .filter(|s| s.is_open())
-        .map(|s| s.code())
-        .collect()
 }
 
 /// Who answers for a request: its executor, or the unit's executors while nobody took it.

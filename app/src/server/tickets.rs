@@ -869,7 +869,8 @@ pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ServiceRes
     })
 }
 
-fn open_codes() -> Vec<&'static str> {
+/// Status codes of open requests, for queries.
+pub(crate) fn open_codes() -> Vec<&'static str> {
     Status::ALL
         .iter()
         .filter(|s| s.is_open())

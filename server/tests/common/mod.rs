@@ -158,6 +158,22 @@ impl TestDb {
     }
 }
 
+/// An e-signature key request of the demo kind, ready to file.
+pub fn esign(subject: &str) -> app::wire::NewTicket {
+    app::wire::NewTicket {
+        kind: "esign_key".into(),
+        form: None,
+        channel: None,
+        subject: subject.into(),
+        description: "Срок сертификата истекает".into(),
+        fields: serde_json::json!({"system": "sed", "action": "renewal", "holder": "Иванова Анна Сергеевна"})
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        requester_login: None,
+    }
+}
+
 /// Runs one async test body on SQLite and on PostgreSQL.
 #[macro_export]
 macro_rules! on_both_databases {
