@@ -10,10 +10,8 @@ use std::process::{Child, Command};
 use app::server::config::{SmtpConfig, SmtpSecurity};
 use app::server::entity::ticket;
 use app::server::{AppState, jobs, tickets};
-use app::wire::NewTicket;
 use common::esign;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
-use serde_json::json;
 
 /// A real SMTP server process delivering into a Maildir.
 struct SmtpServer {
