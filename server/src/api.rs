@@ -471,8 +471,20 @@ async fn notifications_read(
 async fn calendar_month(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    Path((year, month)): Path<(i32, u32)>,
+    Path((year, month)): Path<(String, String)>,
 ) -> ApiResult<Json<serde_json::Value>> {
+    let bad = || {
+        ApiError(
+            AppError::invalid("month", app::domain::FieldErrorCode::InvalidDate),
+            caller.lang,
+        )
+    };
+    let year: i32 = year.parse().map_err(|_| bad())?;
+    let month: u32 = month
+        .parse()
+        .ok()
+        .filter(|m| (1..=12).contains(m))
+        .ok_or_else(bad)?;
     let days = with_lang(calendar::month(&state, year, month).await, &caller)?;
     Ok(Json(json!({ "year": year, "month": month, "days": days })))
 }
