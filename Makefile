@@ -7,6 +7,9 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/servicedesk-target
 export TOOLS_DIR ?= $(HOME)/.cache/servicedesk-tools
 export PATH := $(HOME)/.cargo/bin:$(TOOLS_DIR)/node_modules/.bin:$(PATH)
 export LEPTOS_SITE_ROOT := $(CARGO_TARGET_DIR)/site
+# Incremental artefacts of every feature combination pile up to tens of GB on
+# a shared target directory; full builds of our crates are quick enough.
+export CARGO_INCREMENTAL ?= 0
 LDAP_PORT ?= 3389
 TEST_LDAP_PORT ?= 3390
 TEST_LDAP_DIR ?= $(CARGO_TARGET_DIR)/ldap-test

@@ -268,3 +268,73 @@ pub struct Inbox {
     pub unread: u64,
     pub items: Vec<NotificationView>,
 }
+
+/// A knowledge-base article as readers and writers see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleView {
+    pub id: i64,
+    pub version: i32,
+    pub section: String,
+    pub title: String,
+    /// Markdown source.
+    pub body: String,
+    /// Sanitised HTML of the body.
+    pub html: String,
+    pub tags: Vec<String>,
+    pub unit: Option<String>,
+    pub kinds: Vec<String>,
+    pub status: String,
+    pub updated_at: DateTime<Utc>,
+    /// Whether the reader may change it.
+    pub can_edit: bool,
+}
+
+/// An article as created or changed through the API or a form.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArticleInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub section: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub unit: Option<String>,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// A short reason for this version.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionView {
+    pub version: i32,
+    pub title: String,
+    pub status: String,
+    pub author: Option<UserRef>,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One line of a comparison of two versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiffLine {
+    /// `same`, `added` or `removed`.
+    pub change: String,
+    pub text: String,
+}
+
+/// A search result, best first; `snippet` is escaped HTML with `<mark>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KbHit {
+    pub id: i64,
+    pub title: String,
+    pub section: String,
+    pub snippet: String,
+    pub score: f32,
+}

@@ -8,6 +8,7 @@ mod m20261122_000001_create_core_tables;
 mod m20261122_000002_add_calendar_and_deadline_rules;
 mod m20261122_000003_create_notifications;
 mod m20261122_000004_add_overdue_notice;
+mod m20261122_000005_create_knowledge_base;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_add_calendar_and_deadline_rules::Migration),
             Box::new(m20261122_000003_create_notifications::Migration),
             Box::new(m20261122_000004_add_overdue_notice::Migration),
+            Box::new(m20261122_000005_create_knowledge_base::Migration),
         ]
     }
 }

@@ -3,7 +3,7 @@
 
 use app::i18n::{self, Lang};
 use app::server::auth::{self, Caller};
-use app::server::{AppState, ServiceError, calendar, files, notify, tickets, workflow};
+use app::server::{AppState, ServiceError, calendar, files, kb, notify, tickets, workflow};
 use app::wire::{AppError, NewTicket};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{
@@ -536,6 +536,158 @@ async fn calendar_import(
     Ok(Json(json!({ "years": years })))
 }
 
+async fn kb_create(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(body): ApiJson<app::wire::ArticleInput>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let a = with_lang(kb::create(&state, &caller, body).await, &caller)?;
+    Ok((StatusCode::CREATED, Json(json!(a))))
+}
+
+#[derive(Deserialize)]
+struct KbListParams {
+    section: Option<String>,
+    limit: Option<u64>,
+}
+
+async fn kb_list(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Query(p): Query<KbListParams>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let list = with_lang(
+        kb::list(&state, &caller, p.section.as_deref(), p.limit.unwrap_or(50)).await,
+        &caller,
+    )?;
+    Ok(Json(json!(list)))
+}
+
+async fn kb_get(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!(with_lang(
+        kb::get(&state, &caller, id).await,
+        &caller
+    )?)))
+}
+
+async fn kb_update(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    ApiJson(body): ApiJson<app::wire::ArticleInput>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!(with_lang(
+        kb::update(&state, &caller, id, body).await,
+        &caller
+    )?)))
+}
+
+async fn kb_delete(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    with_lang(kb::delete(&state, &caller, id).await, &caller)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn kb_versions(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!(with_lang(
+        kb::versions(&state, &caller, id).await,
+        &caller
+    )?)))
+}
+
+#[derive(Deserialize)]
+struct CompareParams {
+    from: Option<i32>,
+    to: Option<i32>,
+}
+
+async fn kb_compare(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    Query(p): Query<CompareParams>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let (Some(from), Some(to)) = (p.from, p.to) else {
+        return Err(ApiError(
+            AppError::invalid("from", app::domain::FieldErrorCode::Required),
+            caller.lang,
+        ));
+    };
+    Ok(Json(json!(with_lang(
+        kb::compare(&state, &caller, id, from, to).await,
+        &caller
+    )?)))
+}
+
+#[derive(Deserialize)]
+struct RestoreBody {
+    version: i32,
+}
+
+async fn kb_restore(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    ApiJson(body): ApiJson<RestoreBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!(with_lang(
+        kb::restore(&state, &caller, id, body.version).await,
+        &caller
+    )?)))
+}
+
+#[derive(Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+    limit: Option<String>,
+}
+
+async fn kb_search(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Query(p): Query<SearchParams>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let limit = match p.limit.as_deref().map(str::parse::<usize>) {
+        None => 10,
+        Some(Ok(n)) if (1..=50).contains(&n) => n,
+        Some(_) => {
+            return Err(ApiError(
+                AppError::invalid("limit", app::domain::FieldErrorCode::AboveMax { max: 50.0 }),
+                caller.lang,
+            ));
+        }
+    };
+    let results = with_lang(
+        kb::search(&state, p.q.as_deref().unwrap_or(""), limit).await,
+        &caller,
+    )?;
+    Ok(Json(json!({ "results": results })))
+}
+
+async fn kb_sections(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<Json<serde_json::Value>> {
+    let sections = with_lang(kb::sections(&state).await, &caller)?;
+    Ok(Json(json!(
+        sections
+            .into_iter()
+            .map(|s| json!({"code": s.code, "title": s.title, "title_en": s.title_en}))
+            .collect::<Vec<_>>()
+    )))
+}
+
 async fn openapi() -> Json<serde_json::Value> {
     Json(crate::openapi::document())
 }
@@ -575,6 +727,16 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/calendar/{year}/{month}", get(calendar_month))
         .route("/api/v1/notifications", get(notifications))
         .route("/api/v1/notifications/read", post(notifications_read))
+        .route("/api/v1/kb/sections", get(kb_sections))
+        .route("/api/v1/kb/search", get(kb_search))
+        .route("/api/v1/kb/articles", post(kb_create).get(kb_list))
+        .route(
+            "/api/v1/kb/articles/{id}",
+            get(kb_get).put(kb_update).delete(kb_delete),
+        )
+        .route("/api/v1/kb/articles/{id}/versions", get(kb_versions))
+        .route("/api/v1/kb/articles/{id}/compare", get(kb_compare))
+        .route("/api/v1/kb/articles/{id}/restore", post(kb_restore))
         .route("/api/v1/openapi.json", get(openapi))
         .route(
             "/api/v1/{*rest}",

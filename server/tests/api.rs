@@ -571,3 +571,42 @@ async fn extension_and_transfer_limits_hold_in_the_api() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn knowledge_base_articles_are_created_and_found_through_the_api() {
+    with_api(async |api, _| {
+        let smirnov = api.login("smirnov").await;
+        let ivanova = api.login("ivanova").await;
+        let body = json!({"title": "Как сменить пароль в СЭД", "body": "Откройте **профиль** и выберите «Сменить пароль».",
+                          "section": "faq", "tags": ["СЭД", "пароль"], "status": "published"});
+        let (status, a) = api.post(&smirnov, "/kb/articles", body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{a}");
+        assert_eq!(a["version"], 1);
+        assert!(a["id"].as_i64().is_some());
+        assert!(a["html"].as_str().is_some_and(|h| h.contains("<strong>профиль</strong>")));
+        let (status, e) = api.post(&ivanova, "/kb/articles", body).await;
+        assert_eq!((status, e["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+
+        let (status, found) = api.get(&ivanova, "/kb/search?q=%D0%BF%D0%B0%D1%80%D0%BE%D0%BB%D1%8F&limit=5").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(found["results"][0]["id"], a["id"]);
+        assert_eq!(found["results"][0]["section"], "faq");
+        assert!(found["results"][0]["snippet"].as_str().is_some_and(|s| s.contains("<mark>")));
+        assert!(found["results"][0]["score"].as_f64().is_some_and(|s| s > 0.0));
+        let (status, _) = api.get(&ivanova, "/kb/search?q=x&limit=500").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let id = a["id"].as_i64().expect("id");
+        let r = api.http.put(api.url(&format!("/kb/articles/{id}"))).bearer_auth(&smirnov)
+            .json(&json!({"title": "Как сменить пароль в СЭД", "body": "Обратитесь в отдел ИТ.", "section": "faq", "status": "published", "reason": "Упростили"}))
+            .send().await.expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+        let (_, versions) = api.get(&ivanova, &format!("/kb/articles/{id}/versions")).await;
+        assert_eq!(versions.as_array().map(Vec::len), Some(2));
+        assert_eq!(versions[0]["reason"], "Упростили");
+        let r = api.http.delete(api.url(&format!("/kb/articles/{id}"))).bearer_auth(&smirnov).send().await.expect("send");
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        assert_eq!(api.get(&ivanova, &format!("/kb/articles/{id}")).await.0, StatusCode::NOT_FOUND);
+    })
+    .await;
+}

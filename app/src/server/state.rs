@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use super::config::Config;
 use super::directory::Directory;
+use super::search::KbIndex;
 use crate::domain::calendar::WorkingHours;
 
 /// The clock is an adapter so that tests can fix `now`.
@@ -41,6 +42,9 @@ impl Clock for ShiftedClock {
     }
 }
 
+/// What a search index was built from: published articles and their latest change.
+pub type IndexStamp = (u64, Option<DateTime<Utc>>);
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -49,6 +53,10 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tz: chrono_tz::Tz,
     pub hours: WorkingHours,
+    /// This instance's knowledge-base search index.
+    pub kb: Arc<KbIndex>,
+    /// What the index was built from: published count and latest change.
+    pub kb_stamp: Arc<std::sync::Mutex<Option<IndexStamp>>>,
 }
 
 impl AppState {
@@ -69,6 +77,10 @@ impl AppState {
             clock,
             tz,
             hours,
+            kb: Arc::new(
+                KbIndex::new().unwrap_or_else(|e| panic!("an in-memory search index: {e}")),
+            ),
+            kb_stamp: Arc::new(std::sync::Mutex::new(None)),
         }
     }
 

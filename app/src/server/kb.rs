@@ -1,0 +1,542 @@
+//! The knowledge base: articles in sections, Markdown rendered safely, every
+//! save kept as a version (history, comparison, restore), unit staff writing
+//! their unit's articles, and search kept in step with the database.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+
+use super::auth::Caller;
+use super::entity::{kb_article, kb_article_version, kb_section, user};
+use super::error::{ServiceError, ServiceResult};
+use super::search::IndexDoc;
+use super::state::AppState;
+use crate::domain::fields::validate_text;
+use crate::domain::{FieldError, FieldErrorCode};
+use crate::wire::{AppError, ArticleInput, ArticleView, DiffLine, KbHit, UserRef, VersionView};
+
+const STATUSES: [&str; 3] = ["draft", "published", "archived"];
+const BODY_MAX: usize = 100_000;
+
+/// Markdown to HTML without scripts, event attributes or `javascript:` links.
+pub fn render_markdown(markdown: &str) -> String {
+    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    ammonia::Builder::default()
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .link_rel(Some("noopener noreferrer"))
+        .clean(&html)
+        .to_string()
+}
+
+/// The words of a Markdown text, for the index.
+pub fn plain_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Parser};
+    let mut out = String::new();
+    for event in Parser::new(markdown) {
+        match event {
+            Event::Text(t) | Event::Code(t) => {
+                out.push_str(&t);
+                out.push(' ');
+            }
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn split(list: &str, sep: char) -> Vec<String> {
+    list.split(sep)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn can_edit(caller: &Caller, unit: Option<&str>) -> bool {
+    caller.roles.is_admin() || unit.is_some_and(|u| caller.roles.is_staff_of(u))
+}
+
+fn view(a: kb_article::Model, caller: &Caller) -> ArticleView {
+    ArticleView {
+        can_edit: can_edit(caller, a.unit_code.as_deref()),
+        html: render_markdown(&a.body),
+        tags: split(&a.tags, ','),
+        kinds: split(&a.kinds, ','),
+        id: a.id,
+        version: a.version,
+        section: a.section_code,
+        title: a.title,
+        body: a.body,
+        unit: a.unit_code,
+        status: a.status,
+        updated_at: a.updated_at,
+    }
+}
+
+fn index_doc(a: &kb_article::Model) -> IndexDoc {
+    IndexDoc {
+        id: a.id,
+        title: a.title.clone(),
+        section: a.section_code.clone(),
+        tags: a.tags.clone(),
+        text: plain_text(&a.body),
+    }
+}
+
+fn search_error(e: super::search::SearchError) -> ServiceError {
+    ServiceError::Corrupt(e.to_string())
+}
+
+/// Brings this instance's index in step with the database when another
+/// instance (or a restart) changed the published articles.
+pub async fn sync_index(state: &AppState) -> ServiceResult<()> {
+    let published = kb_article::Entity::find().filter(kb_article::Column::Status.eq("published"));
+    let count = published.clone().count(&state.db).await?;
+    let latest = published
+        .order_by_desc(kb_article::Column::UpdatedAt)
+        .one(&state.db)
+        .await?
+        .map(|a| a.updated_at);
+    let stamp = (count, latest);
+    if *state.kb_stamp.lock().unwrap_or_else(|e| e.into_inner()) == Some(stamp) {
+        return Ok(());
+    }
+    rebuild_index(state).await
+}
+
+/// Rebuilds the search index from the database (also `servicedesk reindex`).
+pub async fn rebuild_index(state: &AppState) -> ServiceResult<()> {
+    let rows = kb_article::Entity::find()
+        .filter(kb_article::Column::Status.eq("published"))
+        .all(&state.db)
+        .await?;
+    let latest = rows.iter().map(|a| a.updated_at).max();
+    let count = rows.len() as u64;
+    state
+        .kb
+        .rebuild(rows.iter().map(index_doc))
+        .map_err(search_error)?;
+    *state.kb_stamp.lock().unwrap_or_else(|e| e.into_inner()) = Some((count, latest));
+    Ok(())
+}
+
+/// Puts one article's current state into this instance's index.
+fn reindex(state: &AppState, a: &kb_article::Model) -> ServiceResult<()> {
+    if a.status == "published" {
+        state.kb.upsert(&index_doc(a))
+    } else {
+        state.kb.remove(a.id)
+    }
+    .map_err(search_error)?;
+    // The next sync compares against the database and rebuilds if anything else changed.
+    *state.kb_stamp.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    Ok(())
+}
+
+struct Checked {
+    title: String,
+    body: String,
+    section: String,
+    tags: String,
+    status: String,
+    unit: Option<String>,
+    kinds: String,
+    reason: String,
+}
+
+async fn check(
+    state: &AppState,
+    caller: &Caller,
+    input: &ArticleInput,
+    current_unit: Option<&str>,
+) -> ServiceResult<Checked> {
+    let mut errors = Vec::new();
+    let title = validate_text("title", &input.title, true, 300, &mut errors);
+    let body = validate_text("body", &input.body, false, BODY_MAX, &mut errors);
+    let reason = validate_text(
+        "reason",
+        input.reason.as_deref().unwrap_or(""),
+        false,
+        500,
+        &mut errors,
+    );
+    if kb_section::Entity::find_by_id(input.section.trim().to_string())
+        .one(&state.db)
+        .await?
+        .is_none()
+    {
+        errors.push(FieldError::new("section", FieldErrorCode::UnknownOption));
+    }
+    let status = input.status.trim();
+    let status = if status.is_empty() { "draft" } else { status };
+    if !STATUSES.contains(&status) {
+        errors.push(FieldError::new("status", FieldErrorCode::UnknownOption));
+    }
+    let tags: Vec<String> = input
+        .tags
+        .iter()
+        .map(|t| t.trim().replace(',', " "))
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tags.len() > 20 || tags.iter().any(|t| t.chars().count() > 50) {
+        errors.push(FieldError::new("tags", FieldErrorCode::TooLong { max: 50 }));
+    }
+    let known_kinds: Vec<String> = super::tickets::kinds(&state.db)
+        .await?
+        .into_iter()
+        .map(|k| k.code)
+        .collect();
+    if input.kinds.iter().any(|k| !known_kinds.contains(k)) {
+        errors.push(FieldError::new("kinds", FieldErrorCode::UnknownOption));
+    }
+    // The owner unit: as asked (staff may only name their own), else kept, else the writer's first unit.
+    let unit = match input
+        .unit
+        .as_deref()
+        .map(|u| u.trim().to_uppercase())
+        .filter(|u| !u.is_empty())
+    {
+        Some(u) if caller.roles.is_admin() || caller.roles.is_staff_of(&u) => Some(u),
+        Some(_) => {
+            errors.push(FieldError::new("unit", FieldErrorCode::NotAllowed));
+            None
+        }
+        None => current_unit
+            .map(str::to_string)
+            .or_else(|| caller.roles.staff_units().into_iter().next()),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid { fields: errors }.into());
+    }
+    Ok(Checked {
+        title,
+        body,
+        section: input.section.trim().to_string(),
+        tags: tags.join(", "),
+        status: status.to_string(),
+        unit,
+        kinds: input.kinds.join(","),
+        reason,
+    })
+}
+
+fn version_row(
+    a: &kb_article::Model,
+    author: i64,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> kb_article_version::ActiveModel {
+    kb_article_version::ActiveModel {
+        article_id: Set(a.id),
+        version: Set(a.version),
+        section_code: Set(a.section_code.clone()),
+        title: Set(a.title.clone()),
+        body: Set(a.body.clone()),
+        tags: Set(a.tags.clone()),
+        status: Set(a.status.clone()),
+        author_id: Set(Some(author)),
+        reason: Set(reason.to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Unit staff write their unit's articles; the administrator any.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    input: ArticleInput,
+) -> ServiceResult<ArticleView> {
+    if !caller.roles.is_admin() && !caller.roles.is_staff() {
+        return Err(AppError::Forbidden.into());
+    }
+    let c = check(state, caller, &input, None).await?;
+    let now = state.now();
+    let txn = state.db.begin().await?;
+    let saved = kb_article::ActiveModel {
+        section_code: Set(c.section),
+        title: Set(c.title),
+        body: Set(c.body),
+        tags: Set(c.tags),
+        unit_code: Set(c.unit),
+        kinds: Set(c.kinds),
+        status: Set(c.status),
+        version: Set(1),
+        updated_by: Set(Some(caller.id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let reason = if c.reason.is_empty() {
+        "Создана статья".to_string()
+    } else {
+        c.reason
+    };
+    version_row(&saved, caller.id, &reason, now)
+        .insert(&txn)
+        .await?;
+    txn.commit().await?;
+    reindex(state, &saved)?;
+    Ok(view(saved, caller))
+}
+
+async fn load(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<kb_article::Model> {
+    let a = kb_article::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if a.status != "published" && !can_edit(caller, a.unit_code.as_deref()) {
+        return Err(AppError::NotFound.into());
+    }
+    Ok(a)
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<ArticleView> {
+    Ok(view(load(state, caller, id).await?, caller))
+}
+
+/// Saves a new version.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    input: ArticleInput,
+) -> ServiceResult<ArticleView> {
+    let current = load(state, caller, id).await?;
+    if !can_edit(caller, current.unit_code.as_deref()) {
+        return Err(AppError::Forbidden.into());
+    }
+    let c = check(state, caller, &input, current.unit_code.as_deref()).await?;
+    let now = state.now();
+    let version = current.version + 1;
+    let txn = state.db.begin().await?;
+    let mut update: kb_article::ActiveModel = current.into();
+    update.section_code = Set(c.section);
+    update.title = Set(c.title);
+    update.body = Set(c.body);
+    update.tags = Set(c.tags);
+    update.unit_code = Set(c.unit);
+    update.kinds = Set(c.kinds);
+    update.status = Set(c.status);
+    update.version = Set(version);
+    update.updated_by = Set(Some(caller.id));
+    update.updated_at = Set(now);
+    let saved = update.update(&txn).await?;
+    let reason = if c.reason.is_empty() {
+        "Изменена статья".to_string()
+    } else {
+        c.reason
+    };
+    version_row(&saved, caller.id, &reason, now)
+        .insert(&txn)
+        .await?;
+    txn.commit().await?;
+    reindex(state, &saved)?;
+    Ok(view(saved, caller))
+}
+
+pub async fn delete(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<()> {
+    let current = load(state, caller, id).await?;
+    if !can_edit(caller, current.unit_code.as_deref()) {
+        return Err(AppError::Forbidden.into());
+    }
+    kb_article::Entity::delete_by_id(id).exec(&state.db).await?;
+    state.kb.remove(id).map_err(search_error)?;
+    *state.kb_stamp.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    Ok(())
+}
+
+pub async fn versions(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ServiceResult<Vec<VersionView>> {
+    load(state, caller, id).await?;
+    let rows = kb_article_version::Entity::find()
+        .filter(kb_article_version::Column::ArticleId.eq(id))
+        .order_by_desc(kb_article_version::Column::Version)
+        .all(&state.db)
+        .await?;
+    let mut ids: Vec<i64> = rows.iter().filter_map(|v| v.author_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let authors = if ids.is_empty() {
+        Vec::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(ids))
+            .all(&state.db)
+            .await?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|v| VersionView {
+            author: v
+                .author_id
+                .and_then(|a| authors.iter().find(|u| u.id == a))
+                .map(|u| UserRef {
+                    login: u.login.clone(),
+                    name: u.full_name.clone(),
+                }),
+            version: v.version,
+            title: v.title,
+            status: v.status,
+            reason: v.reason,
+            created_at: v.created_at,
+        })
+        .collect())
+}
+
+async fn version(
+    state: &AppState,
+    id: i64,
+    version: i32,
+) -> ServiceResult<kb_article_version::Model> {
+    Ok(kb_article_version::Entity::find()
+        .filter(kb_article_version::Column::ArticleId.eq(id))
+        .filter(kb_article_version::Column::Version.eq(version))
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?)
+}
+
+/// Line by line, from version `from` to version `to`.
+pub async fn compare(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    from: i32,
+    to: i32,
+) -> ServiceResult<Vec<DiffLine>> {
+    load(state, caller, id).await?;
+    let (a, b) = (
+        version(state, id, from).await?,
+        version(state, id, to).await?,
+    );
+    let old = format!("# {}\n\n{}", a.title, a.body);
+    let new = format!("# {}\n\n{}", b.title, b.body);
+    Ok(similar::TextDiff::from_lines(&old, &new)
+        .iter_all_changes()
+        .map(|c| DiffLine {
+            change: match c.tag() {
+                similar::ChangeTag::Equal => "same",
+                similar::ChangeTag::Insert => "added",
+                similar::ChangeTag::Delete => "removed",
+            }
+            .into(),
+            text: c.value().trim_end_matches('\n').to_string(),
+        })
+        .collect())
+}
+
+/// Makes an old version current again, as a new version.
+pub async fn restore(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    from: i32,
+) -> ServiceResult<ArticleView> {
+    let current = load(state, caller, id).await?;
+    let old = version(state, id, from).await?;
+    let input = ArticleInput {
+        title: old.title,
+        body: old.body,
+        section: old.section_code,
+        tags: split(&old.tags, ','),
+        status: old.status,
+        unit: current.unit_code.clone(),
+        kinds: split(&current.kinds, ','),
+        reason: Some(format!("Восстановлена версия {from}")),
+    };
+    update(state, caller, id, input).await
+}
+
+/// Published articles, optionally of one section, newest first.
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    section: Option<&str>,
+    limit: u64,
+) -> ServiceResult<Vec<ArticleView>> {
+    let mut q = kb_article::Entity::find();
+    if let Some(s) = section.filter(|s| !s.is_empty()) {
+        q = q.filter(kb_article::Column::SectionCode.eq(s));
+    }
+    let rows = q
+        .order_by_desc(kb_article::Column::UpdatedAt)
+        .limit(limit.clamp(1, 200) * 2)
+        .all(&state.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|a| a.status == "published" || can_edit(caller, a.unit_code.as_deref()))
+        .take(usize::try_from(limit).unwrap_or(50))
+        .map(|a| view(a, caller))
+        .collect())
+}
+
+/// The sections, in order.
+pub async fn sections(state: &AppState) -> ServiceResult<Vec<kb_section::Model>> {
+    Ok(kb_section::Entity::find()
+        .order_by_asc(kb_section::Column::Position)
+        .all(&state.db)
+        .await?)
+}
+
+/// Published articles matching `query`, best first.
+pub async fn search(state: &AppState, query: &str, limit: usize) -> ServiceResult<Vec<KbHit>> {
+    if query.chars().count() > 500 {
+        return Err(AppError::invalid("q", FieldErrorCode::TooLong { max: 500 }).into());
+    }
+    sync_index(state).await?;
+    let hits = state
+        .kb
+        .search(query, limit.clamp(1, 50))
+        .map_err(search_error)?;
+    Ok(hits
+        .into_iter()
+        .map(|h| KbHit {
+            id: h.id,
+            title: h.title,
+            section: h.section,
+            snippet: h.snippet,
+            score: h.score,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_is_rendered_without_scripts_events_or_javascript_links() {
+        let html = render_markdown(
+            "# Заголовок\n\n<script>alert(1)</script>\n\n[ссылка](javascript:alert(1)) <img src=x onerror=alert(1)> **жирный**",
+        );
+        assert!(html.contains("<h1>Заголовок</h1>"), "{html}");
+        assert!(html.contains("<strong>жирный</strong>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        let link = render_markdown("[портал](https://example.org)");
+        assert!(
+            link.contains("href=\"https://example.org\"") && link.contains("noopener"),
+            "{link}"
+        );
+    }
+
+    #[test]
+    fn plain_text_keeps_the_words() {
+        assert_eq!(
+            plain_text("## Ключ ЭП\n\n1. **Паспорт** и `СНИЛС`"),
+            "Ключ ЭП Паспорт и СНИЛС"
+        );
+    }
+}
