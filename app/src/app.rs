@@ -7,6 +7,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::features::admin_calendar::CalendarPage;
 use crate::features::auth::{Header, LoginPage};
+use crate::features::kb::{ArticlePage, KnowledgeBasePage};
 use crate::features::notifications::NotificationsPage;
 use crate::features::request_new::{NewRequestPage, RegisterRequestPage};
 use crate::features::request_page::RequestPage;
@@ -86,6 +87,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/queue/register") view=RegisterRequestPage ssr=SsrMode::Async/>
                     <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/calendar") view=CalendarPage ssr=SsrMode::Async/>
+                    <Route path=path!("/kb") view=KnowledgeBasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/kb/:id") view=ArticlePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

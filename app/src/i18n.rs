@@ -175,6 +175,11 @@ messages! {
     PrevMonth => "Предыдущий месяц", "Previous month";
     NextMonth => "Следующий месяц", "Next month";
     Administration => "Календарь", "Calendar";
+    KnowledgeBase => "База знаний", "Knowledge base";
+    KbSearch => "Что вы ищете", "What are you looking for";
+    KbFind => "Найти", "Search";
+    KbNothing => "Ничего не нашлось. Попробуйте другие слова или подайте обращение.", "Nothing found. Try other words or file a request.";
+    KbLatest => "Новые статьи", "Latest articles";
 }
 
 pub fn status(s: Status, lang: Lang) -> &'static str {

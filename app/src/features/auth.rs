@@ -69,6 +69,7 @@ fn Nav(info: SessionInfo) -> impl IntoView {
             {user.as_ref().map(|_| view! {
                 <a href="/requests">{Msg::MyRequests.text(lang)}</a>
                 <a href="/requests/new">{Msg::NewRequest.text(lang)}</a>
+                <a href="/kb">{Msg::KnowledgeBase.text(lang)}</a>
             })}
             {staff.then(|| view! {
                 <a href="/queue">{Msg::UnitQueue.text(lang)}</a>

@@ -5,6 +5,7 @@
 pub mod admin_calendar;
 pub mod auth;
 pub mod common;
+pub mod kb;
 pub mod notifications;
 pub mod request_new;
 pub mod request_page;

@@ -1,0 +1,132 @@
+//! The knowledge base for readers: search with highlighted snippets, the
+//! latest articles, and an article page. Plain GET forms, so all of it works
+//! with JavaScript off.
+
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::common::{LoadError, SignInFirst, fmt_time};
+use super::{session_info, use_session};
+use crate::i18n::Msg;
+use crate::wire::{AppError, ArticleView, KbHit};
+
+#[server]
+pub async fn search_kb(q: String) -> Result<Vec<KbHit>, AppError> {
+    let (state, _caller) = super::ssr::caller().await?;
+    Ok(crate::server::kb::search(&state, &q, 20).await?)
+}
+
+#[server]
+pub async fn latest_articles() -> Result<Vec<ArticleView>, AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    Ok(crate::server::kb::list(&state, &caller, None, 20).await?)
+}
+
+#[server]
+pub async fn get_article(id: i64) -> Result<ArticleView, AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    Ok(crate::server::kb::get(&state, &caller, id).await?)
+}
+
+#[component]
+pub fn KnowledgeBasePage() -> impl IntoView {
+    let session = use_session();
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
+    let hits = Resource::new(q, |q| async move {
+        if q.trim().is_empty() {
+            Ok(Vec::new())
+        } else {
+            search_kb(q).await
+        }
+    });
+    let latest = Resource::new(|| (), |_| latest_articles());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let info = session_info(session).await;
+                let lang = info.lang;
+                if info.user.is_none() {
+                    return view! { <SignInFirst lang=lang/> }.into_any();
+                }
+                let typed = q();
+                let results = match hits.await {
+                    Ok(h) => h,
+                    Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
+                };
+                let searched = !typed.trim().is_empty();
+                let none = searched && results.is_empty();
+                let results = results
+                    .into_iter()
+                    .map(|h| view! {
+                        <li class="hit">
+                            <a href=format!("/kb/{}", h.id)>{h.title}</a>
+                            <p class="snippet" inner_html=h.snippet></p>
+                        </li>
+                    })
+                    .collect_view();
+                let latest = latest.await.unwrap_or_default();
+                let latest = (!searched).then(|| {
+                    let items = latest
+                        .into_iter()
+                        .map(|a| view! { <li><a href=format!("/kb/{}", a.id)>{a.title}</a></li> })
+                        .collect_view();
+                    view! { <h2>{Msg::KbLatest.text(lang)}</h2><ul class="articles">{items}</ul> }
+                });
+                view! {
+                    <h1>{Msg::KnowledgeBase.text(lang)}</h1>
+                    <form method="get" action="/kb" class="stack" role="search">
+                        <label for="kb-q">{Msg::KbSearch.text(lang)}</label>
+                        <input id="kb-q" name="q" type="search" value=typed maxlength="500"/>
+                        <button type="submit" class="primary">{Msg::KbFind.text(lang)}</button>
+                    </form>
+                    {none.then(|| view! { <p class="empty">{Msg::KbNothing.text(lang)}</p> })}
+                    <ol class="hits">{results}</ol>
+                    {latest}
+                }
+                .into_any()
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn ArticlePage() -> impl IntoView {
+    let session = use_session();
+    let params = use_params_map();
+    let article = Resource::new(
+        move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()),
+        |id| async move {
+            match id {
+                Some(id) => get_article(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let info = session_info(session).await;
+                let lang = info.lang;
+                let offset = info.offset();
+                if info.user.is_none() {
+                    return view! { <SignInFirst lang=lang/> }.into_any();
+                }
+                let a = match article.await {
+                    Ok(a) => a,
+                    Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
+                };
+                let tags = a.tags.join(", ");
+                view! {
+                    <p><a href="/kb">{Msg::KnowledgeBase.text(lang)}</a></p>
+                    <article class="kb-article">
+                        <h1>{a.title.clone()}</h1>
+                        <p class="muted">{tags}" · "{fmt_time(a.updated_at, offset)}</p>
+                        <div class="body-html" inner_html=a.html></div>
+                    </article>
+                }
+                .into_any()
+            })}
+        </Suspense>
+    }
+}
