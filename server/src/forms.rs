@@ -153,7 +153,13 @@ async fn upload(
     match result {
         Ok(_) => Redirect::to(&format!("{page}#h-files")).into_response(),
         Err(e) => {
-            Redirect::to(&format!("{page}?upload_error={}#h-files", e.code())).into_response()
+            // The limit travels with the error, so the page names the configured size.
+            let max = state.config.upload_max_bytes;
+            Redirect::to(&format!(
+                "{page}?upload_error={}&max={max}#h-files",
+                e.code()
+            ))
+            .into_response()
         }
     }
 }

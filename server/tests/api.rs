@@ -610,3 +610,35 @@ async fn knowledge_base_articles_are_created_and_found_through_the_api() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_plain_form_upload_that_is_too_large_comes_back_with_the_configured_limit() {
+    with_api(async |api, _| {
+        let token = api.login("ivanova").await;
+        let (_, t) = api.post(&token, "/tickets", esign()).await;
+        let id = t["id"].as_i64().expect("id");
+        let browser = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let big = [b"%PDF-1.4\n".to_vec(), vec![b'a'; 70 * 1024]].concat();
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(big).file_name("big.pdf"),
+        );
+        let r = browser
+            .post(format!("{}/requests/{id}/files", api.base))
+            .header("cookie", format!("sd_session={token}"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let location = r.headers()["location"].to_str().expect("ascii").to_string();
+        assert_eq!(
+            location,
+            format!("/requests/{id}?upload_error=too_large&max=65536#h-files")
+        );
+    })
+    .await;
+}

@@ -100,7 +100,7 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
     match caller {
         Some(c) => {
             let user = crate::server::auth::me(&state, &c).await?;
-            let unread = crate::server::notify::inbox(&state, &c, 1).await?.unread;
+            let unread = crate::server::notify::unread_count(&state, &c).await?;
             Ok(SessionInfo {
                 unread,
                 lang: c.lang,

@@ -240,6 +240,7 @@ pub fn RequestPage() -> impl IntoView {
                 let t = d.ticket.clone();
                 let created = query.read_untracked().get("created").is_some();
                 let upload_error = query.read_untracked().get("upload_error");
+                let upload_max = query.read_untracked().get("max").and_then(|m| m.parse::<u64>().ok()).unwrap_or(10 * 1024 * 1024);
                 let fields = field_rows(&d, kind, lang);
                 let comments = d.comments.iter().cloned().map(|c| view! { <Comment c=c lang=lang offset=offset/> }).collect_view();
                 let no_comments = d.comments.is_empty();
@@ -426,7 +427,7 @@ pub fn RequestPage() -> impl IntoView {
                         <ul class="files">{files}</ul>
                         {upload_error.map(|code| {
                             let err = match code.as_str() {
-                                "too_large" => AppError::TooLarge { max_bytes: 10 * 1024 * 1024 },
+                                "too_large" => AppError::TooLarge { max_bytes: upload_max },
                                 "unsupported_file_type" => AppError::UnsupportedFileType,
                                 _ => AppError::Internal,
                             };

@@ -91,13 +91,18 @@ pub async fn send<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The caller's latest notices and how many are unread.
-pub async fn inbox(state: &AppState, caller: &Caller, limit: u64) -> ServiceResult<Inbox> {
-    let unread = notification::Entity::find()
+/// How many of the caller's notices are unread (the bell).
+pub async fn unread_count(state: &AppState, caller: &Caller) -> ServiceResult<u64> {
+    Ok(notification::Entity::find()
         .filter(notification::Column::UserId.eq(caller.id))
         .filter(notification::Column::ReadAt.is_null())
         .count(&state.db)
-        .await?;
+        .await?)
+}
+
+/// The caller's latest notices and how many are unread.
+pub async fn inbox(state: &AppState, caller: &Caller, limit: u64) -> ServiceResult<Inbox> {
+    let unread = unread_count(state, caller).await?;
     let rows = notification::Entity::find()
         .filter(notification::Column::UserId.eq(caller.id))
         .order_by_desc(notification::Column::Id)
