@@ -57,3 +57,7 @@ pg:
 
 e2e: build
 	scripts/e2e.sh
+
+## make bench: speed targets measured in release builds; results go to bench/README.md.
+bench:
+	cargo bench -p server --bench kb_search

@@ -8,6 +8,7 @@ use leptos_router::{SsrMode, path};
 use crate::features::admin_calendar::CalendarPage;
 use crate::features::auth::{Header, LoginPage};
 use crate::features::kb::{ArticlePage, KnowledgeBasePage};
+use crate::features::kb_edit::{ArticleEditPage, ArticleHistoryPage, TemplatesPage};
 use crate::features::notifications::NotificationsPage;
 use crate::features::request_new::{NewRequestPage, RegisterRequestPage};
 use crate::features::request_page::RequestPage;
@@ -88,7 +89,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/calendar") view=CalendarPage ssr=SsrMode::Async/>
                     <Route path=path!("/kb") view=KnowledgeBasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/kb/new") view=ArticleEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/kb/templates") view=TemplatesPage ssr=SsrMode::Async/>
                     <Route path=path!("/kb/:id") view=ArticlePage ssr=SsrMode::Async/>
+                    <Route path=path!("/kb/:id/edit") view=ArticleEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/kb/:id/history") view=ArticleHistoryPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -180,6 +180,50 @@ messages! {
     KbFind => "Найти", "Search";
     KbNothing => "Ничего не нашлось. Попробуйте другие слова или подайте обращение.", "Nothing found. Try other words or file a request.";
     KbLatest => "Новые статьи", "Latest articles";
+    KbNewArticle => "Новая статья", "New article";
+    KbEditArticle => "Изменить статью", "Edit article";
+    KbHistory => "История изменений", "History";
+    KbCompare => "Сравнить версии", "Compare versions";
+    KbRestore => "Восстановить эту версию", "Restore this version";
+    KbArticleTitle => "Заголовок", "Title";
+    KbSection => "Раздел", "Section";
+    KbStatus => "Состояние", "Status";
+    KbDraft => "Черновик", "Draft";
+    KbPublished => "Опубликована", "Published";
+    KbArchived => "В архиве", "Archived";
+    KbTags => "Метки через запятую", "Tags, comma separated";
+    KbKinds => "Для каких видов обращений", "For which kinds of request";
+    KbBody => "Текст", "Text";
+    KbBodyHint => "Разметка Markdown: ## заголовок, 1. список, **выделение**, [ссылка](https://…).", "Markdown: ## heading, 1. list, **bold**, [link](https://…).";
+    KbReason => "Что изменено, кратко", "What changed, briefly";
+    KbSaved => "Статья сохранена.", "The article is saved.";
+    KbRestored => "Версия восстановлена, сохранена как новая.", "The version is restored as a new one.";
+    KbVersion => "Версия", "Version";
+    KbAuthor => "Автор", "Author";
+    KbWhen => "Когда", "When";
+    KbFromVersion => "Было", "Before";
+    KbToVersion => "Стало", "After";
+    KbFiles => "Файлы", "Files";
+    KbAttachHint => "PDF, DOCX, XLSX или изображение.", "PDF, DOCX, XLSX or an image.";
+    KbSolvedCount => "Помогла решить вопрос без обращения, раз:", "Solved a question without a request, times:";
+    KbFromRequest => "Создать статью из обращения", "Make an article from this request";
+    KbSuggestTitle => "Возможно, ответ уже есть", "The answer may already be here";
+    KbSuggestHint => "Статьи базы знаний по теме обращения.", "Knowledge-base articles on this subject.";
+    KbSolvedButton => "Это решило мой вопрос", "This solved my question";
+    KbSolvedThanks => "Рады, что ответ нашёлся. Обращение не подано.", "Glad the answer was found. No request was filed.";
+    KbCheckFirst => "Сначала проверить базу знаний", "Check the knowledge base first";
+    KbNoSuggestions => "Похожих статей не нашлось — подайте обращение.", "No similar articles — file the request.";
+    Templates => "Шаблоны ответов", "Answer templates";
+    TemplateNew => "Новый шаблон", "New template";
+    TemplateTitle => "Название", "Name";
+    TemplateBody => "Текст шаблона", "Template text";
+    TemplatePlaceholders => "Подстановки, которые заполнятся из обращения:", "Placeholders filled from the request:";
+    TemplateChoose => "Шаблон ответа", "Answer template";
+    TemplateInsert => "Вставить шаблон", "Insert template";
+    TemplateUnknown => "В шаблоне есть неизвестные подстановки — исправьте их перед отправкой:", "The template has unknown placeholders — correct them before sending:";
+    TemplateSaved => "Шаблон сохранён.", "The template is saved.";
+    Delete => "Удалить", "Delete";
+    UnitOwner => "Подразделение", "Unit";
 }
 
 pub fn status(s: Status, lang: Lang) -> &'static str {
@@ -340,7 +384,29 @@ pub fn field_error(code: &FieldErrorCode, lang: Lang) -> String {
                 "This value is not available to you.".into()
             }
         }
+        C::UnknownPlaceholder { name } => {
+            if ru {
+                format!(
+                    "Неизвестная подстановка {name}: исправьте или удалите её. Известные: {}.",
+                    known_placeholders()
+                )
+            } else {
+                format!(
+                    "Unknown placeholder {name}: correct or remove it. Known: {}.",
+                    known_placeholders()
+                )
+            }
+        }
     }
+}
+
+/// The placeholders answer templates may use, as written.
+pub fn known_placeholders() -> String {
+    crate::domain::templates::Placeholder::ALL
+        .iter()
+        .map(|p| format!("{{{{{}}}}}", p.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// An error worded for a person.
@@ -444,6 +510,12 @@ pub fn error(err: &AppError, lang: Lang) -> String {
             ("oral", true) => "Срок устного обращения не продлевается.",
             ("oral", false) => "The term of an oral request cannot be extended.",
             ("not_open", false) => "The request is closed: this cannot be done.",
+            ("not_answered", true) => {
+                "Статью можно создать, когда на обращение дан окончательный ответ."
+            }
+            ("not_answered", false) => {
+                "An article can be made once the request has its final answer."
+            }
             (_, true) => "Действие уже невозможно: обращение изменилось.",
             (_, false) => "This can no longer be done: the request has changed.",
         },

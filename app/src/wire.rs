@@ -216,6 +216,9 @@ pub struct TicketDetail {
     pub transfer_units: Vec<UnitRef>,
     /// For unit staff: by when to forward a request out of competence, explained.
     pub forward_by: Option<String>,
+    /// For unit staff: the unit's answer templates, filled for this request.
+    #[serde(default)]
+    pub templates: Vec<FilledTemplate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -287,6 +290,12 @@ pub struct ArticleView {
     pub updated_at: DateTime<Utc>,
     /// Whether the reader may change it.
     pub can_edit: bool,
+    /// Files attached to the article (served for download only).
+    #[serde(default)]
+    pub attachments: Vec<AttachmentView>,
+    /// How many employees said this article solved their question instead of filing a request.
+    #[serde(default)]
+    pub solved_count: u64,
 }
 
 /// An article as created or changed through the API or a form.
@@ -337,4 +346,35 @@ pub struct KbHit {
     pub section: String,
     pub snippet: String,
     pub score: f32,
+}
+
+/// An answer template of a unit, with `{{placeholders}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateView {
+    pub id: i64,
+    pub unit: String,
+    pub title: String,
+    pub body: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A template as created or changed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TemplateInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    /// The owner unit; by default the writer's (first) unit.
+    #[serde(default)]
+    pub unit: Option<String>,
+}
+
+/// A template filled for one request; unknown placeholders stay in `text`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilledTemplate {
+    pub id: i64,
+    pub title: String,
+    pub text: String,
+    pub unknown: Vec<String>,
 }

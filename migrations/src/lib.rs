@@ -9,6 +9,7 @@ mod m20261122_000002_add_calendar_and_deadline_rules;
 mod m20261122_000003_create_notifications;
 mod m20261122_000004_add_overdue_notice;
 mod m20261122_000005_create_knowledge_base;
+mod m20261122_000006_add_templates_and_self_help;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_notifications::Migration),
             Box::new(m20261122_000004_add_overdue_notice::Migration),
             Box::new(m20261122_000005_create_knowledge_base::Migration),
+            Box::new(m20261122_000006_add_templates_and_self_help::Migration),
         ]
     }
 }

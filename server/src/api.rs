@@ -3,7 +3,9 @@
 
 use app::i18n::{self, Lang};
 use app::server::auth::{self, Caller};
-use app::server::{AppState, ServiceError, calendar, files, kb, notify, tickets, workflow};
+use app::server::{
+    AppState, ServiceError, calendar, files, kb, notify, templates, tickets, workflow,
+};
 use app::wire::{AppError, NewTicket};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{
@@ -688,6 +690,138 @@ async fn kb_sections(
     )))
 }
 
+#[derive(Deserialize)]
+struct SuggestParams {
+    subject: Option<String>,
+    kind: Option<String>,
+}
+
+/// Articles that may answer a request while it is being written.
+async fn kb_suggest(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Query(p): Query<SuggestParams>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let results = with_lang(
+        kb::suggest(
+            &state,
+            p.subject.as_deref().unwrap_or(""),
+            p.kind.as_deref(),
+            5,
+        )
+        .await,
+        &caller,
+    )?;
+    Ok(Json(json!({ "results": results })))
+}
+
+#[derive(Deserialize)]
+struct SolvedBody {
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+/// "This solved it": counted, nothing is filed.
+async fn kb_solved(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    ApiJson(body): ApiJson<SolvedBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let count = with_lang(
+        kb::mark_solved(&state, &caller, id, body.kind.as_deref(), &body.subject).await,
+        &caller,
+    )?;
+    Ok(Json(json!({ "article": id, "solved_count": count })))
+}
+
+async fn kb_attach(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    multipart: axum::extract::Multipart,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let (name, bytes) = read_file_part(multipart, state.config.upload_max_bytes)
+        .await
+        .map_err(|e| ApiError(e, caller.lang))?;
+    let a = with_lang(
+        kb::attach(&state, &caller, id, &name, &bytes).await,
+        &caller,
+    )?;
+    Ok((StatusCode::CREATED, Json(json!(a))))
+}
+
+async fn kb_file(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<Response> {
+    let (view, bytes) = with_lang(kb::open_attachment(&state, &caller, id).await, &caller)?;
+    Ok(file_response(view, bytes))
+}
+
+async fn kb_file_delete(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    with_lang(kb::remove_attachment(&state, &caller, id).await, &caller)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn templates_list(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!(with_lang(
+        templates::list(&state, &caller).await,
+        &caller
+    )?)))
+}
+
+async fn templates_create(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(body): ApiJson<app::wire::TemplateInput>,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let t = with_lang(templates::create(&state, &caller, body).await, &caller)?;
+    Ok((StatusCode::CREATED, Json(json!(t))))
+}
+
+async fn templates_get(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!(with_lang(
+        templates::get(&state, &caller, id).await,
+        &caller
+    )?)))
+}
+
+async fn templates_update(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+    ApiJson(body): ApiJson<app::wire::TemplateInput>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(json!(with_lang(
+        templates::update(&state, &caller, id, body).await,
+        &caller
+    )?)))
+}
+
+async fn templates_delete(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<StatusCode> {
+    with_lang(templates::delete(&state, &caller, id).await, &caller)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn openapi() -> Json<serde_json::Value> {
     Json(crate::openapi::document())
 }
@@ -737,6 +871,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/kb/articles/{id}/versions", get(kb_versions))
         .route("/api/v1/kb/articles/{id}/compare", get(kb_compare))
         .route("/api/v1/kb/articles/{id}/restore", post(kb_restore))
+        .route("/api/v1/kb/articles/{id}/solved", post(kb_solved))
+        .route(
+            "/api/v1/kb/articles/{id}/files",
+            post(kb_attach).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/api/v1/kb/files/{id}", get(kb_file).delete(kb_file_delete))
+        .route("/api/v1/kb/suggest", get(kb_suggest))
+        .route(
+            "/api/v1/templates",
+            get(templates_list).post(templates_create),
+        )
+        .route(
+            "/api/v1/templates/{id}",
+            get(templates_get)
+                .put(templates_update)
+                .delete(templates_delete),
+        )
         .route("/api/v1/openapi.json", get(openapi))
         .route(
             "/api/v1/{*rest}",

@@ -4,7 +4,7 @@
 
 use app::i18n::Lang;
 use app::server::auth;
-use app::server::{AppState, calendar, files};
+use app::server::{AppState, calendar, files, kb};
 use app::wire::AppError;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -205,6 +205,46 @@ async fn download(State(state): State<AppState>, Id(id): Id, headers: HeaderMap)
     }
 }
 
+/// A file for a knowledge-base article, from the article page's form.
+async fn kb_upload(
+    State(state): State<AppState>,
+    Id(id): Id,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let Some(caller) = caller(&state, &headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    let result = match read_file_part(multipart, state.config.upload_max_bytes).await {
+        Ok((name, bytes)) => kb::attach(&state, &caller, id, &name, &bytes)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    let page = format!("/kb/{id}");
+    match result {
+        Ok(_) => Redirect::to(&format!("{page}#h-files")).into_response(),
+        Err(e) => {
+            let max = state.config.upload_max_bytes;
+            Redirect::to(&format!(
+                "{page}?upload_error={}&max={max}#h-files",
+                e.code()
+            ))
+            .into_response()
+        }
+    }
+}
+
+async fn kb_download(State(state): State<AppState>, Id(id): Id, headers: HeaderMap) -> Response {
+    let Some(caller) = caller(&state, &headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    match kb::open_attachment(&state, &caller, id).await {
+        Ok((view, bytes)) => file_response(view, bytes),
+        Err(e) => crate::api::ApiError(AppError::from(e), caller.lang).into_response(),
+    }
+}
+
 pub fn router(state: &AppState) -> Router<AppState> {
     let upload_limit = usize::try_from(state.config.upload_max_bytes)
         .unwrap_or(usize::MAX)
@@ -218,6 +258,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/files/{id}", get(download))
+        .route(
+            "/kb/{id}/files",
+            post(kb_upload).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route("/kb/files/{id}", get(kb_download))
         .route(
             "/admin/calendar/import",
             post(import_calendar).layer(DefaultBodyLimit::max(upload_limit)),

@@ -1,5 +1,6 @@
 //! The `servicedesk` binary: reads configuration, migrates the database and
-//! serves the app.
+//! serves the app. `servicedesk migrate` only migrates; `servicedesk reindex`
+//! rebuilds the knowledge-base search index from the database.
 
 use app::server::config::Config;
 use app::server::{AppState, db};
@@ -32,6 +33,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let state = AppState::new(db, config);
+    if std::env::args().nth(1).as_deref() == Some("reindex") {
+        let count = app::server::kb::reindex_all(&state).await?;
+        tracing::info!(
+            articles = count,
+            "knowledge-base index rebuilt; running instances follow at their next search"
+        );
+        println!("indexed {count} published articles");
+        return Ok(());
+    }
     if state.config.demo_data {
         match app::server::demo::seed(&state).await {
             Ok(0) => {}

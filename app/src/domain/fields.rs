@@ -91,19 +91,31 @@ pub struct KindSpec {
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum FieldErrorCode {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     Pattern,
     NotANumber,
-    BelowMin { min: f64 },
-    AboveMax { max: f64 },
+    BelowMin {
+        min: f64,
+    },
+    AboveMax {
+        max: f64,
+    },
     InvalidDate,
     UnknownOption,
     EmptyList,
-    TooManyItems { max: usize },
+    TooManyItems {
+        max: usize,
+    },
     InvalidQuantity,
     UnknownField,
     UnknownKind,
     NotAllowed,
+    /// A `{{…}}` an answer template does not know.
+    UnknownPlaceholder {
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

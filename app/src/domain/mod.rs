@@ -9,6 +9,7 @@ pub mod access;
 pub mod calendar;
 pub mod deadline;
 pub mod fields;
+pub mod templates;
 pub mod ticket;
 
 pub use access::{Role, Roles};

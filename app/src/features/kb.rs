@@ -7,7 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::common::{LoadError, SignInFirst, fmt_time};
 use super::{session_info, use_session};
-use crate::i18n::Msg;
+use crate::i18n::{self, Msg};
 use crate::wire::{AppError, ArticleView, KbHit};
 
 #[server]
@@ -54,6 +54,7 @@ pub fn KnowledgeBasePage() -> impl IntoView {
                     Ok(h) => h,
                     Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
                 };
+                let writer = info.user.as_ref().is_some_and(|u| u.roles.is_staff() || u.roles.is_admin());
                 let searched = !typed.trim().is_empty();
                 let none = searched && results.is_empty();
                 let results = results
@@ -75,6 +76,12 @@ pub fn KnowledgeBasePage() -> impl IntoView {
                 });
                 view! {
                     <h1>{Msg::KnowledgeBase.text(lang)}</h1>
+                    {writer.then(|| view! {
+                        <p class="actions">
+                            <a href="/kb/new" class="button">{Msg::KbNewArticle.text(lang)}</a>" "
+                            <a href="/kb/templates">{Msg::Templates.text(lang)}</a>
+                        </p>
+                    })}
                     <form method="get" action="/kb" class="stack" role="search">
                         <label for="kb-q">{Msg::KbSearch.text(lang)}</label>
                         <input id="kb-q" name="q" type="search" value=typed maxlength="500"/>
@@ -94,6 +101,7 @@ pub fn KnowledgeBasePage() -> impl IntoView {
 pub fn ArticlePage() -> impl IntoView {
     let session = use_session();
     let params = use_params_map();
+    let query = use_query_map();
     let article = Resource::new(
         move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()),
         |id| async move {
@@ -117,13 +125,67 @@ pub fn ArticlePage() -> impl IntoView {
                     Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
                 };
                 let tags = a.tags.join(", ");
+                let q = query.read_untracked();
+                let notice = if q.get("saved").is_some() {
+                    Some(Msg::KbSaved)
+                } else if q.get("restored").is_some() {
+                    Some(Msg::KbRestored)
+                } else if q.get("solved").is_some() {
+                    Some(Msg::KbSolvedThanks)
+                } else {
+                    None
+                };
+                let upload_error = q.get("upload_error").map(|code| {
+                    let max = q.get("max").and_then(|m| m.parse::<u64>().ok()).unwrap_or(10 * 1024 * 1024);
+                    let err = match code.as_str() {
+                        "too_large" => AppError::TooLarge { max_bytes: max },
+                        "unsupported_file_type" => AppError::UnsupportedFileType,
+                        "invalid" => AppError::invalid("file", crate::domain::FieldErrorCode::Required),
+                        _ => AppError::Internal,
+                    };
+                    i18n::error(&err, lang)
+                });
+                let files = a
+                    .attachments
+                    .iter()
+                    .map(|f| {
+                        let size = format!("{} KB", (f.size + 1023) / 1024);
+                        view! { <li><a href=format!("/kb/files/{}", f.id) download>{f.file_name.clone()}</a>" "<span class="muted">{size}</span></li> }
+                    })
+                    .collect_view();
+                let has_files = !a.attachments.is_empty();
+                let id = a.id;
+                let status = (a.status != "published").then(|| super::kb_edit::status_title(&a.status, lang));
                 view! {
                     <p><a href="/kb">{Msg::KnowledgeBase.text(lang)}</a></p>
+                    {notice.map(|m| view! { <div class="alert alert-ok" role="status">{m.text(lang)}</div> })}
                     <article class="kb-article">
-                        <h1>{a.title.clone()}</h1>
-                        <p class="muted">{tags}" · "{fmt_time(a.updated_at, offset)}</p>
+                        <h1>{a.title.clone()}{status.map(|s| view! { " " <span class="badge">{s}</span> })}</h1>
+                        <p class="muted">{tags}" · "{fmt_time(a.updated_at, offset)}" · "{Msg::KbVersion.text(lang)}" "{a.version}</p>
                         <div class="body-html" inner_html=a.html></div>
                     </article>
+                    {(has_files || a.can_edit).then(|| view! {
+                        <section aria-labelledby="h-files">
+                            <h2 id="h-files">{Msg::KbFiles.text(lang)}</h2>
+                            <ul class="files">{files}</ul>
+                            {upload_error.map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                            {a.can_edit.then(|| view! {
+                                <form method="post" action=format!("/kb/{id}/files") enctype="multipart/form-data" class="stack">
+                                    <label for="f-file">{Msg::AttachFile.text(lang)}</label>
+                                    <input id="f-file" type="file" name="file" required aria-describedby="h-file"/>
+                                    <p class="hint" id="h-file">{Msg::KbAttachHint.text(lang)}</p>
+                                    <button type="submit">{Msg::Upload.text(lang)}</button>
+                                </form>
+                            })}
+                        </section>
+                    })}
+                    {a.can_edit.then(|| view! {
+                        <p class="actions">
+                            <a href=format!("/kb/{id}/edit") class="button">{Msg::KbEditArticle.text(lang)}</a>" "
+                            <a href=format!("/kb/{id}/history")>{Msg::KbHistory.text(lang)}</a>
+                        </p>
+                        <p class="muted solved-count">{Msg::KbSolvedCount.text(lang)}" "<span data-solved=a.solved_count>{a.solved_count}</span></p>
+                    })}
                 }
                 .into_any()
             })}

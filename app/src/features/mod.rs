@@ -6,6 +6,7 @@ pub mod admin_calendar;
 pub mod auth;
 pub mod common;
 pub mod kb;
+pub mod kb_edit;
 pub mod notifications;
 pub mod request_new;
 pub mod request_page;
@@ -89,6 +90,35 @@ pub(crate) mod ssr {
             .get(axum::http::header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"))
+    }
+
+    /// `base?…values…&__path=…&__err=…`, the shape Leptos reads server errors from.
+    pub fn error_url(base: &str, pairs: &[(String, String)], err: &AppError, path: &str) -> String {
+        use leptos::server_fn::error::ServerFnUrlError;
+        let mut url = format!("http://localhost{base}?");
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i > 0 {
+                url.push('&');
+            }
+            url.push_str(&urlencode(k));
+            url.push('=');
+            url.push_str(&urlencode(v));
+        }
+        match ServerFnUrlError::new(path, err.clone()).to_url(&url) {
+            Ok(u) => format!("{}?{}", u.path(), u.query().unwrap_or_default()),
+            Err(_) => base.to_string(),
+        }
+    }
+
+    pub fn urlencode(text: &str) -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
     }
 }
 

@@ -17,7 +17,7 @@ use crate::domain::calendar::{WorkCalendar, WorkingHours};
 use crate::domain::deadline;
 use crate::domain::{Channel, FieldSpec, FieldType, KindSpec, RequestForm};
 use crate::i18n::{self, Lang, Msg};
-use crate::wire::AppError;
+use crate::wire::{AppError, KbHit};
 
 /// One line of an `items` field as a form sends it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -63,6 +63,81 @@ fn due_preview(ctx: &DeadlineContext, form: RequestForm, lang: Lang) -> String {
             i18n::explain(&d.explanation, lang)
         ),
         Err(e) => i18n::error(&AppError::from_calendar(e), lang),
+    }
+}
+
+/// Articles that may answer the request being written.
+#[server]
+pub async fn suggest_articles(subject: String, kind: String) -> Result<Vec<KbHit>, AppError> {
+    let (state, _caller) = super::ssr::caller().await?;
+    Ok(crate::server::kb::suggest(&state, &subject, Some(&kind), 5).await?)
+}
+
+/// "This solved my question": counted; nothing is filed.
+#[server]
+pub async fn solved_by_article(
+    article: i64,
+    kind: Option<String>,
+    subject: Option<String>,
+) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    crate::server::kb::mark_solved(
+        &state,
+        &caller,
+        article,
+        kind.as_deref(),
+        subject.as_deref().unwrap_or(""),
+    )
+    .await?;
+    leptos_axum::redirect(&format!("/kb/{article}?solved=1"));
+    Ok(())
+}
+
+/// Beside the form: the best articles for what is typed, each with a
+/// one-click "this solved it" that files nothing.
+#[component]
+fn Suggestions(kind: String, subject: RwSignal<String>, lang: Lang) -> impl IntoView {
+    let solved = ServerAction::<SolvedByArticle>::new();
+    let kind_for_fetch = kind.clone();
+    let hits = Resource::new(
+        move || subject.get(),
+        move |s| suggest_articles(s, kind_for_fetch.clone()),
+    );
+    view! {
+        <aside class="kb-suggest" aria-labelledby="h-suggest">
+            <h2 id="h-suggest">{Msg::KbSuggestTitle.text(lang)}</h2>
+            <p class="hint">{Msg::KbSuggestHint.text(lang)}</p>
+            <Transition fallback=|| ()>
+                {move || {
+                    let kind = kind.clone();
+                    Suspend::new(async move {
+                        let list = hits.await.unwrap_or_default();
+                        if list.is_empty() {
+                            return view! { <p class="muted" aria-live="polite">{Msg::KbNoSuggestions.text(lang)}</p> }.into_any();
+                        }
+                        let items = list
+                            .into_iter()
+                            .map(|h| {
+                                let kind = kind.clone();
+                                view! {
+                                    <li class="hit" data-article=h.id>
+                                        <a href=format!("/kb/{}", h.id) target="_blank" rel="noopener">{h.title}</a>
+                                        <p class="snippet" inner_html=h.snippet></p>
+                                        <ActionForm action=solved attr:class="inline">
+                                            <input type="hidden" name="article" value=h.id/>
+                                            <input type="hidden" name="kind" value=kind/>
+                                            <input type="hidden" name="subject" prop:value=move || subject.get()/>
+                                            <button type="submit" class="link solved">{Msg::KbSolvedButton.text(lang)}</button>
+                                        </ActionForm>
+                                    </li>
+                                }
+                            })
+                            .collect_view();
+                        view! { <ol class="hits" aria-live="polite">{items}</ol> }.into_any()
+                    })
+                }}
+            </Transition>
+        </aside>
     }
 }
 
@@ -152,7 +227,7 @@ pub async fn create_request(
                 let base = back
                     .filter(|b| b == "/queue/register")
                     .unwrap_or_else(|| "/requests/new".into());
-                leptos_axum::redirect(&error_url(
+                leptos_axum::redirect(&super::ssr::error_url(
                     &base,
                     &pairs,
                     &err,
@@ -162,37 +237,6 @@ pub async fn create_request(
             Err(err)
         }
     }
-}
-
-/// `base?…values…&__path=…&__err=…`, the shape Leptos reads server errors from.
-#[cfg(feature = "ssr")]
-fn error_url(base: &str, pairs: &[(String, String)], err: &AppError, path: &str) -> String {
-    use leptos::server_fn::error::ServerFnUrlError;
-    let mut url = format!("http://localhost{base}?");
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            url.push('&');
-        }
-        url.push_str(&urlencode(k));
-        url.push('=');
-        url.push_str(&urlencode(v));
-    }
-    match ServerFnUrlError::new(path, err.clone()).to_url(&url) {
-        Ok(u) => format!("{}?{}", u.path(), u.query().unwrap_or_default()),
-        Err(_) => base.to_string(),
-    }
-}
-
-#[cfg(feature = "ssr")]
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn label_of(field: &FieldSpec, lang: Lang) -> String {
@@ -379,6 +423,21 @@ fn RequestForm(
     let error = move || action.value().get().and_then(|r| r.err());
     let value = |k: &str| prefill.get(k).cloned().unwrap_or_default();
     let subject = value("subject");
+    // What the suggestions search for: the subject, a moment after typing stops.
+    let suggest_for = RwSignal::new(subject.clone());
+    let typed = StoredValue::new(subject.clone());
+    let on_subject = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        typed.set_value(text.clone());
+        set_timeout(
+            move || {
+                if typed.get_value() == text {
+                    suggest_for.set(text);
+                }
+            },
+            std::time::Duration::from_millis(300),
+        );
+    };
     let description = value("description");
     let requester = value("requester_login");
     let channel_value = value("channel");
@@ -392,8 +451,10 @@ fn RequestForm(
     let prefill_fields = prefill.clone();
     let kind_code = kind.code.clone();
     let title = kind_title(&kind, lang);
+    let suggest_kind = kind.code.clone();
     view! {
         <h2>{title}</h2>
+        <div class="with-aside">
         <ActionForm action=action attr:class="stack request-form" attr:novalidate=true>
             {move || view! { <ErrorSummary error=error() lang=lang/> }}
             <input type="hidden" name="kind" value=kind_code/>
@@ -437,7 +498,7 @@ fn RequestForm(
             })}
             <div class="field">
                 <label for="f-subject">{Msg::Subject.text(lang)}</label>
-                <input id="f-subject" name="subject" type="text" maxlength="200" required value=subject/>
+                <input id="f-subject" name="subject" type="text" maxlength="200" required value=subject on:input=on_subject/>
                 {move || field_error(&error(), "subject", lang).map(|e| view! { <p class="field-error" id="e-subject">{e}</p> })}
             </div>
             {move || {
@@ -463,7 +524,11 @@ fn RequestForm(
                 {move || due_text().unwrap_or_else(|| Msg::DueHint.text(lang).to_string())}
             </p>
             <button type="submit" class="primary">{if register { Msg::Register.text(lang) } else { Msg::Submit.text(lang) }}</button>
+            // Without JavaScript: reload this page with what was typed, and the suggestions for it.
+            <button type="submit" class="nojs-only" formmethod="get" formaction=back formnovalidate=true>{Msg::KbCheckFirst.text(lang)}</button>
         </ActionForm>
+        <Suggestions kind=suggest_kind subject=suggest_for lang=lang/>
+        </div>
     }
 }
 

@@ -273,6 +273,18 @@ pub fn RequestPage() -> impl IntoView {
                     .map(|s| view! { <option value=s.login.clone()>{s.name.clone()}</option> })
                     .collect_view();
                 let tid = t.id;
+                // An answer template chosen (a plain GET without JavaScript, in place with it).
+                let chosen = query
+                    .read_untracked()
+                    .get("template")
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .and_then(|id| d.templates.iter().find(|t| t.id == id).cloned());
+                let answer_text = RwSignal::new(chosen.as_ref().map(|t| t.text.clone()).unwrap_or_default());
+                let unknown = RwSignal::new(chosen.as_ref().map(|t| t.unknown.clone()).unwrap_or_default());
+                let template_open = chosen.is_some();
+                let templates = StoredValue::new(d.templates.clone());
+                let make_article = (d.can_see_internal && !t.status.is_open())
+                    .then(|| format!("/kb/new?from_request={}", t.id));
                 view! {
                     {created.then(|| view! { <div class="alert alert-ok" role="status">{Msg::Created.text(lang)}</div> })}
                     <h1><span class="number">{t.number.clone()}</span>" "{t.subject.clone()}</h1>
@@ -341,14 +353,46 @@ pub fn RequestPage() -> impl IntoView {
                             })
                             .collect_view();
                         view! {
-                            <details class="action" open=move || answer.value().get().is_some_and(|r| r.is_err())>
+                            <details class="action" id="answer" open=move || template_open || answer.value().get().is_some_and(|r| r.is_err())>
                                 <summary>{Msg::AnswerTitle.text(lang)}</summary>
+                                {(!templates.with_value(|t| t.is_empty())).then(|| {
+                                    let options = templates.with_value(|list| list
+                                        .iter()
+                                        .map(|t| view! { <option value=t.id>{t.title.clone()}</option> })
+                                        .collect_view());
+                                    let chooser = NodeRef::<leptos::html::Select>::new();
+                                    let on_insert = move |ev: leptos::ev::SubmitEvent| {
+                                        ev.prevent_default();
+                                        let id = chooser.get().and_then(|sel| sel.value().parse::<i64>().ok());
+                                        if let Some(t) = templates.with_value(|list| list.iter().find(|t| Some(t.id) == id).cloned()) {
+                                            answer_text.set(t.text);
+                                            unknown.set(t.unknown);
+                                        }
+                                    };
+                                    view! {
+                                        <form method="get" action=format!("/requests/{tid}#answer") class="template-chooser" on:submit=on_insert>
+                                            <div class="field">
+                                                <label for="f-template">{Msg::TemplateChoose.text(lang)}</label>
+                                                <select id="f-template" name="template" node_ref=chooser>{options}</select>
+                                            </div>
+                                            <button type="submit">{Msg::TemplateInsert.text(lang)}</button>
+                                        </form>
+                                    }
+                                })}
+                                {move || {
+                                    let list = unknown.get();
+                                    (!list.is_empty()).then(|| view! {
+                                        <div class="alert alert-error" role="alert" id="template-unknown">
+                                            {Msg::TemplateUnknown.text(lang)}" "{list.join(", ")}
+                                        </div>
+                                    })
+                                }}
                                 <ActionForm action=answer attr:class="stack answer-form">
                                     {move || view! { <ErrorSummary error=answer.value().get().and_then(|r| r.err()) lang=lang/> }}
                                     <p class="hint">{Msg::AnswerHint.text(lang)}</p>
                                     <input type="hidden" name="id" value=tid/>
                                     <label for="f-answer">{Msg::AnswerText.text(lang)}</label>
-                                    <textarea id="f-answer" name="body" rows="5" required></textarea>
+                                    <textarea id="f-answer" name="body" rows="8" required prop:value=move || answer_text.get()>{answer_text.get_untracked()}</textarea>
                                     <fieldset class="field" id="f-outcome">
                                         <legend>{Msg::OutcomeLabel.text(lang)}</legend>
                                         {outcomes}
@@ -397,6 +441,9 @@ pub fn RequestPage() -> impl IntoView {
                                 </ActionForm>
                             </details>
                         }
+                    })}
+                    {make_article.map(|href| view! {
+                        <p class="actions"><a href=href class="button">{Msg::KbFromRequest.text(lang)}</a></p>
                     })}
                     <section aria-labelledby="h-replies">
                         <h2 id="h-replies">{Msg::Replies.text(lang)}</h2>

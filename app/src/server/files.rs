@@ -63,6 +63,38 @@ pub fn detect_type(bytes: &[u8]) -> Option<&'static str> {
         .find(|t| *t == kind.mime_type())
 }
 
+/// Checks a file's size and type (by content) and writes it under a random
+/// key in the data folder; returns the type, the key and the path written.
+pub(crate) async fn write_checked(
+    state: &AppState,
+    bytes: &[u8],
+) -> ServiceResult<(&'static str, String, PathBuf)> {
+    let max = state.config.upload_max_bytes;
+    if bytes.len() as u64 > max {
+        return Err(AppError::TooLarge { max_bytes: max }.into());
+    }
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", crate::domain::FieldErrorCode::Required).into());
+    }
+    let content_type = detect_type(bytes).ok_or(AppError::UnsupportedFileType)?;
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let dir = storage_dir(state);
+    tokio::fs::create_dir_all(&dir).await?;
+    let path = dir.join(&key);
+    tokio::fs::write(&path, bytes).await?;
+    Ok((content_type, key, path))
+}
+
+/// The bytes stored under `key`.
+pub(crate) async fn read_stored(state: &AppState, key: &str) -> ServiceResult<Vec<u8>> {
+    Ok(tokio::fs::read(storage_dir(state).join(key)).await?)
+}
+
+/// Removes the bytes stored under `key`; a file already gone is fine.
+pub(crate) async fn remove_stored(state: &AppState, key: &str) {
+    let _ = tokio::fs::remove_file(storage_dir(state).join(key)).await;
+}
+
 /// Stores a file for a request (and optionally one of its comments).
 pub async fn store(
     state: &AppState,
@@ -82,19 +114,7 @@ pub async fn store(
             return Err(AppError::NotFound.into());
         }
     }
-    let max = state.config.upload_max_bytes;
-    if bytes.len() as u64 > max {
-        return Err(AppError::TooLarge { max_bytes: max }.into());
-    }
-    if bytes.is_empty() {
-        return Err(AppError::invalid("file", crate::domain::FieldErrorCode::Required).into());
-    }
-    let content_type = detect_type(bytes).ok_or(AppError::UnsupportedFileType)?;
-    let key = uuid::Uuid::new_v4().simple().to_string();
-    let dir = storage_dir(state);
-    tokio::fs::create_dir_all(&dir).await?;
-    let path = dir.join(&key);
-    tokio::fs::write(&path, bytes).await?;
+    let (content_type, key, path) = write_checked(state, bytes).await?;
     let inserted = attachment::ActiveModel {
         ticket_id: Set(row.id),
         comment_id: Set(comment_id),
@@ -159,7 +179,7 @@ pub async fn open(
             return Err(AppError::NotFound.into());
         }
     }
-    let bytes = tokio::fs::read(storage_dir(state).join(&a.storage_key)).await?;
+    let bytes = read_stored(state, &a.storage_key).await?;
     Ok((view(a), bytes))
 }
 

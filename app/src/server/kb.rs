@@ -8,13 +8,17 @@ use sea_orm::{
 };
 
 use super::auth::Caller;
-use super::entity::{kb_article, kb_article_version, kb_section, user};
+use super::entity::{
+    job_run, kb_article, kb_article_version, kb_attachment, kb_section, kb_self_help, user,
+};
 use super::error::{ServiceError, ServiceResult};
 use super::search::IndexDoc;
 use super::state::AppState;
 use crate::domain::fields::validate_text;
 use crate::domain::{FieldError, FieldErrorCode};
-use crate::wire::{AppError, ArticleInput, ArticleView, DiffLine, KbHit, UserRef, VersionView};
+use crate::wire::{
+    AppError, ArticleInput, ArticleView, AttachmentView, DiffLine, KbHit, UserRef, VersionView,
+};
 
 const STATUSES: [&str; 3] = ["draft", "published", "archived"];
 const BODY_MAX: usize = 100_000;
@@ -74,6 +78,8 @@ fn view(a: kb_article::Model, caller: &Caller) -> ArticleView {
         unit: a.unit_code,
         status: a.status,
         updated_at: a.updated_at,
+        attachments: Vec::new(),
+        solved_count: 0,
     }
 }
 
@@ -101,26 +107,55 @@ pub async fn sync_index(state: &AppState) -> ServiceResult<()> {
         .one(&state.db)
         .await?
         .map(|a| a.updated_at);
-    let stamp = (count, latest);
+    let stamp = (count, latest, reindex_requests(state).await?);
     if *state.kb_stamp.lock().unwrap_or_else(|e| e.into_inner()) == Some(stamp) {
         return Ok(());
     }
     rebuild_index(state).await
 }
 
-/// Rebuilds the search index from the database (also `servicedesk reindex`).
+const REINDEX_JOB: &str = "kb_reindex";
+
+/// How many times `servicedesk reindex` was run: each run is a change.
+async fn reindex_requests(state: &AppState) -> ServiceResult<u64> {
+    Ok(job_run::Entity::find()
+        .filter(job_run::Column::Job.eq(REINDEX_JOB))
+        .count(&state.db)
+        .await?)
+}
+
+/// `servicedesk reindex`: rebuilds the index from the database here, and
+/// asks every running instance to do the same at its next search.
+/// Returns how many published articles were indexed.
+pub async fn reindex_all(state: &AppState) -> ServiceResult<u64> {
+    let now = state.now();
+    job_run::ActiveModel {
+        job: Set(REINDEX_JOB.into()),
+        period: Set(uuid::Uuid::new_v4().simple().to_string()),
+        started_at: Set(now),
+        finished_at: Set(Some(now)),
+    }
+    .insert(&state.db)
+    .await?;
+    *state.kb_stamp.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    sync_index(state).await?;
+    Ok(state.kb.len())
+}
+
+/// Rebuilds the search index from the database.
 pub async fn rebuild_index(state: &AppState) -> ServiceResult<()> {
     let rows = kb_article::Entity::find()
         .filter(kb_article::Column::Status.eq("published"))
         .all(&state.db)
         .await?;
     let latest = rows.iter().map(|a| a.updated_at).max();
+    let asked = reindex_requests(state).await?;
     let count = rows.len() as u64;
     state
         .kb
         .rebuild(rows.iter().map(index_doc))
         .map_err(search_error)?;
-    *state.kb_stamp.lock().unwrap_or_else(|e| e.into_inner()) = Some((count, latest));
+    *state.kb_stamp.lock().unwrap_or_else(|e| e.into_inner()) = Some((count, latest, asked));
     Ok(())
 }
 
@@ -297,8 +332,190 @@ async fn load(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<kb_ar
     Ok(a)
 }
 
+/// One article with its files and how often it solved a question.
 pub async fn get(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<ArticleView> {
-    Ok(view(load(state, caller, id).await?, caller))
+    let mut article = view(load(state, caller, id).await?, caller);
+    article.attachments = kb_attachment::Entity::find()
+        .filter(kb_attachment::Column::ArticleId.eq(id))
+        .order_by_asc(kb_attachment::Column::Id)
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(attachment_view)
+        .collect();
+    article.solved_count = kb_self_help::Entity::find()
+        .filter(kb_self_help::Column::ArticleId.eq(id))
+        .count(&state.db)
+        .await?;
+    Ok(article)
+}
+
+fn attachment_view(a: kb_attachment::Model) -> AttachmentView {
+    AttachmentView {
+        id: a.id,
+        file_name: a.file_name,
+        content_type: a.content_type,
+        size: a.size,
+        comment_id: None,
+        created_at: a.created_at,
+    }
+}
+
+/// Attaches a file (PDF, DOCX, XLSX, image; checked by content) to an article the caller writes.
+pub async fn attach(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    file_name: &str,
+    bytes: &[u8],
+) -> ServiceResult<AttachmentView> {
+    let article = load(state, caller, id).await?;
+    if !can_edit(caller, article.unit_code.as_deref()) {
+        return Err(AppError::Forbidden.into());
+    }
+    let (content_type, key, path) = super::files::write_checked(state, bytes).await?;
+    let inserted = kb_attachment::ActiveModel {
+        article_id: Set(id),
+        file_name: Set(super::files::clean_file_name(file_name)),
+        content_type: Set(content_type.to_string()),
+        size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+        storage_key: Set(key),
+        uploaded_by: Set(Some(caller.id)),
+        created_at: Set(state.now()),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await;
+    match inserted {
+        Ok(a) => Ok(attachment_view(a)),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            Err(ServiceError::Db(e))
+        }
+    }
+}
+
+/// An article's file and its bytes, if the caller may read the article.
+pub async fn open_attachment(
+    state: &AppState,
+    caller: &Caller,
+    file_id: i64,
+) -> ServiceResult<(AttachmentView, Vec<u8>)> {
+    let a = kb_attachment::Entity::find_by_id(file_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    load(state, caller, a.article_id).await?;
+    let bytes = super::files::read_stored(state, &a.storage_key).await?;
+    Ok((attachment_view(a), bytes))
+}
+
+/// Removes a file from an article the caller writes.
+pub async fn remove_attachment(
+    state: &AppState,
+    caller: &Caller,
+    file_id: i64,
+) -> ServiceResult<()> {
+    let a = kb_attachment::Entity::find_by_id(file_id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let article = load(state, caller, a.article_id).await?;
+    if !can_edit(caller, article.unit_code.as_deref()) {
+        return Err(AppError::Forbidden.into());
+    }
+    kb_attachment::Entity::delete_by_id(file_id)
+        .exec(&state.db)
+        .await?;
+    super::files::remove_stored(state, &a.storage_key).await;
+    Ok(())
+}
+
+/// Articles that may answer a request being written: found by its subject,
+/// then (while there are fewer than `limit`) those linked to its kind.
+pub async fn suggest(
+    state: &AppState,
+    subject: &str,
+    kind: Option<&str>,
+    limit: usize,
+) -> ServiceResult<Vec<KbHit>> {
+    let limit = limit.clamp(1, 10);
+    let subject: String = subject.chars().take(200).collect();
+    let mut hits = if subject.trim().chars().count() >= 3 {
+        search(state, &subject, limit).await?
+    } else {
+        Vec::new()
+    };
+    if let Some(kind) = kind.filter(|k| !k.is_empty())
+        && hits.len() < limit
+    {
+        let linked = kb_article::Entity::find()
+            .filter(kb_article::Column::Status.eq("published"))
+            .filter(kb_article::Column::Kinds.contains(kind))
+            .order_by_asc(kb_article::Column::Id)
+            .all(&state.db)
+            .await?;
+        for a in linked {
+            if hits.len() >= limit {
+                break;
+            }
+            if hits.iter().any(|h| h.id == a.id) || !split(&a.kinds, ',').iter().any(|k| k == kind)
+            {
+                continue;
+            }
+            let text = plain_text(&a.body);
+            let mut snippet: String = text.chars().take(160).collect();
+            if text.chars().count() > 160 {
+                snippet.push('…');
+            }
+            hits.push(KbHit {
+                id: a.id,
+                title: a.title,
+                section: a.section_code,
+                snippet: html_escape(&snippet),
+                score: 0.0,
+            });
+        }
+    }
+    Ok(hits)
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// "This solved it": counted for the article; no request is filed.
+pub async fn mark_solved(
+    state: &AppState,
+    caller: &Caller,
+    article_id: i64,
+    kind: Option<&str>,
+    subject: &str,
+) -> ServiceResult<u64> {
+    let article = load(state, caller, article_id).await?;
+    if article.status != "published" {
+        return Err(AppError::NotFound.into());
+    }
+    kb_self_help::ActiveModel {
+        article_id: Set(article_id),
+        user_id: Set(caller.id),
+        kind_code: Set(kind
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| k.chars().take(32).collect())),
+        subject: Set(subject.trim().chars().take(200).collect()),
+        created_at: Set(state.now()),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(kb_self_help::Entity::find()
+        .filter(kb_self_help::Column::ArticleId.eq(article_id))
+        .count(&state.db)
+        .await?)
 }
 
 /// Saves a new version.
@@ -346,7 +563,14 @@ pub async fn delete(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
     if !can_edit(caller, current.unit_code.as_deref()) {
         return Err(AppError::Forbidden.into());
     }
+    let files = kb_attachment::Entity::find()
+        .filter(kb_attachment::Column::ArticleId.eq(id))
+        .all(&state.db)
+        .await?;
     kb_article::Entity::delete_by_id(id).exec(&state.db).await?;
+    for f in files {
+        super::files::remove_stored(state, &f.storage_key).await;
+    }
     state.kb.remove(id).map_err(search_error)?;
     *state.kb_stamp.lock().unwrap_or_else(|e| e.into_inner()) = None;
     Ok(())
@@ -455,6 +679,59 @@ pub async fn restore(
         reason: Some(format!("Восстановлена версия {from}")),
     };
     update(state, caller, id, input).await
+}
+
+/// A draft article made from an answered request: its subject, what was
+/// asked and the public answers, for an executor of the unit to edit.
+pub async fn draft_from_ticket(
+    state: &AppState,
+    caller: &Caller,
+    ticket_id: i64,
+) -> ServiceResult<ArticleInput> {
+    use crate::domain::Status;
+    let row = super::tickets::visible(state, caller, ticket_id).await?;
+    if !caller.roles.can_work(&row.unit_code) {
+        return Err(AppError::Forbidden.into());
+    }
+    if Status::parse(&row.status).is_none_or(|s| s.is_open()) {
+        return Err(AppError::Conflict {
+            reason: "not_answered".into(),
+        }
+        .into());
+    }
+    let requester = user::Entity::find_by_id(row.requester_id)
+        .one(&state.db)
+        .await?
+        .map(|u| u.login)
+        .unwrap_or_default();
+    // The public replies of the unit, not the requester's messages or internal notes.
+    let answers: Vec<String> = super::tickets::comments(state, caller, ticket_id)
+        .await?
+        .into_iter()
+        .filter(|c| !c.internal && c.author.login != requester)
+        .map(|c| c.body)
+        .collect();
+    let mut body = String::new();
+    if !row.description.trim().is_empty() {
+        body.push_str("## Вопрос\n\n");
+        body.push_str(row.description.trim());
+        body.push_str("\n\n");
+    }
+    if !answers.is_empty() {
+        body.push_str("## Ответ\n\n");
+        body.push_str(&answers.join("\n\n"));
+        body.push('\n');
+    }
+    Ok(ArticleInput {
+        title: row.subject.clone(),
+        body,
+        section: "faq".into(),
+        tags: Vec::new(),
+        status: "draft".into(),
+        unit: Some(row.unit_code.clone()),
+        kinds: vec![row.kind_code.clone()],
+        reason: Some(format!("Создана по обращению {}", row.number)),
+    })
 }
 
 /// Published articles, optionally of one section, newest first.

@@ -16,6 +16,7 @@ pub mod mail;
 pub mod notify;
 pub mod search;
 pub mod state;
+pub mod templates;
 pub mod tickets;
 pub mod workflow;
 

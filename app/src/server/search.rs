@@ -14,6 +14,7 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    Token, TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term, doc};
 
@@ -80,10 +81,58 @@ pub fn normalise(text: &str) -> String {
         .collect()
 }
 
+/// A token filter writing «ё» as «е» (after lower-casing), so the stored
+/// text keeps its «ё» for display while «платеж» and «платёж» are one word.
+#[derive(Clone)]
+struct YoAsYe;
+
+impl TokenFilter for YoAsYe {
+    type Tokenizer<T: Tokenizer> = YoAsYeFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> YoAsYeFilter<T> {
+        YoAsYeFilter(tokenizer)
+    }
+}
+
+#[derive(Clone)]
+struct YoAsYeFilter<T>(T);
+
+impl<T: Tokenizer> Tokenizer for YoAsYeFilter<T> {
+    type TokenStream<'a> = YoAsYeStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        YoAsYeStream(self.0.token_stream(text))
+    }
+}
+
+struct YoAsYeStream<S>(S);
+
+impl<S: TokenStream> TokenStream for YoAsYeStream<S> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        let token = self.0.token_mut();
+        if token.text.contains('ё') {
+            token.text = normalise(&token.text);
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
+}
+
 fn analyzer() -> TextAnalyzer {
     let builder = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser);
+        .filter(LowerCaser)
+        .filter(YoAsYe);
     match StopWordFilter::new(Language::Russian) {
         Some(stop) => builder
             .filter(stop)
@@ -166,18 +215,17 @@ impl KbIndex {
         let f = &self.fields;
         doc!(
             f.id => d.id,
-            f.title => normalise(&d.title),
+            f.title => d.title.clone(),
             f.section => d.section.clone(),
-            f.tags => normalise(&d.tags),
-            f.text => normalise(&d.text),
+            f.tags => d.tags.clone(),
+            f.text => d.text.clone(),
         )
     }
 
     /// The query's words as the index stores them (stemmed, no stop words).
     fn terms(&self, query: &str) -> Vec<String> {
         let mut analyzer = analyzer();
-        let normalised = normalise(query);
-        let mut stream = analyzer.token_stream(&normalised);
+        let mut stream = analyzer.token_stream(query);
         let mut out: Vec<String> = Vec::new();
         while stream.advance() {
             let t = stream.token().text.clone();

@@ -42,8 +42,9 @@ impl Clock for ShiftedClock {
     }
 }
 
-/// What a search index was built from: published articles and their latest change.
-pub type IndexStamp = (u64, Option<DateTime<Utc>>);
+/// What a search index was built from: published articles, their latest
+/// change, and how many reindex runs were asked for.
+pub type IndexStamp = (u64, Option<DateTime<Utc>>, u64);
 
 #[derive(Clone)]
 pub struct AppState {

@@ -478,6 +478,11 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
     } else {
         None
     };
+    let templates = if works {
+        super::templates::for_ticket(state, caller, &row).await?
+    } else {
+        Vec::new()
+    };
     let can_extend = caller.roles.can_assign(&unit_code)
         && status.is_open()
         && row.extension_days.is_none()
@@ -496,6 +501,7 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
         can_answer: works,
         transfer_units,
         forward_by,
+        templates,
     })
 }
 
@@ -566,8 +572,14 @@ pub async fn add_comment(
     if internal && !caller.roles.can_see_internal(&row.unit_code) {
         return Err(AppError::Forbidden.into());
     }
+    // Staff may write placeholders (an inserted template): filled here or refused.
+    let body = if caller.roles.can_work(&row.unit_code) {
+        super::templates::fill_reply(state, caller, &row, body).await?
+    } else {
+        body.to_string()
+    };
     let mut errors = Vec::new();
-    let body = validate_text("body", body, true, BODY_MAX, &mut errors);
+    let body = validate_text("body", &body, true, BODY_MAX, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Invalid { fields: errors }.into());
     }

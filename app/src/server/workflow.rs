@@ -228,6 +228,8 @@ pub async fn answer(
         return Err(AppError::Forbidden.into());
     }
     open_status(&row)?;
+    let mut input = input;
+    input.body = super::templates::fill_reply(state, caller, &row, &input.body).await?;
     if !input.final_answer {
         if !input.question {
             tickets::add_comment(state, caller, id, &input.body, false).await?;

@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table; relations are queried explicitly.
 
+pub mod answer_template;
 pub mod attachment;
 pub mod calendar_day;
 pub mod calendar_year;
@@ -7,7 +8,9 @@ pub mod comment;
 pub mod job_run;
 pub mod kb_article;
 pub mod kb_article_version;
+pub mod kb_attachment;
 pub mod kb_section;
+pub mod kb_self_help;
 pub mod mail_outbox;
 pub mod notification;
 pub mod request_kind;
