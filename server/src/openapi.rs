@@ -169,6 +169,34 @@ pub fn document() -> Value {
                     "responses": with(json!({ "200": ok("Saved", reference("Article")) }), errors(&[("403", "Not a writer of this article"), ("404", "Not found"), ("422", "Invalid input")])) },
                 "delete": { "summary": "Delete an article", "parameters": [id_param()], "responses": with(json!({ "204": { "description": "Deleted" } }), errors(&common)) }
             },
+            "/kb/suggest": { "get": { "summary": "Articles that may answer a request being written: by subject, then linked to the kind",
+                "parameters": [{ "name": "subject", "in": "query", "schema": { "type": "string" } },
+                               { "name": "kind", "in": "query", "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "Up to five results, as in /kb/search" } } } },
+            "/kb/articles/{id}/solved": { "post": { "summary": "This article solved the caller's question: counted, nothing is filed",
+                "parameters": [id_param()],
+                "requestBody": body(json!({ "type": "object", "properties": { "subject": { "type": "string" }, "kind": { "type": "string" } } })),
+                "responses": with(json!({ "200": { "description": "The article's count" } }), errors(&common)) } },
+            "/kb/articles/{id}/files": { "post": { "summary": "Attach a file (PDF, DOCX, XLSX, image; checked by content)",
+                "parameters": [id_param()],
+                "requestBody": { "required": true, "content": { "multipart/form-data": {} } },
+                "responses": with(json!({ "201": { "description": "Attached" } }), errors(&[("403", "Not a writer of this article"), ("413", "Too large"), ("415", "Type not accepted")])) } },
+            "/kb/files/{id}": {
+                "get": { "summary": "Download an article's file", "parameters": [id_param()], "responses": with(json!({ "200": { "description": "The file, as an attachment" } }), errors(&common)) },
+                "delete": { "summary": "Remove an article's file", "parameters": [id_param()], "responses": with(json!({ "204": { "description": "Removed" } }), errors(&common)) }
+            },
+            "/templates": {
+                "get": { "summary": "Answer templates of the caller's units", "responses": with(json!({ "200": { "description": "Templates" } }), errors(&[("403", "Not unit staff")])) },
+                "post": { "summary": "Create a template; placeholders {{заявитель}}, {{номер}}, {{срок}}, {{исполнитель}}, {{телефон}}",
+                    "requestBody": body(json!({ "type": "object", "required": ["title", "body"], "properties": {
+                        "title": { "type": "string" }, "body": { "type": "string" }, "unit": { "type": "string" } } })),
+                    "responses": with(json!({ "201": { "description": "Created" } }), errors(&[("403", "Not unit staff"), ("422", "Invalid input or unknown placeholder")])) }
+            },
+            "/templates/{id}": {
+                "get": { "summary": "One template", "parameters": [id_param()], "responses": with(json!({ "200": { "description": "Template" } }), errors(&common)) },
+                "put": { "summary": "Change a template", "parameters": [id_param()], "responses": with(json!({ "200": { "description": "Saved" } }), errors(&common)) },
+                "delete": { "summary": "Delete a template", "parameters": [id_param()], "responses": with(json!({ "204": { "description": "Deleted" } }), errors(&common)) }
+            },
             "/kb/articles/{id}/versions": { "get": { "summary": "Every saved version: who, when, why", "parameters": [id_param()],
                 "responses": with(json!({ "200": { "description": "Versions, newest first" } }), errors(&common)) } },
             "/kb/articles/{id}/compare": { "get": { "summary": "Line differences between two versions",

@@ -398,6 +398,11 @@ async fn the_openapi_document_describes_every_route() {
             "/tickets/{id}",
             "/tickets/{id}/comments",
             "/tickets/{id}/attachments",
+            "/kb/suggest",
+            "/kb/articles/{id}/solved",
+            "/kb/articles/{id}/files",
+            "/templates",
+            "/templates/{id}",
         ] {
             assert!(doc["paths"][path].is_object(), "{path}");
         }
@@ -607,6 +612,42 @@ async fn knowledge_base_articles_are_created_and_found_through_the_api() {
         let r = api.http.delete(api.url(&format!("/kb/articles/{id}"))).bearer_auth(&smirnov).send().await.expect("send");
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
         assert_eq!(api.get(&ivanova, &format!("/kb/articles/{id}")).await.0, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn suggestions_solved_marks_and_templates_through_the_api() {
+    with_api(async |api, _| {
+        let ivanova = api.login("ivanova").await;
+        let smirnov = api.login("smirnov").await;
+        let (status, found) = api
+            .get(&ivanova, "/kb/suggest?subject=%D0%BA%D0%B0%D1%80%D1%82%D1%80%D0%B8%D0%B4%D0%B6&kind=supplies")
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(found["results"][0]["title"], "Как заказать картриджи, бумагу и канцелярию");
+        let id = found["results"][0]["id"].as_i64().expect("id");
+        let (status, solved) = api
+            .post(&ivanova, &format!("/kb/articles/{id}/solved"), json!({"subject": "картридж", "kind": "supplies"}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{solved}");
+        assert_eq!(solved["solved_count"], 1);
+
+        let (status, e) = api.get(&ivanova, "/templates").await;
+        assert_eq!((status, e["error"]["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+        let (status, e) = api
+            .post(&smirnov, "/templates", json!({"title": "Пароль", "body": "{{заявитель}}, {{пароль}}"}))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["error"]["fields"][0]["code"], "unknown_placeholder");
+        assert_eq!(e["error"]["fields"][0]["name"], "{{пароль}}");
+        let (status, t) = api
+            .post(&smirnov, "/templates", json!({"title": "Пароль", "body": "{{заявитель}}, пароль сброшен."}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+        assert_eq!(t["unit"], "IT");
+        let (_, list) = api.get(&smirnov, "/templates").await;
+        assert!(list.as_array().is_some_and(|l| l.iter().any(|x| x["id"] == t["id"])));
     })
     .await;
 }
