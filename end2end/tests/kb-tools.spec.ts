@@ -137,3 +137,22 @@ test.describe.serial("an executor's knowledge tools", () => {
     await expect(page.getByRole("alert")).toContainText("У вас нет доступа к этому действию.");
   });
 });
+
+test("a unit writes its answer templates; an unknown placeholder is refused and nothing typed is lost", async ({ page }, info) => {
+  await signIn(page, info, "smirnov");
+  await page.goto("/kb");
+  await ready(page, info);
+  await page.getByRole("link", { name: "Шаблоны ответов" }).click();
+  await ready(page, info);
+  await expect(page.locator("ul.templates li").first()).toContainText("IT ·");
+  const title = `Пароль сброшен (${info.project.name})`;
+  await page.locator("#tt-new").fill(title);
+  await page.locator("#tb-new").fill("{{заявитель}}, пароль сброшен. {{кабинет}}");
+  await page.getByRole("button", { name: "Сохранить" }).last().click();
+  await expect(page.locator("#form-error")).toContainText("Неизвестная подстановка {{кабинет}}");
+  await expect(page.locator("#tb-new")).toHaveValue("{{заявитель}}, пароль сброшен. {{кабинет}}");
+  await page.locator("#tb-new").fill("{{заявитель}}, пароль сброшен. Исполнитель: {{исполнитель}}, {{телефон}}.");
+  await page.getByRole("button", { name: "Сохранить" }).last().click();
+  await expect(page.getByRole("status")).toHaveText("Шаблон сохранён.");
+  await expect(page.locator("ul.templates")).toContainText(title);
+});

@@ -500,12 +500,35 @@ pub async fn save_template(
         body,
         unit: None,
     };
-    let saved = match id.and_then(|v| v.trim().parse::<i64>().ok()) {
-        Some(id) => crate::server::templates::update(&state, &caller, id, input).await?,
-        None => crate::server::templates::create(&state, &caller, input).await?,
+    let existing = id.as_deref().and_then(|v| v.trim().parse::<i64>().ok());
+    let result = match existing {
+        Some(id) => crate::server::templates::update(&state, &caller, id, input.clone()).await,
+        None => crate::server::templates::create(&state, &caller, input.clone()).await,
     };
-    leptos_axum::redirect(&format!("/kb/templates?saved={}#t-{}", saved.id, saved.id));
-    Ok(saved.id)
+    match result {
+        Ok(saved) => {
+            leptos_axum::redirect(&format!("/kb/templates?saved={}#t-{}", saved.id, saved.id));
+            Ok(saved.id)
+        }
+        Err(e) => {
+            let err = AppError::from(e);
+            if super::ssr::is_plain_form_post() && matches!(err, AppError::Invalid { .. }) {
+                // Without JavaScript: back to the page with what was typed, in the same form.
+                let pairs = vec![
+                    ("id".to_string(), id.unwrap_or_default()),
+                    ("title".to_string(), input.title),
+                    ("body".to_string(), input.body),
+                ];
+                leptos_axum::redirect(&super::ssr::error_url(
+                    "/kb/templates",
+                    &pairs,
+                    &err,
+                    <SaveTemplate as leptos::server_fn::ServerFn>::PATH,
+                ));
+            }
+            Err(err)
+        }
+    }
 }
 
 #[server]
@@ -522,6 +545,7 @@ fn TemplateForm(
     t: Option<TemplateView>,
     lang: Lang,
     action: ServerAction<SaveTemplate>,
+    typed: Option<(String, String, String)>,
 ) -> impl IntoView {
     let key = t
         .as_ref()
@@ -533,6 +557,11 @@ fn TemplateForm(
     let (id, title, body) = t
         .map(|t| (t.id.to_string(), t.title, t.body))
         .unwrap_or_default();
+    // What a refused plain post sent, if it was this form's.
+    let (title, body) = match typed {
+        Some((typed_id, typed_title, typed_body)) if typed_id == id => (typed_title, typed_body),
+        _ => (title, body),
+    };
     view! {
         <ActionForm action=action attr:class="stack template-form">
             <input type="hidden" name="id" value=id/>
@@ -552,8 +581,10 @@ pub fn TemplatesPage() -> impl IntoView {
     let query = use_query_map();
     let save = ServerAction::<SaveTemplate>::new();
     let remove = ServerAction::<DeleteTemplate>::new();
+    // Reloaded after a save (which comes back with `?saved=`) or a removal; a
+    // refused save leaves the page, and what was typed, as it is.
     let templates = Resource::new(
-        move || (save.version().get(), remove.version().get()),
+        move || (query.read().get("saved"), remove.version().get()),
         |_| list_templates(),
     );
     view! {
@@ -568,18 +599,29 @@ pub fn TemplatesPage() -> impl IntoView {
                     Ok(l) => l,
                     Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
                 };
-                let saved = query.read_untracked().get("saved").is_some();
+                let q = query.read_untracked();
+                let saved = q.get("saved").is_some();
+                let typed = q.get("__err").map(|_| {
+                    (
+                        q.get("id").unwrap_or_default(),
+                        q.get("title").unwrap_or_default(),
+                        q.get("body").unwrap_or_default(),
+                    )
+                });
+                let open_id = typed.as_ref().map(|t| t.0.clone());
                 let items = list
                     .into_iter()
                     .map(|t| {
                         let anchor = format!("t-{}", t.id);
                         let tid = t.id;
                         let heading = format!("{} · {}", t.unit, t.title);
+                        let open = open_id.as_deref() == Some(tid.to_string().as_str());
+                        let typed = typed.clone();
                         view! {
                             <li id=anchor>
-                                <details>
+                                <details open=open>
                                     <summary>{heading}</summary>
-                                    <TemplateForm t=Some(t) lang=lang action=save/>
+                                    <TemplateForm t=Some(t) lang=lang action=save typed=typed/>
                                     <ActionForm action=remove attr:class="inline">
                                         <input type="hidden" name="id" value=tid/>
                                         <button type="submit" class="link danger">{Msg::Delete.text(lang)}</button>
@@ -596,7 +638,7 @@ pub fn TemplatesPage() -> impl IntoView {
                     {move || view! { <ErrorSummary error=save.value().get().and_then(|r| r.err()).or_else(|| remove.value().get().and_then(|r| r.err())) lang=lang/> }}
                     <ul class="templates">{items}</ul>
                     <h2>{Msg::TemplateNew.text(lang)}</h2>
-                    <TemplateForm t=None lang=lang action=save/>
+                    <TemplateForm t=None lang=lang action=save typed=typed.clone()/>
                 }
                 .into_any()
             })}
