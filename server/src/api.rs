@@ -822,6 +822,31 @@ async fn templates_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Deserialize)]
+struct SectionBody {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    title_en: String,
+}
+
+/// Adds or renames a section (administrator).
+async fn kb_section_save(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(body): ApiJson<SectionBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let s = with_lang(
+        kb::save_section(&state, &caller, &body.code, &body.title, &body.title_en).await,
+        &caller,
+    )?;
+    Ok(Json(
+        json!({"code": s.code, "title": s.title, "title_en": s.title_en}),
+    ))
+}
+
 async fn openapi() -> Json<serde_json::Value> {
     Json(crate::openapi::document())
 }
@@ -861,7 +886,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/calendar/{year}/{month}", get(calendar_month))
         .route("/api/v1/notifications", get(notifications))
         .route("/api/v1/notifications/read", post(notifications_read))
-        .route("/api/v1/kb/sections", get(kb_sections))
+        .route(
+            "/api/v1/kb/sections",
+            get(kb_sections).post(kb_section_save),
+        )
         .route("/api/v1/kb/search", get(kb_search))
         .route("/api/v1/kb/articles", post(kb_create).get(kb_list))
         .route(

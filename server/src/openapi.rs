@@ -149,7 +149,11 @@ pub fn document() -> Value {
             "/notifications": { "get": { "summary": "The caller's notifications and unread count",
                 "responses": with(json!({ "200": { "description": "Inbox" } }), errors(&common[..1])) } },
             "/notifications/read": { "post": { "summary": "Mark all as read", "responses": { "200": { "description": "How many" } } } },
-            "/kb/sections": { "get": { "summary": "Sections of the knowledge base", "responses": { "200": { "description": "Sections" } } } },
+            "/kb/sections": { "get": { "summary": "Sections of the knowledge base", "responses": { "200": { "description": "Sections" } } },
+                "post": { "summary": "Add a section or rename one (administrator)",
+                    "requestBody": body(json!({ "type": "object", "required": ["code", "title"], "properties": {
+                        "code": { "type": "string", "pattern": "^[a-z0-9_]{1,32}$" }, "title": { "type": "string" }, "title_en": { "type": "string" } } })),
+                    "responses": with(json!({ "200": { "description": "Saved" } }), errors(&[("403", "Not the administrator"), ("422", "Invalid code or title")])) } },
             "/kb/search": { "get": { "summary": "Search published articles (Russian word forms, typos tolerated), best first",
                 "parameters": [{ "name": "q", "in": "query", "required": true, "schema": { "type": "string", "maxLength": 500 } },
                                { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 50, "default": 10 } }],

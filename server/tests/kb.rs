@@ -217,3 +217,38 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    async fn the_administrator_extends_the_sections(db: TestDb) {
+        let admin = db.user("admin", &["employee", "admin"]).await;
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        assert_eq!(
+            err(
+                kb::save_section(&db.state, &smirnov, "memos", "Памятки", "")
+                    .await
+                    .expect_err("not admin")
+            ),
+            AppError::Forbidden
+        );
+        let e = err(kb::save_section(&db.state, &admin, "Памятки!", " ", "")
+            .await
+            .expect_err("invalid"));
+        let fields: Vec<&str> = e.fields().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["code", "title"]);
+        kb::save_section(&db.state, &admin, "memos", "Памятки", "Memos")
+            .await
+            .expect("added");
+        let sections = kb::sections(&db.state).await.expect("sections");
+        assert_eq!(sections.len(), 7);
+        assert_eq!(sections.last().map(|s| s.code.as_str()), Some("memos"));
+        let mut input = article(
+            "Памятка по пропускам",
+            "Пропуск выдают в кабинете 101.",
+            "published",
+        );
+        input.section = "memos".into();
+        kb::create(&db.state, &smirnov, input)
+            .await
+            .expect("an article in the new section");
+    }
+);

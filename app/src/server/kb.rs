@@ -102,11 +102,14 @@ fn search_error(e: super::search::SearchError) -> ServiceError {
 pub async fn sync_index(state: &AppState) -> ServiceResult<()> {
     let published = kb_article::Entity::find().filter(kb_article::Column::Status.eq("published"));
     let count = published.clone().count(&state.db).await?;
+    // Only the column, read from the (status, updated_at) index: no bodies are loaded.
     let latest = published
+        .select_only()
+        .column(kb_article::Column::UpdatedAt)
         .order_by_desc(kb_article::Column::UpdatedAt)
+        .into_tuple::<chrono::DateTime<chrono::Utc>>()
         .one(&state.db)
-        .await?
-        .map(|a| a.updated_at);
+        .await?;
     let stamp = (count, latest, reindex_requests(state).await?);
     if *state.kb_stamp.lock().unwrap_or_else(|e| e.into_inner()) == Some(stamp) {
         return Ok(());
@@ -756,6 +759,61 @@ pub async fn list(
         .take(usize::try_from(limit).unwrap_or(50))
         .map(|a| view(a, caller))
         .collect())
+}
+
+/// Adds a section or renames one (administrator); sections are data.
+pub async fn save_section(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    title: &str,
+    title_en: &str,
+) -> ServiceResult<kb_section::Model> {
+    if !caller.roles.is_admin() {
+        return Err(AppError::Forbidden.into());
+    }
+    let mut errors = Vec::new();
+    let code = code.trim().to_lowercase();
+    if code.is_empty()
+        || code.len() > 32
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        errors.push(FieldError::new("code", FieldErrorCode::Pattern));
+    }
+    let title = validate_text("title", title, true, 200, &mut errors);
+    let title_en = validate_text("title_en", title_en, false, 200, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid { fields: errors }.into());
+    }
+    let title_en = if title_en.is_empty() {
+        title.clone()
+    } else {
+        title_en
+    };
+    match kb_section::Entity::find_by_id(code.clone())
+        .one(&state.db)
+        .await?
+    {
+        Some(existing) => {
+            let mut row: kb_section::ActiveModel = existing.into();
+            row.title = Set(title);
+            row.title_en = Set(title_en);
+            Ok(row.update(&state.db).await?)
+        }
+        None => {
+            let position = kb_section::Entity::find().count(&state.db).await?;
+            Ok(kb_section::ActiveModel {
+                code: Set(code),
+                title: Set(title),
+                title_en: Set(title_en),
+                position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            }
+            .insert(&state.db)
+            .await?)
+        }
+    }
 }
 
 /// The sections, in order.
