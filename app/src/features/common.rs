@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::domain::Status;
 use crate::i18n::{self, Lang, Msg};
-use crate::wire::{AppError, TicketView};
+use crate::wire::{AppError, AttachmentView, TicketView};
 
 pub fn fmt_time(at: DateTime<Utc>, offset: FixedOffset) -> String {
     i18n::date_time(at, offset)
@@ -120,4 +120,46 @@ pub fn LoadError(error: AppError, lang: Lang) -> impl IntoView {
     }
     view! { <div class="alert alert-error" role="alert"><p>{i18n::error(&error, lang)}</p></div> }
         .into_any()
+}
+
+/// The error a plain-form upload came back with (`?upload_error=…&max=…`), if any.
+pub fn upload_error(q: &leptos_router::params::ParamsMap) -> Option<AppError> {
+    let code = q.get("upload_error")?;
+    let max = q
+        .get("max")
+        .and_then(|m| m.parse::<u64>().ok())
+        .unwrap_or(10 * 1024 * 1024);
+    Some(match code.as_str() {
+        "too_large" => AppError::TooLarge { max_bytes: max },
+        "unsupported_file_type" => AppError::UnsupportedFileType,
+        "invalid" => AppError::invalid("file", crate::domain::FieldErrorCode::Required),
+        _ => AppError::Internal,
+    })
+}
+
+/// Files for download; `href` is the address prefix (`/files/` or `/kb/files/`).
+#[component]
+pub fn FileList(files: Vec<AttachmentView>, href: &'static str) -> impl IntoView {
+    let items = files
+        .into_iter()
+        .map(|f| {
+            let size = format!("{} KB", (f.size + 1023) / 1024);
+            view! { <li><a href=format!("{href}{}", f.id) download>{f.file_name}</a>" "<span class="muted">{size}</span></li> }
+        })
+        .collect_view();
+    view! { <ul class="files">{items}</ul> }
+}
+
+/// A plain multipart form for one file, with the error of the last try.
+#[component]
+pub fn UploadForm(action: String, hint: Msg, error: Option<AppError>, lang: Lang) -> impl IntoView {
+    view! {
+        {error.map(|e| view! { <div class="alert alert-error" role="alert">{i18n::error(&e, lang)}</div> })}
+        <form method="post" action=action enctype="multipart/form-data" class="stack">
+            <label for="f-file">{Msg::AttachFile.text(lang)}</label>
+            <input id="f-file" type="file" name="file" required aria-describedby="h-file"/>
+            <p class="hint" id="h-file">{hint.text(lang)}</p>
+            <button type="submit">{Msg::Upload.text(lang)}</button>
+        </form>
+    }
 }

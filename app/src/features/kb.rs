@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::common::{LoadError, SignInFirst, fmt_time};
+use super::common::{FileList, LoadError, SignInFirst, UploadForm, fmt_time, upload_error};
 use super::{session_info, use_session};
-use crate::i18n::{self, Msg};
+use crate::i18n::Msg;
 use crate::wire::{AppError, ArticleView, KbHit};
 
 #[server]
@@ -135,24 +135,7 @@ pub fn ArticlePage() -> impl IntoView {
                 } else {
                     None
                 };
-                let upload_error = q.get("upload_error").map(|code| {
-                    let max = q.get("max").and_then(|m| m.parse::<u64>().ok()).unwrap_or(10 * 1024 * 1024);
-                    let err = match code.as_str() {
-                        "too_large" => AppError::TooLarge { max_bytes: max },
-                        "unsupported_file_type" => AppError::UnsupportedFileType,
-                        "invalid" => AppError::invalid("file", crate::domain::FieldErrorCode::Required),
-                        _ => AppError::Internal,
-                    };
-                    i18n::error(&err, lang)
-                });
-                let files = a
-                    .attachments
-                    .iter()
-                    .map(|f| {
-                        let size = format!("{} KB", (f.size + 1023) / 1024);
-                        view! { <li><a href=format!("/kb/files/{}", f.id) download>{f.file_name.clone()}</a>" "<span class="muted">{size}</span></li> }
-                    })
-                    .collect_view();
+                let upload_error = upload_error(&q);
                 let has_files = !a.attachments.is_empty();
                 let id = a.id;
                 let status = (a.status != "published").then(|| super::kb_edit::status_title(&a.status, lang));
@@ -167,15 +150,9 @@ pub fn ArticlePage() -> impl IntoView {
                     {(has_files || a.can_edit).then(|| view! {
                         <section aria-labelledby="h-files">
                             <h2 id="h-files">{Msg::KbFiles.text(lang)}</h2>
-                            <ul class="files">{files}</ul>
-                            {upload_error.map(|e| view! { <div class="alert alert-error" role="alert">{e}</div> })}
+                            <FileList files=a.attachments.clone() href="/kb/files/"/>
                             {a.can_edit.then(|| view! {
-                                <form method="post" action=format!("/kb/{id}/files") enctype="multipart/form-data" class="stack">
-                                    <label for="f-file">{Msg::AttachFile.text(lang)}</label>
-                                    <input id="f-file" type="file" name="file" required aria-describedby="h-file"/>
-                                    <p class="hint" id="h-file">{Msg::KbAttachHint.text(lang)}</p>
-                                    <button type="submit">{Msg::Upload.text(lang)}</button>
-                                </form>
+                                <UploadForm action=format!("/kb/{id}/files") hint=Msg::KbAttachHint error=upload_error.clone() lang=lang/>
                             })}
                         </section>
                     })}

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 
-use super::common::{ErrorSummary, LoadError, SignInFirst, StatusBadge, fmt_time};
+use super::common::{
+    ErrorSummary, FileList, LoadError, SignInFirst, StatusBadge, UploadForm, fmt_time, upload_error,
+};
 use super::request_new::get_request_kinds;
 use super::{session_info, use_session};
 use crate::domain::{FieldType, KindSpec};
@@ -239,8 +241,7 @@ pub fn RequestPage() -> impl IntoView {
                 let kind = kinds.iter().find(|k| k.code == d.ticket.kind);
                 let t = d.ticket.clone();
                 let created = query.read_untracked().get("created").is_some();
-                let upload_error = query.read_untracked().get("upload_error");
-                let upload_max = query.read_untracked().get("max").and_then(|m| m.parse::<u64>().ok()).unwrap_or(10 * 1024 * 1024);
+                let upload_error = upload_error(&query.read_untracked());
                 let fields = field_rows(&d, kind, lang);
                 let comments = d.comments.iter().cloned().map(|c| view! { <Comment c=c lang=lang offset=offset/> }).collect_view();
                 let no_comments = d.comments.is_empty();
@@ -255,15 +256,6 @@ pub fn RequestPage() -> impl IntoView {
                                 " — " {event_text(e, lang)} {(!who.is_empty()).then(|| format!(" ({who})"))}
                             </li>
                         }
-                    })
-                    .collect_view();
-                let files = d
-                    .attachments
-                    .iter()
-                    .map(|a| {
-                        let href = format!("/files/{}", a.id);
-                        let size = format!("{} KB", (a.size + 1023) / 1024);
-                        view! { <li><a href=href download>{a.file_name.clone()}</a>" " <span class="muted">{size}</span></li> }
                     })
                     .collect_view();
                 let upload_action = format!("/requests/{}/files", t.id);
@@ -471,21 +463,8 @@ pub fn RequestPage() -> impl IntoView {
                     </section>
                     <section aria-labelledby="h-files">
                         <h2 id="h-files">{Msg::Attachments.text(lang)}</h2>
-                        <ul class="files">{files}</ul>
-                        {upload_error.map(|code| {
-                            let err = match code.as_str() {
-                                "too_large" => AppError::TooLarge { max_bytes: upload_max },
-                                "unsupported_file_type" => AppError::UnsupportedFileType,
-                                _ => AppError::Internal,
-                            };
-                            view! { <div class="alert alert-error" role="alert">{i18n::error(&err, lang)}</div> }
-                        })}
-                        <form method="post" action=upload_action enctype="multipart/form-data" class="stack">
-                            <label for="f-file">{Msg::AttachFile.text(lang)}</label>
-                            <input id="f-file" type="file" name="file" required aria-describedby="h-file"/>
-                            <p class="hint" id="h-file">{Msg::AttachHint.text(lang)}</p>
-                            <button type="submit">{Msg::Upload.text(lang)}</button>
-                        </form>
+                        <FileList files=d.attachments.clone() href="/files/"/>
+                        <UploadForm action=upload_action hint=Msg::AttachHint error=upload_error lang=lang/>
                     </section>
                     <section aria-labelledby="h-timeline">
                         <h2 id="h-timeline">{Msg::Timeline.text(lang)}</h2>

@@ -708,10 +708,10 @@ pub async fn draft_from_ticket(
         .map(|u| u.login)
         .unwrap_or_default();
     // The public replies of the unit, not the requester's messages or internal notes.
-    let answers: Vec<String> = super::tickets::comments(state, caller, ticket_id)
+    let answers: Vec<String> = super::tickets::comments_of(state, &row, false)
         .await?
         .into_iter()
-        .filter(|c| !c.internal && c.author.login != requester)
+        .filter(|c| c.author.login != requester)
         .map(|c| c.body)
         .collect();
     let mut body = String::new();

@@ -523,7 +523,7 @@ async fn users_by_id(
         .collect())
 }
 
-async fn comments_of(
+pub(crate) async fn comments_of(
     state: &AppState,
     row: &ticket::Model,
     internal: bool,
