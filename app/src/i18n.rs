@@ -397,6 +397,20 @@ pub fn field_error(code: &FieldErrorCode, lang: Lang) -> String {
                 )
             }
         }
+        C::EndBeforeStart => {
+            if ru {
+                "Конец периода раньше его начала.".into()
+            } else {
+                "The end of the period is before its start.".into()
+            }
+        }
+        C::PeriodTooLong { max_days } => {
+            if ru {
+                format!("Период не длиннее {max_days} дней.")
+            } else {
+                format!("A period of at most {max_days} days.")
+            }
+        }
     }
 }
 

@@ -378,3 +378,18 @@ pub struct FilledTemplate {
     pub text: String,
     pub unknown: Vec<String>,
 }
+
+/// A report file being written in the background.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportView {
+    pub id: i64,
+    pub unit: String,
+    pub format: String,
+    /// `running`, `ready` or `failed`.
+    pub state: String,
+    /// Requests written so far and in all.
+    pub done: u64,
+    pub total: u64,
+    pub file_name: String,
+    pub error: Option<String>,
+}

@@ -60,7 +60,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub type ApiResult<T> = Result<T, ApiError>;
 
 /// The signed-in caller of an API request.
 pub struct Authed(pub Caller);
@@ -114,7 +114,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     }
 }
 
-fn with_lang<T>(result: Result<T, ServiceError>, caller: &Caller) -> ApiResult<T> {
+pub fn with_lang<T>(result: Result<T, ServiceError>, caller: &Caller) -> ApiResult<T> {
     result.map_err(|e| ApiError(AppError::from(e), caller.lang))
 }
 
@@ -307,8 +307,14 @@ async fn upload(
 
 /// Sends a stored file as a download, never inline.
 pub fn file_response(view: app::wire::AttachmentView, bytes: Vec<u8>) -> Response {
-    let ascii: String = view
-        .file_name
+    let mut response = bytes.into_response();
+    as_download(&mut response, &view.file_name, &view.content_type);
+    response
+}
+
+/// Marks a response as a file to save under `file_name`, never shown inline.
+pub fn as_download(response: &mut Response, file_name: &str, content_type: &str) {
+    let ascii: String = file_name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || ".-_".contains(c) {
@@ -318,8 +324,7 @@ pub fn file_response(view: app::wire::AttachmentView, bytes: Vec<u8>) -> Respons
             }
         })
         .collect();
-    let encoded: String = view
-        .file_name
+    let encoded: String = file_name
         .bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
@@ -330,11 +335,10 @@ pub fn file_response(view: app::wire::AttachmentView, bytes: Vec<u8>) -> Respons
         })
         .collect();
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    let mut response = bytes.into_response();
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&view.content_type)
+        HeaderValue::from_str(content_type)
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
     if let Ok(v) = HeaderValue::from_str(&disposition) {
@@ -348,7 +352,6 @@ pub fn file_response(view: app::wire::AttachmentView, bytes: Vec<u8>) -> Respons
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    response
 }
 
 async fn download(
@@ -916,6 +919,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 .put(templates_update)
                 .delete(templates_delete),
         )
+        .merge(crate::reports::api_router())
         .route("/api/v1/openapi.json", get(openapi))
         .route(
             "/api/v1/{*rest}",

@@ -263,6 +263,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(kb_upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/kb/files/{id}", get(kb_download))
+        .merge(crate::reports::browser_router())
         .route(
             "/admin/calendar/import",
             post(import_calendar).layer(DefaultBodyLimit::max(upload_limit)),

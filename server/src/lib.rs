@@ -7,6 +7,7 @@
 pub mod api;
 pub mod forms;
 pub mod openapi;
+pub mod reports;
 
 use app::app::{App, shell};
 use app::server::AppState;

@@ -1,6 +1,7 @@
 //! The `servicedesk` binary: reads configuration, migrates the database and
 //! serves the app. `servicedesk migrate` only migrates; `servicedesk reindex`
-//! rebuilds the knowledge-base search index from the database.
+//! rebuilds the knowledge-base search index from the database;
+//! `servicedesk seed --requests N [--seed S]` adds generated request history.
 
 use app::server::config::Config;
 use app::server::{AppState, db};
@@ -42,6 +43,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         println!("indexed {count} published articles");
         return Ok(());
     }
+    if std::env::args().nth(1).as_deref() == Some("seed") {
+        let (requests, seed) = seed_args(std::env::args().skip(2))?;
+        let made = app::server::generate::generate(&state, requests, seed).await?;
+        println!(
+            "generated {} requests and up to {} people",
+            made.requests, made.users
+        );
+        return Ok(());
+    }
     if state.config.demo_data {
         match app::server::demo::seed(&state).await {
             Ok(0) => {}
@@ -64,4 +74,24 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         })
         .await?;
     Ok(())
+}
+
+/// `--requests N` (required) and `--seed S` (default 1).
+fn seed_args(args: impl Iterator<Item = String>) -> Result<(usize, u64), String> {
+    let args: Vec<String> = args.collect();
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let requests = value("--requests")
+        .ok_or("usage: servicedesk seed --requests N [--seed S]")?
+        .parse::<usize>()
+        .map_err(|e| format!("--requests: {e}"))?;
+    let seed = value("--seed")
+        .map(|s| s.parse::<u64>().map_err(|e| format!("--seed: {e}")))
+        .transpose()?
+        .unwrap_or(1);
+    Ok((requests, seed))
 }

@@ -106,6 +106,16 @@ impl Roles {
     pub fn can_assign(&self, unit: &str) -> bool {
         self.is_admin() || self.is_head_of(unit)
     }
+
+    /// A unit's workload and period reports are for its head and the administrator.
+    pub fn can_report(&self, unit: &str) -> bool {
+        self.is_admin() || self.is_head_of(unit)
+    }
+
+    /// Whether the user sees reports of some unit.
+    pub fn reports_anything(&self) -> bool {
+        self.is_admin() || self.0.iter().any(|r| matches!(r, Role::Head(_)))
+    }
 }
 
 #[cfg(test)]

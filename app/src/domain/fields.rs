@@ -116,6 +116,12 @@ pub enum FieldErrorCode {
     UnknownPlaceholder {
         name: String,
     },
+    /// The end of a period is before its start.
+    EndBeforeStart,
+    /// A period longer than allowed.
+    PeriodTooLong {
+        max_days: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

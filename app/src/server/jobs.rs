@@ -5,6 +5,8 @@
 //!   on the first working day of the week (later in the week if that run was missed);
 //! - final control: overdue requests to their executors and unit heads, weekly;
 //! - a notice to the unit head when a request becomes overdue;
+//! - last month's report to unit heads on the first working day of a month;
+//! - removing report files older than a day;
 //! - sending the mail queue.
 //!
 //! Each periodic job claims its period with a row in `job_runs`, whose primary
@@ -313,12 +315,23 @@ pub async fn tick(state: &AppState) -> ServiceResult<TickReport> {
                     report.ran.push(format!("{job}:{period}"));
                 }
             }
+            // Last month's report to the heads, once a month, on the first
+            // working day on which an instance runs (normally the first one).
+            let last = super::reports::last_month(today);
+            let month = last.from.format("%Y-%m").to_string();
+            if claim(state, "monthly_report", &month).await? {
+                let mails = super::reports::jobs::mail_monthly(state, last, &users).await?;
+                finish(state, "monthly_report", &month).await?;
+                tracing::info!(month, mails, "monthly reports queued");
+                report.ran.push(format!("monthly_report:{month}"));
+            }
         }
         Ok(_) => {}
         Err(e) => {
             tracing::warn!(error = %e, "no working calendar for today: digests and control skipped")
         }
     }
+    super::reports::jobs::sweep(state).await?;
     report.mail_sent = mail::send_pending(state).await?;
     Ok(report)
 }

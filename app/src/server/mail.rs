@@ -2,7 +2,7 @@
 //! so a slow or absent mail server never delays a user's action; failed
 //! sends are retried a few times with the error kept for the administrator.
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::{
@@ -42,18 +42,48 @@ fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, 
     Ok(builder.build())
 }
 
-fn message(from: &Mailbox, row: &mail_outbox::Model) -> Result<Message, String> {
+/// The type of an attached file, told by its name.
+fn attachment_type(name: &str) -> ContentType {
+    let kind = match name.rsplit('.').next() {
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("pdf") => "application/pdf",
+        Some("csv") => "text/csv; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    ContentType::parse(kind).unwrap_or(ContentType::TEXT_PLAIN)
+}
+
+fn message(
+    from: &Mailbox,
+    row: &mail_outbox::Model,
+    data_dir: &std::path::Path,
+) -> Result<Message, String> {
     let to: Mailbox = row
         .to_addr
         .parse()
         .map_err(|e| format!("address {}: {e}", row.to_addr))?;
-    Message::builder()
+    let builder = Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(row.subject.clone())
-        .header(ContentType::TEXT_PLAIN)
-        .body(row.body.clone())
-        .map_err(|e| e.to_string())
+        .subject(row.subject.clone());
+    match (&row.attachment_name, &row.attachment_path) {
+        (Some(name), Some(path)) => {
+            // Only names under the data folder, never a path that climbs out.
+            if path.split('/').any(|part| part == ".." || part.is_empty()) {
+                return Err(format!("attachment path {path}"));
+            }
+            let bytes = std::fs::read(data_dir.join(path))
+                .map_err(|e| format!("attachment {path}: {e}"))?;
+            let parts = MultiPart::mixed()
+                .singlepart(SinglePart::plain(row.body.clone()))
+                .singlepart(Attachment::new(name.clone()).body(bytes, attachment_type(name)));
+            builder.multipart(parts).map_err(|e| e.to_string())
+        }
+        _ => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(row.body.clone())
+            .map_err(|e| e.to_string()),
+    }
 }
 
 /// Sends what is waiting in the outbox; returns how many were sent.
@@ -78,7 +108,7 @@ pub async fn send_pending(state: &AppState) -> ServiceResult<usize> {
     let transport = transport(config).map_err(ServiceError::Corrupt)?;
     let mut sent = 0;
     for row in pending {
-        let result = match message(&from, &row) {
+        let result = match message(&from, &row, &state.config.data_dir) {
             Ok(m) => transport
                 .send(m)
                 .await

@@ -34,6 +34,20 @@ pub async fn enqueue_mail<C: ConnectionTrait>(
     dedup_key: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<bool> {
+    enqueue_mail_with(db, to, subject, body, dedup_key, None, now).await
+}
+
+/// Queues a mail with an optional file: (name for the recipient, path
+/// under the data folder).
+pub async fn enqueue_mail_with<C: ConnectionTrait>(
+    db: &C,
+    to: &str,
+    subject: &str,
+    body: &str,
+    dedup_key: &str,
+    attachment: Option<(&str, &str)>,
+    now: DateTime<Utc>,
+) -> ServiceResult<bool> {
     if to.trim().is_empty() {
         return Ok(false);
     }
@@ -46,6 +60,8 @@ pub async fn enqueue_mail<C: ConnectionTrait>(
         sent_at: Set(None),
         attempts: Set(0),
         last_error: Set(None),
+        attachment_name: Set(attachment.map(|(name, _)| name.to_string())),
+        attachment_path: Set(attachment.map(|(_, path)| path.to_string())),
         ..Default::default()
     })
     .on_conflict(

@@ -138,7 +138,7 @@ async fn views(
 }
 
 /// Every kind including inactive ones, so old requests keep their titles.
-async fn kinds_all(db: &DatabaseConnection) -> ServiceResult<Vec<KindSpec>> {
+pub(crate) async fn kinds_all(db: &DatabaseConnection) -> ServiceResult<Vec<KindSpec>> {
     let rows = request_kind::Entity::find().all(db).await?;
     Ok(rows
         .iter()
@@ -345,6 +345,7 @@ pub async fn create(
         closed_at: Set(None),
         due_explanation: Set(serde_json::to_string(&due.explanation).unwrap_or_default()),
         transfer_count: Set(0),
+        questions: Set(0),
         ..Default::default()
     }
     .insert(&txn)
@@ -667,6 +668,7 @@ async fn set_assignee(
     let txn = state.db.begin().await?;
     let mut update: ticket::ActiveModel = row.clone().into();
     update.assignee_id = Set(Some(assignee.id));
+    update.taken_at = Set(Some(now));
     update.updated_at = Set(now);
     if status == Status::Registered {
         update.status = Set(Status::InProgress.code().into());

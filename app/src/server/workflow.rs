@@ -247,8 +247,10 @@ pub async fn answer(
         let (_, fresh) =
             tickets::insert_comment(&txn, caller, row, body.clone(), false, now).await?;
         let from = fresh.status.clone();
+        let questions = fresh.questions + 1;
         let mut update: ticket::ActiveModel = fresh.into();
         update.status = Set(Status::AwaitingRequester.code().into());
+        update.questions = Set(questions);
         let saved = update.update(&txn).await?;
         add_event(
             &txn,

@@ -16,6 +16,10 @@ pub struct Model {
     pub sent_at: Option<DateTimeUtc>,
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// A file sent with the message: its name for the recipient and where
+    /// it is stored (relative to the upload directory).
+    pub attachment_name: Option<String>,
+    pub attachment_path: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

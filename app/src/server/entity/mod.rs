@@ -13,6 +13,8 @@ pub mod kb_section;
 pub mod kb_self_help;
 pub mod mail_outbox;
 pub mod notification;
+pub mod report_export;
+pub mod report_proposal;
 pub mod request_kind;
 pub mod session;
 pub mod ticket;

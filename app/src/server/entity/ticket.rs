@@ -34,6 +34,10 @@ pub struct Model {
     pub outcome: Option<String>,
     pub planned_on: Option<String>,
     pub overdue_noticed_at: Option<DateTimeUtc>,
+    /// The latest time the request was taken into work or assigned.
+    pub taken_at: Option<DateTimeUtc>,
+    /// Clarifying questions asked of the requester.
+    pub questions: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

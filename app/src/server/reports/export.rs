@@ -1,0 +1,1121 @@
+//! The end-of-period report as a file: (1) the list of tasks, (2) the
+//! analysis, (3) the head's proposals — as XLSX (rust_xlsxwriter in
+//! constant-memory mode), PDF (krilla, A4 landscape, DejaVu Sans Condensed
+//! embedded) or CSV (UTF-8 with BOM, `;`).
+//!
+//! Requests are read page by page and each line goes straight to the file;
+//! what is kept in memory is the tallies and the list of late requests.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+
+use super::{Pager, Row, period_window};
+use crate::domain::report::{ExecutorLoad, Indicators, LoadTally, Period, Tally};
+use crate::domain::{Outcome, Status};
+use crate::i18n::{self, Lang};
+use crate::server::entity::unit;
+use crate::server::error::{ServiceError, ServiceResult};
+use crate::server::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Pdf,
+    Csv,
+}
+
+impl Format {
+    pub fn parse(code: &str) -> Option<Format> {
+        match code.trim() {
+            "xlsx" => Some(Format::Xlsx),
+            "pdf" => Some(Format::Pdf),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Pdf => "pdf",
+            Format::Csv => "csv",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Pdf => "application/pdf",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+/// The file name a report is downloaded as.
+pub fn file_name(unit: &str, period: &Period, format: Format) -> String {
+    format!(
+        "otchet-{}-{}-{}.{}",
+        unit.to_lowercase(),
+        period.from,
+        period.to,
+        format.code()
+    )
+}
+
+/// One cell of a report table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Count(i64),
+    /// A share 0..1 (shown as a percentage), or a change in shares.
+    Share(Option<f64>),
+    /// Hours or another measure with decimals.
+    Number(Option<f64>),
+    When(Option<NaiveDateTime>),
+}
+
+impl Cell {
+    fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    /// How the cell reads in CSV and PDF.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Count(n) => n.to_string(),
+            Cell::Share(Some(v)) => format!("{:.1}%", v * 100.0).replace('.', ","),
+            Cell::Number(Some(v)) => format!("{v:.1}").replace('.', ","),
+            Cell::When(Some(t)) => t.format("%d.%m.%Y %H:%M").to_string(),
+            Cell::Share(None) | Cell::Number(None) | Cell::When(None) => String::new(),
+        }
+    }
+}
+
+/// A titled table of the analysis.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub title: String,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+pub const TASK_HEADER: [&str; 13] = [
+    "Номер",
+    "Тема",
+    "Вид обращения",
+    "Заявитель",
+    "Исполнитель",
+    "Зарегистрировано",
+    "Срок ответа",
+    "Ответ дан",
+    "Результат",
+    "В срок",
+    "Продлено, дней",
+    "Переадресаций",
+    "Состояние",
+];
+
+/// What a writer needs to know before the first line.
+pub struct Heading {
+    pub title: String,
+    pub subtitle: String,
+}
+
+/// Where report lines go.
+trait Sink {
+    fn line(&mut self, cells: &[Cell]) -> Result<(), String>;
+    fn finish(
+        self: Box<Self>,
+        sections: &[Section],
+        proposals: &str,
+        path: &Path,
+    ) -> Result<(), String>;
+}
+
+fn late_reason(row: &Row) -> String {
+    let mut parts = Vec::new();
+    if let Some(days) = row.extension_days {
+        let reason = row.extension_reason.as_deref().unwrap_or("").trim();
+        parts.push(if reason.is_empty() {
+            format!("срок продлён на {days} дн.")
+        } else {
+            format!("срок продлён на {days} дн.: {reason}")
+        });
+    }
+    if row.transfer_count > 0 {
+        parts.push(format!("переадресовано: {}", row.transfer_count));
+    }
+    if row.questions > 0 {
+        parts.push("ждали уточнения от заявителя".into());
+    }
+    if row.assignee_id.is_none() {
+        parts.push("исполнитель не назначен".into());
+    }
+    if parts.is_empty() {
+        "причина не указана".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// Everything a report is written from, besides the requests themselves.
+pub struct Context<'a> {
+    pub state: &'a AppState,
+    pub unit: &'a unit::Model,
+    pub period: Period,
+    pub names: HashMap<i64, String>,
+    pub kind_titles: BTreeMap<String, String>,
+    pub proposals: String,
+}
+
+impl Context<'_> {
+    fn local(&self, t: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
+        self.state.local(t)
+    }
+
+    fn name(&self, id: Option<i64>) -> String {
+        id.and_then(|id| self.names.get(&id).cloned())
+            .unwrap_or_default()
+    }
+
+    fn kind(&self, code: &str) -> String {
+        self.kind_titles
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    fn task(&self, row: &Row, now: chrono::DateTime<chrono::Utc>) -> Vec<Cell> {
+        let f = row.facts();
+        vec![
+            Cell::text(&row.number),
+            Cell::text(&row.subject),
+            Cell::text(self.kind(&row.kind_code)),
+            Cell::text(self.name(Some(row.requester_id))),
+            Cell::text(self.name(row.assignee_id)),
+            Cell::When(Some(self.local(row.registered_at))),
+            Cell::When(Some(self.local(row.due_at))),
+            Cell::When(row.answered_at.map(|a| self.local(a))),
+            Cell::text(
+                row.outcome
+                    .as_deref()
+                    .and_then(Outcome::parse)
+                    .map(|o| i18n::outcome(o, Lang::Ru))
+                    .unwrap_or(""),
+            ),
+            Cell::text(match f.on_time(now) {
+                Some(true) => "да",
+                Some(false) => "нет",
+                None => "",
+            }),
+            row.extension_days
+                .map(|d| Cell::Count(i64::from(d)))
+                .unwrap_or(Cell::Text(String::new())),
+            Cell::Count(i64::from(row.transfer_count)),
+            Cell::text(
+                Status::parse(&row.status)
+                    .map(|s| i18n::status(s, Lang::Ru))
+                    .unwrap_or(""),
+            ),
+        ]
+    }
+}
+
+fn diff_count(a: u64, b: u64) -> Cell {
+    Cell::Count(i64::try_from(a).unwrap_or(0) - i64::try_from(b).unwrap_or(0))
+}
+
+fn diff_opt(a: Option<f64>, b: Option<f64>, share: bool) -> Cell {
+    let d = a.zip(b).map(|(a, b)| a - b);
+    if share {
+        Cell::Share(d)
+    } else {
+        Cell::Number(d)
+    }
+}
+
+fn count(n: u64) -> Cell {
+    Cell::Count(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+/// The analysis tables.
+pub fn sections(
+    ctx: &Context<'_>,
+    cur: &Indicators,
+    prev: &Indicators,
+    executors: &[ExecutorLoad],
+    late: &[Vec<Cell>],
+) -> Vec<Section> {
+    let counts = [
+        ("Поступило обращений", cur.registered, prev.registered),
+        ("Дан ответ", cur.answered, prev.answered),
+        (
+            "Ответ дан в срок",
+            cur.answered_on_time,
+            prev.answered_on_time,
+        ),
+        ("Просрочено", cur.overdue, prev.overdue),
+        ("Продлён срок", cur.extended, prev.extended),
+        ("Переадресовано", cur.transferred, prev.transferred),
+    ];
+    let mut rows: Vec<Vec<Cell>> = counts
+        .iter()
+        .map(|(label, a, b)| vec![Cell::text(*label), count(*a), count(*b), diff_count(*a, *b)])
+        .collect();
+    for (label, a, b, is_share) in [
+        (
+            "Доля ответов в срок",
+            cur.on_time_share,
+            prev.on_time_share,
+            true,
+        ),
+        (
+            "Решено с первого обращения (цель — не менее 80%)",
+            cur.first_contact_resolution,
+            prev.first_contact_resolution,
+            true,
+        ),
+        (
+            "Переадресаций на обращение (цель — не более 2)",
+            cur.transfers_per_request,
+            prev.transfers_per_request,
+            false,
+        ),
+        (
+            "Среднее время обработки, часов",
+            cur.avg_handling_hours,
+            prev.avg_handling_hours,
+            false,
+        ),
+    ] {
+        let cell = |v| {
+            if is_share {
+                Cell::Share(v)
+            } else {
+                Cell::Number(v)
+            }
+        };
+        rows.push(vec![
+            Cell::text(label),
+            cell(a),
+            cell(b),
+            diff_opt(a, b, is_share),
+        ]);
+    }
+    let compare = |title: &str,
+                   a: &BTreeMap<String, u64>,
+                   b: &BTreeMap<String, u64>,
+                   label: &dyn Fn(&str) -> String| {
+        let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        Section {
+            title: title.into(),
+            header: vec!["", "За период", "За предыдущий период", "Изменение"],
+            rows: keys
+                .into_iter()
+                .map(|k| {
+                    let (x, y) = (
+                        a.get(k).copied().unwrap_or(0),
+                        b.get(k).copied().unwrap_or(0),
+                    );
+                    vec![Cell::text(label(k)), count(x), count(y), diff_count(x, y)]
+                })
+                .collect(),
+        }
+    };
+    let single = |title: &str, a: &BTreeMap<String, u64>, label: &dyn Fn(&str) -> String| Section {
+        title: title.into(),
+        header: vec!["", "Количество"],
+        rows: a
+            .iter()
+            .map(|(k, n)| vec![Cell::text(label(k)), count(*n)])
+            .collect(),
+    };
+    let kind = |k: &str| ctx.kind(k);
+    let channel = |k: &str| {
+        crate::domain::Channel::parse(k)
+            .map(|c| i18n::channel(c, Lang::Ru).to_string())
+            .unwrap_or_else(|| k.to_string())
+    };
+    let status = |k: &str| {
+        Status::parse(k)
+            .map(|s| i18n::status(s, Lang::Ru).to_string())
+            .unwrap_or_else(|| k.to_string())
+    };
+    let outcome = |k: &str| {
+        Outcome::parse(k)
+            .map(|o| i18n::outcome(o, Lang::Ru).to_string())
+            .unwrap_or_else(|| k.to_string())
+    };
+    vec![
+        Section {
+            title: "Показатели".into(),
+            header: vec!["", "За период", "За предыдущий период", "Изменение"],
+            rows,
+        },
+        compare("По видам обращений", &cur.by_kind, &prev.by_kind, &kind),
+        compare("По каналам", &cur.by_channel, &prev.by_channel, &channel),
+        single(
+            "По состоянию (поступившие за период)",
+            &cur.by_status,
+            &status,
+        ),
+        single("По результату ответа", &cur.by_outcome, &outcome),
+        Section {
+            title: "По исполнителям".into(),
+            header: vec![
+                "Исполнитель",
+                "В работе сейчас",
+                "Взято в работу",
+                "Дан ответ",
+                "Просрочено сейчас",
+                "Доля в срок",
+                "Устные: среднее время, ч",
+                "Письменные: среднее время, ч",
+            ],
+            rows: executors
+                .iter()
+                .map(|e| {
+                    vec![
+                        Cell::text(&e.name),
+                        count(e.open),
+                        count(e.taken),
+                        count(e.closed),
+                        count(e.overdue),
+                        Cell::Share(e.on_time_share),
+                        Cell::Number(e.avg_answer_hours_oral),
+                        Cell::Number(e.avg_answer_hours_written),
+                    ]
+                })
+                .collect(),
+        },
+        Section {
+            title: "Просроченные обращения и причины".into(),
+            header: vec![
+                "Номер",
+                "Тема",
+                "Исполнитель",
+                "Срок ответа",
+                "Ответ дан",
+                "Причина",
+            ],
+            rows: late.to_vec(),
+        },
+    ]
+}
+
+/// Writes the report of `ctx` to `path`; `progress` hears after each page.
+/// Returns the period's indicators.
+pub async fn write(
+    ctx: &Context<'_>,
+    format: Format,
+    path: &Path,
+    mut progress: impl AsyncProgress,
+) -> ServiceResult<Indicators> {
+    let state = ctx.state;
+    let now = state.now();
+    let previous = ctx.period.previous();
+    let (cur, prev) = (
+        period_window(state, &ctx.period),
+        period_window(state, &previous),
+    );
+    let total = Pager::new(&ctx.unit.code, cur).count(&state.db).await?;
+    let heading = Heading {
+        title: format!("Отчёт о работе: {}", ctx.unit.name),
+        subtitle: format!(
+            "Период: {} — {}. Сравнение с периодом {} — {}. Сформирован {}.",
+            ctx.period.from.format("%d.%m.%Y"),
+            ctx.period.to.format("%d.%m.%Y"),
+            previous.from.format("%d.%m.%Y"),
+            previous.to.format("%d.%m.%Y"),
+            state.local(now).format("%d.%m.%Y %H:%M"),
+        ),
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<ToSink>(2);
+    let target = path.to_path_buf();
+    let writer = tokio::task::spawn_blocking(move || sink_thread(format, &heading, &target, rx));
+    let mut tally = Tally::new(cur);
+    let mut prev_tally = Tally::new(prev);
+    let mut loads = LoadTally::new(cur, now);
+    let mut late = Vec::new();
+    let mut done = 0u64;
+    let mut pager = Pager::new(
+        &ctx.unit.code,
+        super::Window {
+            start: prev.start,
+            end: cur.end,
+        },
+    );
+    while let Some(page) = pager.next(&state.db).await? {
+        let mut lines = Vec::with_capacity(page.len());
+        for row in &page {
+            let f = row.facts();
+            tally.add(&f);
+            prev_tally.add(&f);
+            loads.add(&f);
+            if !row.active_in(cur) {
+                continue;
+            }
+            let answered_late_in = row
+                .answered_at
+                .is_some_and(|a| cur.holds(a) && a > row.due_at);
+            let late_at_end = cur.holds(row.due_at) && row.answered_at.is_none_or(|a| a >= cur.end);
+            if answered_late_in || late_at_end {
+                late.push(vec![
+                    Cell::text(&row.number),
+                    Cell::text(&row.subject),
+                    Cell::text(ctx.name(row.assignee_id)),
+                    Cell::When(Some(ctx.local(row.due_at))),
+                    Cell::When(row.answered_at.map(|a| ctx.local(a))),
+                    Cell::text(late_reason(row)),
+                ]);
+            }
+            lines.push(ctx.task(row, now));
+            done += 1;
+        }
+        if tx.send(ToSink::Lines(lines)).await.is_err() {
+            break;
+        }
+        progress.page(done, total).await?;
+    }
+    let open = super::open_rows(&state.db, &ctx.unit.code).await?;
+    for r in &open {
+        loads.add_open(&r.facts());
+    }
+    let staff = super::workers(&state.db, &ctx.unit.code).await?;
+    let current = tally.finish();
+    let sections = sections(
+        ctx,
+        &current,
+        &prev_tally.finish(),
+        &loads.finish(&staff),
+        &late,
+    );
+    // A writer that stopped early has its error waiting in the join.
+    let _closed = tx
+        .send(ToSink::Finish(sections, ctx.proposals.clone()))
+        .await;
+    drop(tx);
+    writer
+        .await
+        .map_err(|e| ServiceError::Corrupt(format!("report writer: {e}")))?
+        .map_err(ServiceError::Corrupt)?;
+    Ok(current)
+}
+
+/// What the writing thread is handed.
+enum ToSink {
+    Lines(Vec<Vec<Cell>>),
+    Finish(Vec<Section>, String),
+}
+
+/// Owns the writer (the PDF document cannot leave its thread) and feeds it.
+fn sink_thread(
+    format: Format,
+    heading: &Heading,
+    path: &Path,
+    mut rx: tokio::sync::mpsc::Receiver<ToSink>,
+) -> Result<(), String> {
+    let mut sink: Box<dyn Sink> = match format {
+        Format::Xlsx => Box::new(xlsx::Xlsx::new(heading, path)?),
+        Format::Csv => Box::new(csv_sink::Csv::new(heading, path)?),
+        Format::Pdf => Box::new(pdf::Pdf::new(heading)?),
+    };
+    while let Some(message) = rx.blocking_recv() {
+        match message {
+            ToSink::Lines(lines) => {
+                for l in &lines {
+                    sink.line(l)?;
+                }
+            }
+            ToSink::Finish(sections, proposals) => {
+                return sink.finish(&sections, &proposals, path);
+            }
+        }
+    }
+    Err("the report was not finished".into())
+}
+
+/// Hears how far a report has got.
+pub trait AsyncProgress: Send {
+    fn page(
+        &mut self,
+        done: u64,
+        total: u64,
+    ) -> impl std::future::Future<Output = ServiceResult<()>> + Send;
+}
+
+/// No one listening.
+pub struct Silent;
+
+impl AsyncProgress for Silent {
+    async fn page(&mut self, _: u64, _: u64) -> ServiceResult<()> {
+        Ok(())
+    }
+}
+
+mod xlsx {
+    use super::*;
+    use rust_xlsxwriter::{Format as XFormat, FormatAlign, Workbook, Worksheet, XlsxError};
+
+    fn err(e: XlsxError) -> String {
+        format!("xlsx: {e}")
+    }
+
+    pub struct Xlsx {
+        book: Workbook,
+        row: u32,
+        date: XFormat,
+        header: XFormat,
+    }
+
+    const WIDTHS: [f64; 13] = [
+        16.0, 48.0, 28.0, 26.0, 26.0, 17.0, 17.0, 17.0, 22.0, 8.0, 10.0, 10.0, 16.0,
+    ];
+
+    impl Xlsx {
+        pub fn new(heading: &Heading, _path: &Path) -> Result<Xlsx, String> {
+            let mut book = Workbook::new();
+            let header = XFormat::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Top)
+                .set_background_color(0xDDE7F0);
+            let date = XFormat::new().set_num_format("dd.mm.yyyy hh:mm");
+            let title = XFormat::new().set_bold().set_font_size(13);
+            let ws = book.add_worksheet_with_constant_memory().map_err(err)?;
+            ws.set_name("Задачи").map_err(err)?;
+            for (i, w) in WIDTHS.iter().enumerate() {
+                ws.set_column_width(u16::try_from(i).unwrap_or(0), *w)
+                    .map_err(err)?;
+            }
+            ws.write_string_with_format(0, 0, &heading.title, &title)
+                .map_err(err)?;
+            ws.write_string(1, 0, &heading.subtitle).map_err(err)?;
+            for (i, h) in TASK_HEADER.iter().enumerate() {
+                ws.write_string_with_format(3, u16::try_from(i).unwrap_or(0), *h, &header)
+                    .map_err(err)?;
+            }
+            ws.set_freeze_panes(4, 0).map_err(err)?;
+            Ok(Xlsx {
+                book,
+                row: 4,
+                date,
+                header,
+            })
+        }
+    }
+
+    fn put(
+        ws: &mut Worksheet,
+        row: u32,
+        col: u16,
+        cell: &Cell,
+        date: &XFormat,
+    ) -> Result<(), String> {
+        let percent = XFormat::new().set_num_format("0.0%");
+        let decimal = XFormat::new().set_num_format("0.0");
+        match cell {
+            Cell::Text(s) if s.is_empty() => Ok(()),
+            Cell::Text(s) => ws.write_string(row, col, s).map(|_| ()),
+            Cell::Count(n) => ws.write_number(row, col, *n as f64).map(|_| ()),
+            Cell::Share(Some(v)) => ws
+                .write_number_with_format(row, col, *v, &percent)
+                .map(|_| ()),
+            Cell::Number(Some(v)) => ws
+                .write_number_with_format(row, col, *v, &decimal)
+                .map(|_| ()),
+            Cell::When(Some(t)) => ws.write_datetime_with_format(row, col, t, date).map(|_| ()),
+            Cell::Share(None) | Cell::Number(None) | Cell::When(None) => Ok(()),
+        }
+        .map_err(err)
+    }
+
+    impl Sink for Xlsx {
+        fn line(&mut self, cells: &[Cell]) -> Result<(), String> {
+            let ws = self.book.worksheet_from_index(0).map_err(err)?;
+            for (i, c) in cells.iter().enumerate() {
+                put(ws, self.row, u16::try_from(i).unwrap_or(0), c, &self.date)?;
+            }
+            self.row += 1;
+            Ok(())
+        }
+
+        fn finish(
+            mut self: Box<Self>,
+            sections: &[Section],
+            proposals: &str,
+            path: &Path,
+        ) -> Result<(), String> {
+            let last = self.row.saturating_sub(1).max(3);
+            let ws = self.book.worksheet_from_index(0).map_err(err)?;
+            ws.autofilter(3, 0, last, 12).map_err(err)?;
+            let bold = XFormat::new().set_bold().set_font_size(12);
+            let ws = self.book.add_worksheet();
+            ws.set_name("Анализ").map_err(err)?;
+            ws.set_column_width(0, 50.0).map_err(err)?;
+            for c in 1..8 {
+                ws.set_column_width(c, 18.0).map_err(err)?;
+            }
+            let mut row = 0u32;
+            for s in sections {
+                ws.write_string_with_format(row, 0, &s.title, &bold)
+                    .map_err(err)?;
+                row += 1;
+                for (i, h) in s.header.iter().enumerate() {
+                    ws.write_string_with_format(
+                        row,
+                        u16::try_from(i).unwrap_or(0),
+                        *h,
+                        &self.header,
+                    )
+                    .map_err(err)?;
+                }
+                row += 1;
+                if s.rows.is_empty() {
+                    ws.write_string(row, 0, "нет").map_err(err)?;
+                    row += 1;
+                }
+                for r in &s.rows {
+                    for (i, c) in r.iter().enumerate() {
+                        put(ws, row, u16::try_from(i).unwrap_or(0), c, &self.date)?;
+                    }
+                    row += 1;
+                }
+                row += 1;
+            }
+            let ws = self.book.add_worksheet();
+            ws.set_name("Предложения").map_err(err)?;
+            ws.set_column_width(0, 120.0).map_err(err)?;
+            ws.write_string_with_format(0, 0, "Предложения по оптимизации", &bold)
+                .map_err(err)?;
+            let wrap = XFormat::new().set_text_wrap().set_align(FormatAlign::Top);
+            let text = if proposals.trim().is_empty() {
+                "Предложения не внесены."
+            } else {
+                proposals
+            };
+            for (i, para) in text.lines().enumerate() {
+                ws.write_string_with_format(u32::try_from(i + 1).unwrap_or(0), 0, para, &wrap)
+                    .map_err(err)?;
+            }
+            self.book.save(path).map_err(err)
+        }
+    }
+}
+
+mod csv_sink {
+    use super::*;
+    use std::fs::File;
+    use std::io::BufWriter;
+
+    pub struct Csv {
+        out: csv::Writer<BufWriter<File>>,
+    }
+
+    fn err(e: impl std::fmt::Display) -> String {
+        format!("csv: {e}")
+    }
+
+    impl Csv {
+        pub fn new(heading: &Heading, path: &Path) -> Result<Csv, String> {
+            let mut file = BufWriter::new(File::create(path).map_err(err)?);
+            // The byte-order mark tells Excel the file is UTF-8.
+            file.write_all("\u{feff}".as_bytes()).map_err(err)?;
+            let mut out = csv::WriterBuilder::new()
+                .delimiter(b';')
+                .flexible(true)
+                .from_writer(file);
+            out.write_record([heading.title.as_str()]).map_err(err)?;
+            out.write_record([heading.subtitle.as_str()]).map_err(err)?;
+            out.write_record([""]).map_err(err)?;
+            out.write_record(TASK_HEADER).map_err(err)?;
+            Ok(Csv { out })
+        }
+    }
+
+    impl Sink for Csv {
+        fn line(&mut self, cells: &[Cell]) -> Result<(), String> {
+            self.out
+                .write_record(cells.iter().map(Cell::display))
+                .map_err(err)
+        }
+
+        fn finish(
+            mut self: Box<Self>,
+            sections: &[Section],
+            proposals: &str,
+            _path: &Path,
+        ) -> Result<(), String> {
+            for s in sections {
+                self.out.write_record([""]).map_err(err)?;
+                self.out.write_record([s.title.as_str()]).map_err(err)?;
+                self.out.write_record(&s.header).map_err(err)?;
+                for r in &s.rows {
+                    self.out
+                        .write_record(r.iter().map(Cell::display))
+                        .map_err(err)?;
+                }
+            }
+            self.out.write_record([""]).map_err(err)?;
+            self.out
+                .write_record(["Предложения по оптимизации"])
+                .map_err(err)?;
+            for para in proposals.lines() {
+                self.out.write_record([para]).map_err(err)?;
+            }
+            self.out.flush().map_err(err)
+        }
+    }
+}
+
+pub mod pdf {
+    //! A4 landscape pages drawn line by line with one embedded font.
+
+    use super::*;
+    use krilla::Document;
+    use krilla::color::luma;
+    use krilla::geom::{PathBuilder, Point};
+    use krilla::metadata::Metadata;
+    use krilla::page::PageSettings;
+    use krilla::paint::{Fill, Stroke};
+    use krilla::text::{Font, TextDirection};
+
+    static REGULAR: &[u8] = include_bytes!("../../../fonts/DejaVuSansCondensed.ttf");
+    static BOLD: &[u8] = include_bytes!("../../../fonts/DejaVuSansCondensed-Bold.ttf");
+
+    const PAGE_W: f32 = 841.89;
+    const PAGE_H: f32 = 595.28;
+    const MARGIN: f32 = 36.0;
+    const SIZE: f32 = 7.0;
+    const LINE: f32 = 10.5;
+    /// Task list column widths, in points (they fill the printable width).
+    const TASK_WIDTHS: [f32; 13] = [
+        64.0, 140.0, 80.0, 70.0, 70.0, 52.0, 52.0, 52.0, 58.0, 24.0, 30.0, 30.0, 48.0,
+    ];
+
+    /// Text widths from the font's advances.
+    struct Metrics {
+        face: ttf_parser::Face<'static>,
+        cache: HashMap<char, f32>,
+    }
+
+    impl Metrics {
+        fn new(data: &'static [u8]) -> Result<Metrics, String> {
+            let face = ttf_parser::Face::parse(data, 0).map_err(|e| format!("font: {e}"))?;
+            Ok(Metrics {
+                face,
+                cache: HashMap::new(),
+            })
+        }
+
+        fn width(&mut self, text: &str, size: f32) -> f32 {
+            let upem = f32::from(self.face.units_per_em());
+            let mut w = 0.0;
+            for c in text.chars() {
+                let face = &self.face;
+                w += *self.cache.entry(c).or_insert_with(|| {
+                    face.glyph_index(c)
+                        .and_then(|g| face.glyph_hor_advance(g))
+                        .map(f32::from)
+                        .unwrap_or(upem / 2.0)
+                        / upem
+                });
+            }
+            w * size
+        }
+
+        /// The text cut to fit `width`, with an ellipsis when cut.
+        fn fit(&mut self, text: &str, size: f32, width: f32) -> String {
+            let text: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            if self.width(&text, size) <= width {
+                return text;
+            }
+            let mut out = String::new();
+            let room = width - self.width("…", size);
+            for c in text.chars() {
+                out.push(c);
+                if self.width(&out, size) > room {
+                    out.pop();
+                    break;
+                }
+            }
+            out.push('…');
+            out
+        }
+
+        /// Lines of at most `width`, broken at spaces.
+        fn wrap(&mut self, text: &str, size: f32, width: f32) -> Vec<String> {
+            let mut lines = Vec::new();
+            for para in text.lines() {
+                let mut line = String::new();
+                for word in para.split_whitespace() {
+                    let candidate = if line.is_empty() {
+                        word.to_string()
+                    } else {
+                        format!("{line} {word}")
+                    };
+                    if self.width(&candidate, size) <= width || line.is_empty() {
+                        line = candidate;
+                    } else {
+                        lines.push(std::mem::replace(&mut line, word.to_string()));
+                    }
+                }
+                lines.push(line);
+            }
+            lines
+        }
+    }
+
+    /// The page being filled: its drawing commands wait here until the page
+    /// is complete, then go to the document in one go.
+    enum Op {
+        Text(f32, f32, bool, f32, String),
+        Rule(f32, f32, f32),
+    }
+
+    pub struct Pdf {
+        doc: Document,
+        regular: Font,
+        bold: Font,
+        metrics: Metrics,
+        ops: Vec<Op>,
+        y: f32,
+        page: u32,
+        heading: (String, String),
+        first: bool,
+        settings: PageSettings,
+    }
+
+    fn err(e: impl std::fmt::Debug) -> String {
+        format!("pdf: {e:?}")
+    }
+
+    impl Pdf {
+        pub fn new(heading: &Heading) -> Result<Pdf, String> {
+            let regular = Font::new(REGULAR.into(), 0).ok_or("pdf: regular font")?;
+            let bold = Font::new(BOLD.into(), 0).ok_or("pdf: bold font")?;
+            let mut doc = Document::new();
+            doc.set_metadata(
+                Metadata::new()
+                    .title(heading.title.clone())
+                    .language("ru".into())
+                    .creator("Служба поддержки".into()),
+            );
+            let mut pdf = Pdf {
+                doc,
+                regular,
+                bold,
+                metrics: Metrics::new(REGULAR)?,
+                ops: Vec::new(),
+                y: MARGIN,
+                page: 0,
+                heading: (heading.title.clone(), heading.subtitle.clone()),
+                first: true,
+                settings: PageSettings::from_wh(PAGE_W, PAGE_H).ok_or("pdf: page size")?,
+            };
+            pdf.start_page();
+            let (title, subtitle) = pdf.heading.clone();
+            pdf.text(MARGIN, 13.0, true, &title);
+            pdf.y += 6.0;
+            pdf.text(MARGIN, 8.0, false, &subtitle);
+            pdf.y += 4.0;
+            pdf.text(MARGIN, 10.0, true, "1. Перечень задач");
+            pdf.header_row(&TASK_HEADER, &TASK_WIDTHS);
+            Ok(pdf)
+        }
+
+        fn text(&mut self, x: f32, size: f32, bold: bool, s: &str) {
+            self.y += size * 1.3;
+            self.ops
+                .push(Op::Text(x, self.y, bold, size, s.to_string()));
+        }
+
+        fn start_page(&mut self) {
+            self.page += 1;
+            self.ops.clear();
+            self.y = MARGIN;
+        }
+
+        fn flush_page(&mut self) {
+            let mut page = self.doc.start_page_with(self.settings.clone());
+            let mut surface = page.surface();
+            for op in self.ops.drain(..) {
+                match op {
+                    Op::Text(x, y, bold, size, s) => {
+                        surface.set_fill(Some(Fill::default()));
+                        let font = if bold {
+                            self.bold.clone()
+                        } else {
+                            self.regular.clone()
+                        };
+                        surface.draw_text(
+                            Point::from_xy(x, y),
+                            font,
+                            size,
+                            &s,
+                            false,
+                            TextDirection::Auto,
+                        );
+                    }
+                    Op::Rule(x1, x2, y) => {
+                        let mut pb = PathBuilder::new();
+                        pb.move_to(x1, y);
+                        pb.line_to(x2, y);
+                        if let Some(path) = pb.finish() {
+                            surface.set_fill(None);
+                            surface.set_stroke(Some(Stroke {
+                                paint: luma::Color::new(140).into(),
+                                width: 0.4,
+                                ..Stroke::default()
+                            }));
+                            surface.draw_path(&path);
+                            surface.set_stroke(None);
+                        }
+                    }
+                }
+            }
+            let footer = format!("Страница {}", self.page);
+            let w = self.metrics.width(&footer, 7.0);
+            surface.set_fill(Some(Fill::default()));
+            surface.draw_text(
+                Point::from_xy(PAGE_W - MARGIN - w, PAGE_H - MARGIN / 2.0),
+                self.regular.clone(),
+                7.0,
+                &footer,
+                false,
+                TextDirection::Auto,
+            );
+            surface.finish();
+            page.finish();
+        }
+
+        fn room(&self, needed: f32) -> bool {
+            self.y + needed <= PAGE_H - MARGIN
+        }
+
+        fn next_page(&mut self) {
+            self.flush_page();
+            self.start_page();
+        }
+
+        fn row(&mut self, cells: &[String], widths: &[f32], bold: bool) {
+            self.y += LINE;
+            let mut x = MARGIN;
+            for (c, w) in cells.iter().zip(widths) {
+                let fitted = self.metrics.fit(c, SIZE, w - 3.0);
+                self.ops.push(Op::Text(x, self.y - 2.5, bold, SIZE, fitted));
+                x += w;
+            }
+            self.ops.push(Op::Rule(MARGIN, x, self.y + 0.5));
+        }
+
+        fn header_row(&mut self, header: &[&str], widths: &[f32]) {
+            let cells: Vec<String> = header.iter().map(|s| s.to_string()).collect();
+            self.row(&cells, widths, true);
+        }
+
+        /// A table row, repeating the header on a new page.
+        fn table_row(&mut self, cells: &[String], header: &[&str], widths: &[f32]) {
+            if !self.room(LINE) {
+                self.next_page();
+                self.header_row(header, widths);
+            }
+            self.row(cells, widths, false);
+        }
+    }
+
+    fn widths_for(columns: usize) -> Vec<f32> {
+        let total = PAGE_W - 2.0 * MARGIN;
+        match columns {
+            0 | 1 => vec![total],
+            n => {
+                let first = total * 0.34;
+                let rest = (total - first) / (n - 1) as f32;
+                std::iter::once(first)
+                    .chain(std::iter::repeat_n(rest, n - 1))
+                    .collect()
+            }
+        }
+    }
+
+    impl Sink for Pdf {
+        fn line(&mut self, cells: &[Cell]) -> Result<(), String> {
+            self.first = false;
+            let text: Vec<String> = cells
+                .iter()
+                .map(|c| match c {
+                    Cell::When(Some(t)) => t.format("%d.%m.%y %H:%M").to_string(),
+                    other => other.display(),
+                })
+                .collect();
+            self.table_row(&text, &TASK_HEADER, &TASK_WIDTHS);
+            Ok(())
+        }
+
+        fn finish(
+            mut self: Box<Self>,
+            sections: &[Section],
+            proposals: &str,
+            path: &Path,
+        ) -> Result<(), String> {
+            if self.first {
+                self.row(
+                    &["Обращений за период нет.".to_string()],
+                    &[PAGE_W - 2.0 * MARGIN],
+                    false,
+                );
+            }
+            self.next_page();
+            self.text(MARGIN, 10.0, true, "2. Анализ исполнения");
+            for s in sections {
+                let widths = if s.title.starts_with("Просроченные") {
+                    vec![64.0, 200.0, 110.0, 70.0, 70.0, 255.0]
+                } else {
+                    widths_for(s.header.len())
+                };
+                if !self.room(LINE * 4.0) {
+                    self.next_page();
+                }
+                self.y += 6.0;
+                self.text(MARGIN, 9.0, true, &s.title);
+                self.header_row(&s.header, &widths);
+                if s.rows.is_empty() {
+                    self.table_row(&["нет".to_string()], &s.header, &widths);
+                }
+                for r in &s.rows {
+                    let cells: Vec<String> = r.iter().map(Cell::display).collect();
+                    self.table_row(&cells, &s.header, &widths);
+                }
+            }
+            if !self.room(LINE * 4.0) {
+                self.next_page();
+            }
+            self.y += 8.0;
+            self.text(MARGIN, 10.0, true, "3. Предложения по оптимизации");
+            let text = if proposals.trim().is_empty() {
+                "Предложения не внесены."
+            } else {
+                proposals
+            };
+            let lines = self.metrics.wrap(text, 9.0, PAGE_W - 2.0 * MARGIN);
+            for l in lines {
+                if !self.room(12.0) {
+                    self.next_page();
+                }
+                self.text(MARGIN, 9.0, false, &l);
+            }
+            self.flush_page();
+            let bytes = self.doc.finish().map_err(err)?;
+            std::fs::write(path, bytes).map_err(err)
+        }
+    }
+}

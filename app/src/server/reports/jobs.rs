@@ -1,0 +1,303 @@
+//! Report files written in the background with their progress, files
+//! written at once for the API, and last month's report mailed to heads.
+
+use std::path::{Path, PathBuf};
+
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+use super::export::{self, AsyncProgress, Context, Format, Silent};
+use super::{kind_titles, names, proposals, unit_for};
+use crate::domain::report::Period;
+use crate::server::auth::{Caller, parse_roles};
+use crate::server::entity::{report_export, unit, user};
+use crate::server::error::{ServiceError, ServiceResult};
+use crate::server::notify;
+use crate::server::state::AppState;
+use crate::wire::{AppError, ExportView};
+
+/// Where report files are kept, under the data folder.
+pub fn reports_dir(state: &AppState) -> PathBuf {
+    state.config.data_dir.join("reports")
+}
+
+async fn context<'a>(
+    state: &'a AppState,
+    unit: &'a unit::Model,
+    period: Period,
+) -> ServiceResult<Context<'a>> {
+    Ok(Context {
+        state,
+        unit,
+        period,
+        names: names(&state.db).await?,
+        kind_titles: kind_titles(&state.db).await?,
+        proposals: proposals(&state.db, &unit.code, &period).await?,
+    })
+}
+
+async fn fresh_path(state: &AppState, stem: &str, format: Format) -> ServiceResult<PathBuf> {
+    let dir = reports_dir(state);
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| ServiceError::Corrupt(format!("reports folder: {e}")))?;
+    Ok(dir.join(format!(
+        "{stem}-{}.{}",
+        uuid::Uuid::new_v4().simple(),
+        format.code()
+    )))
+}
+
+/// Writes a report at once (the API and the no-JavaScript download); the
+/// caller removes the file when it has been sent.
+pub async fn write_now(
+    state: &AppState,
+    caller: &Caller,
+    unit_code: &str,
+    period: Period,
+    format: Format,
+) -> ServiceResult<(String, PathBuf)> {
+    let unit = unit_for(state, caller, unit_code).await?;
+    let ctx = context(state, &unit, period).await?;
+    let path = fresh_path(state, "now", format).await?;
+    if let Err(e) = export::write(&ctx, format, &path, Silent).await {
+        let _ignored = tokio::fs::remove_file(&path).await;
+        return Err(e);
+    }
+    Ok((export::file_name(&unit.code, &period, format), path))
+}
+
+fn view(row: &report_export::Model) -> ExportView {
+    let period = Period::from_range(row.period_from, row.period_to).ok();
+    let format = Format::parse(&row.format).unwrap_or(Format::Xlsx);
+    ExportView {
+        id: row.id,
+        unit: row.unit_code.clone(),
+        format: row.format.clone(),
+        state: row.state.clone(),
+        done: u64::try_from(row.done_rows).unwrap_or(0),
+        total: u64::try_from(row.total_rows).unwrap_or(0),
+        file_name: period
+            .map(|p| export::file_name(&row.unit_code, &p, format))
+            .unwrap_or_default(),
+        error: row.error.clone(),
+    }
+}
+
+/// Progress written to the export's row after each page.
+struct RowProgress {
+    state: AppState,
+    id: i64,
+}
+
+impl AsyncProgress for RowProgress {
+    async fn page(&mut self, done: u64, total: u64) -> ServiceResult<()> {
+        report_export::ActiveModel {
+            id: Set(self.id),
+            done_rows: Set(i64::try_from(done).unwrap_or(i64::MAX)),
+            total_rows: Set(i64::try_from(total).unwrap_or(i64::MAX)),
+            ..Default::default()
+        }
+        .update(&self.state.db)
+        .await?;
+        Ok(())
+    }
+}
+
+async fn run(state: AppState, id: i64, unit: unit::Model, period: Period, format: Format) {
+    let outcome = async {
+        let ctx = context(&state, &unit, period).await?;
+        let path = fresh_path(&state, &format!("export-{id}"), format).await?;
+        let progress = RowProgress {
+            state: state.clone(),
+            id,
+        };
+        match export::write(&ctx, format, &path, progress).await {
+            Ok(_) => Ok(path),
+            Err(e) => {
+                let _ignored = tokio::fs::remove_file(&path).await;
+                Err(e)
+            }
+        }
+    }
+    .await;
+    let mut update = report_export::ActiveModel {
+        id: Set(id),
+        finished_at: Set(Some(state.now())),
+        ..Default::default()
+    };
+    match outcome {
+        Ok(path) => {
+            update.state = Set("ready".into());
+            update.path = Set(path.file_name().map(|n| n.to_string_lossy().into_owned()));
+        }
+        Err(e) => {
+            let error = AppError::from(e);
+            update.state = Set("failed".into());
+            update.error = Set(Some(error.to_string()));
+        }
+    }
+    if let Err(e) = update.update(&state.db).await {
+        tracing::warn!(error = %e, id, "report export state not saved");
+    }
+}
+
+/// Starts writing a report file in the background.
+pub async fn start(
+    state: &AppState,
+    caller: &Caller,
+    unit_code: &str,
+    period: Period,
+    format: Format,
+) -> ServiceResult<ExportView> {
+    let unit = unit_for(state, caller, unit_code).await?;
+    let row = report_export::ActiveModel {
+        unit_code: Set(unit.code.clone()),
+        period_from: Set(period.from),
+        period_to: Set(period.to),
+        format: Set(format.code().into()),
+        requested_by: Set(caller.id),
+        state: Set("running".into()),
+        total_rows: Set(0),
+        done_rows: Set(0),
+        path: Set(None),
+        error: Set(None),
+        created_at: Set(state.now()),
+        finished_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&state.db)
+    .await?;
+    tokio::spawn(run(state.clone(), row.id, unit, period, format));
+    Ok(view(&row))
+}
+
+/// An export of the caller's (or any, for the administrator).
+async fn own(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<report_export::Model> {
+    report_export::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .filter(|r| r.requested_by == caller.id || caller.roles.is_admin())
+        .ok_or_else(|| AppError::NotFound.into())
+}
+
+pub async fn status(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<ExportView> {
+    Ok(view(&own(state, caller, id).await?))
+}
+
+/// The finished file: its download name, type and where it is.
+pub async fn file(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ServiceResult<(String, Format, PathBuf)> {
+    let row = own(state, caller, id).await?;
+    let v = view(&row);
+    match (row.state.as_str(), row.path.as_deref()) {
+        ("ready", Some(name)) => Ok((
+            v.file_name,
+            Format::parse(&row.format).unwrap_or(Format::Xlsx),
+            reports_dir(state).join(Path::new(name).file_name().unwrap_or_default()),
+        )),
+        ("failed", _) => Err(AppError::Conflict {
+            reason: "export_failed".into(),
+        }
+        .into()),
+        _ => Err(AppError::Conflict {
+            reason: "export_not_ready".into(),
+        }
+        .into()),
+    }
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map(|v| format!("{:.0}%", v * 100.0))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// Last month's report of every unit, in XLSX, to its heads; once per month.
+pub async fn mail_monthly(
+    state: &AppState,
+    period: Period,
+    users: &[user::Model],
+) -> ServiceResult<usize> {
+    let now = state.now();
+    let mut sent = 0;
+    for unit in super::super::tickets::units(&state.db).await? {
+        let heads: Vec<&user::Model> = users
+            .iter()
+            .filter(|u| u.active && parse_roles(&u.roles).is_head_of(&unit.code))
+            .collect();
+        if heads.is_empty() {
+            continue;
+        }
+        let ctx = context(state, &unit, period).await?;
+        let stem = format!("monthly-{}-{}", unit.code, period.from.format("%Y-%m"));
+        let path = fresh_path(state, &stem, Format::Xlsx).await?;
+        let summary = export::write(&ctx, Format::Xlsx, &path, Silent).await?;
+        let name = export::file_name(&unit.code, &period, Format::Xlsx);
+        let stored = path
+            .file_name()
+            .map(|n| format!("reports/{}", n.to_string_lossy()))
+            .unwrap_or_default();
+        let subject = format!(
+            "Отчёт о работе за {}: {}",
+            period.from.format("%m.%Y"),
+            unit.name
+        );
+        let body = format!(
+            "Отчёт о работе подразделения «{}» за период {} — {} во вложении.\n\n\
+             Поступило обращений: {}\nДан ответ: {}\nДоля ответов в срок: {}\n\
+             Решено с первого обращения: {} (цель — не менее 80%)\nПросрочено: {}\n\n\
+             Предложения по оптимизации можно внести на странице «Нагрузка и отчёты».",
+            unit.name,
+            period.from.format("%d.%m.%Y"),
+            period.to.format("%d.%m.%Y"),
+            summary.registered,
+            summary.answered,
+            percent(summary.on_time_share),
+            percent(summary.first_contact_resolution),
+            summary.overdue,
+        );
+        for head in heads {
+            let key = format!(
+                "monthly:{}:{}:{}",
+                unit.code,
+                period.from.format("%Y-%m"),
+                head.id
+            );
+            if notify::enqueue_mail_with(
+                &state.db,
+                &head.email,
+                &subject,
+                &body,
+                &key,
+                Some((&name, &stored)),
+                now,
+            )
+            .await?
+            {
+                sent += 1;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Removes report files older than a day, and the export rows that named them.
+pub async fn sweep(state: &AppState) -> ServiceResult<u64> {
+    let cutoff = state.now() - chrono::Duration::days(1);
+    let old = report_export::Entity::find()
+        .filter(report_export::Column::CreatedAt.lt(cutoff))
+        .all(&state.db)
+        .await?;
+    let count = old.len() as u64;
+    for row in old {
+        if let Some(name) = &row.path {
+            let _ignored = tokio::fs::remove_file(reports_dir(state).join(name)).await;
+        }
+        report_export::Entity::delete_by_id(row.id)
+            .exec(&state.db)
+            .await?;
+    }
+    Ok(count)
+}

@@ -1,0 +1,491 @@
+//! Unit workload and end-of-period reports: who may see them, the periods,
+//! reading a unit's requests page by page, the heads' proposals, report
+//! files written in the background with their progress, and the monthly
+//! report by e-mail.
+//!
+//! Every reading goes through [`Pager`], which walks the requests active in
+//! a window in pages of [`PAGE`] rows ordered by registration, so memory
+//! stays bounded however many requests a unit has.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DerivePartialModel, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use super::auth::{Caller, parse_roles};
+use super::entity::{report_proposal, ticket, unit, user};
+use super::error::ServiceResult;
+use super::state::AppState;
+use super::tickets::{kinds_all, open_codes};
+use crate::domain::fields::{BODY_MAX, validate_text};
+use crate::domain::report::{
+    Facts, LoadTally, Moment, OverdueItem, Period, PeriodError, PeriodKind, Tally, WeekTally,
+    Window, Worker, Workload, now_counts,
+};
+use crate::domain::{Channel, FieldError, FieldErrorCode, Outcome, RequestForm, Status};
+use crate::wire::{AppError, UnitRef};
+
+pub mod export;
+pub mod jobs;
+
+/// Rows read per query.
+pub const PAGE: u64 = 2000;
+
+/// What a report needs of one request.
+#[derive(Debug, Clone, DerivePartialModel)]
+#[sea_orm(entity = "ticket::Entity")]
+pub struct Row {
+    pub id: i64,
+    pub number: String,
+    pub subject: String,
+    pub kind_code: String,
+    pub requester_id: i64,
+    pub assignee_id: Option<i64>,
+    pub status: String,
+    pub form: String,
+    pub channel: String,
+    pub registered_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub taken_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+    pub extension_days: Option<i32>,
+    pub extension_reason: Option<String>,
+    pub transfer_count: i32,
+    pub questions: i32,
+}
+
+impl Row {
+    pub fn facts(&self) -> Facts {
+        Facts {
+            kind_code: self.kind_code.clone(),
+            channel: Channel::parse(&self.channel).unwrap_or(Channel::Portal),
+            form: RequestForm::parse(&self.form).unwrap_or(RequestForm::Written),
+            status: Status::parse(&self.status).unwrap_or(Status::Registered),
+            assignee_id: self.assignee_id,
+            registered_at: self.registered_at,
+            due_at: self.due_at,
+            answered_at: self.answered_at,
+            taken_at: self.taken_at,
+            outcome: self.outcome.as_deref().and_then(Outcome::parse),
+            extended: self.extension_days.is_some(),
+            transfers: self.transfer_count,
+            questions: self.questions,
+        }
+    }
+
+    /// Whether the request was worked on in the window (registered before
+    /// its end and not answered before its start).
+    pub fn active_in(&self, w: Window) -> bool {
+        self.registered_at < w.end && self.answered_at.is_none_or(|a| a >= w.start)
+    }
+}
+
+/// The unit, if the caller may see its reports: its head and the administrator.
+pub async fn unit_for(state: &AppState, caller: &Caller, code: &str) -> ServiceResult<unit::Model> {
+    let code = code.trim().to_uppercase();
+    let found = unit::Entity::find()
+        .filter(unit::Column::Code.eq(&code))
+        .one(&state.db)
+        .await?;
+    let Some(found) = found else {
+        return Err(AppError::invalid("unit", FieldErrorCode::UnknownOption).into());
+    };
+    if !caller.roles.can_report(&found.code) {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(found)
+}
+
+/// The units whose reports the caller sees, in catalogue order.
+pub async fn report_units(state: &AppState, caller: &Caller) -> ServiceResult<Vec<UnitRef>> {
+    Ok(super::tickets::units(&state.db)
+        .await?
+        .into_iter()
+        .filter(|u| caller.roles.can_report(&u.code))
+        .map(|u| UnitRef {
+            code: u.code,
+            name: u.name,
+        })
+        .collect())
+}
+
+fn parse_date(field: &str, text: &str, errors: &mut Vec<FieldError>) -> Option<NaiveDate> {
+    let text = text.trim();
+    let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%d.%m.%Y"));
+    match parsed {
+        Ok(d) => Some(d),
+        Err(_) => {
+            errors.push(FieldError::new(field, FieldErrorCode::InvalidDate));
+            None
+        }
+    }
+}
+
+/// The period asked for: `from` and `to` (both or neither; `YYYY-MM-DD` or
+/// `ДД.ММ.ГГГГ`), else the `period` kind around `today` (the current month
+/// when nothing is given).
+pub fn parse_period(
+    kind: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    today: NaiveDate,
+) -> Result<Period, AppError> {
+    let from = from.map(str::trim).filter(|s| !s.is_empty());
+    let to = to.map(str::trim).filter(|s| !s.is_empty());
+    let kind_code = kind.map(str::trim).filter(|s| !s.is_empty());
+    let kind = match kind_code {
+        None => None,
+        Some(code) => match PeriodKind::parse(code) {
+            Some(k) => Some(k),
+            None => return Err(AppError::invalid("period", FieldErrorCode::UnknownOption)),
+        },
+    };
+    let mut errors = Vec::new();
+    match (from, to) {
+        (None, None) if kind == Some(PeriodKind::Custom) => {
+            errors.push(FieldError::new("from", FieldErrorCode::Required));
+            errors.push(FieldError::new("to", FieldErrorCode::Required));
+        }
+        (None, None) => {
+            return Ok(Period::containing(kind.unwrap_or(PeriodKind::Month), today));
+        }
+        (Some(f), None) => {
+            parse_date("from", f, &mut errors);
+            errors.push(FieldError::new("to", FieldErrorCode::Required));
+        }
+        (None, Some(t)) => {
+            errors.push(FieldError::new("from", FieldErrorCode::Required));
+            parse_date("to", t, &mut errors);
+        }
+        (Some(f), Some(t)) => {
+            let f = parse_date("from", f, &mut errors);
+            let t = parse_date("to", t, &mut errors);
+            if let (Some(f), Some(t)) = (f, t) {
+                // A kind with a start date means "that week/month/…".
+                if let Some(k) = kind.filter(|k| *k != PeriodKind::Custom)
+                    && Period::containing(k, f).from == f
+                    && Period::containing(k, f).to == t
+                {
+                    return Ok(Period::containing(k, f));
+                }
+                match Period::from_range(f, t) {
+                    Ok(p) => return Ok(p),
+                    Err(PeriodError::Reversed) => {
+                        errors.push(FieldError::new("to", FieldErrorCode::EndBeforeStart))
+                    }
+                    Err(PeriodError::TooLong) => errors.push(FieldError::new(
+                        "to",
+                        FieldErrorCode::PeriodTooLong {
+                            max_days: crate::domain::report::PERIOD_MAX_DAYS,
+                        },
+                    )),
+                }
+            }
+        }
+    }
+    Err(AppError::Invalid { fields: errors })
+}
+
+/// The moments that bound local days `from..=to`.
+pub fn window(state: &AppState, from: NaiveDate, to: NaiveDate) -> Window {
+    Window {
+        start: state.from_local(from.and_time(NaiveTime::MIN)),
+        end: state.from_local((to + Duration::days(1)).and_time(NaiveTime::MIN)),
+    }
+}
+
+pub fn period_window(state: &AppState, p: &Period) -> Window {
+    window(state, p.from, p.to)
+}
+
+/// Walks the requests of a unit active in a window, in registration order:
+/// first those carried over from before it, then those registered in it.
+pub struct Pager {
+    unit: String,
+    window: Window,
+    phase: u8,
+    after: Option<(DateTime<Utc>, i64)>,
+}
+
+impl Pager {
+    pub fn new(unit: &str, window: Window) -> Pager {
+        Pager {
+            unit: unit.to_string(),
+            window,
+            phase: 0,
+            after: None,
+        }
+    }
+
+    fn condition(&self, phase: u8) -> Condition {
+        let w = self.window;
+        let base = Condition::all().add(ticket::Column::UnitCode.eq(&self.unit));
+        if phase == 0 {
+            base.add(ticket::Column::RegisteredAt.lt(w.start)).add(
+                Condition::any()
+                    .add(ticket::Column::AnsweredAt.is_null())
+                    .add(ticket::Column::AnsweredAt.gte(w.start)),
+            )
+        } else {
+            base.add(ticket::Column::RegisteredAt.gte(w.start))
+                .add(ticket::Column::RegisteredAt.lt(w.end))
+        }
+    }
+
+    /// How many requests the walk will return.
+    pub async fn count(&self, db: &DatabaseConnection) -> ServiceResult<u64> {
+        let mut total = 0;
+        for phase in 0..2 {
+            total += ticket::Entity::find()
+                .filter(self.condition(phase))
+                .count(db)
+                .await?;
+        }
+        Ok(total)
+    }
+
+    /// The next page, or `None` at the end.
+    pub async fn next(&mut self, db: &DatabaseConnection) -> ServiceResult<Option<Vec<Row>>> {
+        while self.phase < 2 {
+            let mut select = ticket::Entity::find().filter(self.condition(self.phase));
+            if let Some((at, id)) = self.after {
+                select = select.filter(
+                    Condition::any()
+                        .add(ticket::Column::RegisteredAt.gt(at))
+                        .add(
+                            Condition::all()
+                                .add(ticket::Column::RegisteredAt.eq(at))
+                                .add(ticket::Column::Id.gt(id)),
+                        ),
+                );
+            }
+            let rows: Vec<Row> = select
+                .order_by_asc(ticket::Column::RegisteredAt)
+                .order_by_asc(ticket::Column::Id)
+                .limit(PAGE)
+                .into_partial_model()
+                .all(db)
+                .await?;
+            if let Some(last) = rows.last() {
+                self.after = Some((last.registered_at, last.id));
+            }
+            if rows.len() as u64 == PAGE {
+                return Ok(Some(rows));
+            }
+            self.phase += 1;
+            self.after = None;
+            if !rows.is_empty() {
+                return Ok(Some(rows));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The unit's open requests (for "now" and the overdue list).
+async fn open_rows(db: &DatabaseConnection, unit: &str) -> ServiceResult<Vec<Row>> {
+    Ok(ticket::Entity::find()
+        .filter(ticket::Column::UnitCode.eq(unit))
+        .filter(ticket::Column::Status.is_in(open_codes()))
+        .order_by_asc(ticket::Column::DueAt)
+        .into_partial_model()
+        .all(db)
+        .await?)
+}
+
+/// Everyone known to work the unit's requests.
+pub async fn workers(db: &DatabaseConnection, unit: &str) -> ServiceResult<Vec<Worker>> {
+    let rows = user::Entity::find()
+        .filter(user::Column::Roles.contains(format!(":{unit}")))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|u| parse_roles(&u.roles).is_staff_of(unit))
+        .map(|u| Worker {
+            id: u.id,
+            login: u.login,
+            name: u.full_name,
+        })
+        .collect())
+}
+
+/// Names of the people a report mentions, read once.
+pub async fn names(db: &DatabaseConnection) -> ServiceResult<HashMap<i64, String>> {
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::FullName)
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+pub async fn kind_titles(db: &DatabaseConnection) -> ServiceResult<BTreeMap<String, String>> {
+    Ok(kinds_all(db)
+        .await?
+        .into_iter()
+        .map(|k| (k.code, k.title))
+        .collect())
+}
+
+/// The weeks overlapping a period, as windows.
+pub fn week_windows(state: &AppState, p: &Period) -> Vec<(NaiveDate, Window)> {
+    p.week_starts()
+        .into_iter()
+        .map(|monday| (monday, window(state, monday, monday + Duration::days(6))))
+        .collect()
+}
+
+/// The workload of a unit for a period, compared with the previous one.
+pub async fn workload(
+    state: &AppState,
+    caller: &Caller,
+    unit_code: &str,
+    period: Period,
+) -> ServiceResult<Workload> {
+    let unit = unit_for(state, caller, unit_code).await?;
+    let now = state.now();
+    let previous = period.previous();
+    let (cur, prev) = (
+        period_window(state, &period),
+        period_window(state, &previous),
+    );
+    let mut tally = Tally::new(cur);
+    let mut prev_tally = Tally::new(prev);
+    let mut loads = LoadTally::new(cur, now);
+    let mut weeks = WeekTally::new(week_windows(state, &period));
+    let mut pager = Pager::new(
+        &unit.code,
+        Window {
+            start: prev.start,
+            end: cur.end,
+        },
+    );
+    while let Some(page) = pager.next(&state.db).await? {
+        for row in &page {
+            let f = row.facts();
+            tally.add(&f);
+            prev_tally.add(&f);
+            loads.add(&f);
+            weeks.add(&f);
+        }
+    }
+    let open = open_rows(&state.db, &unit.code).await?;
+    let open_facts: Vec<Facts> = open.iter().map(Row::facts).collect();
+    open_facts.iter().for_each(|f| loads.add_open(f));
+    let local_now = state.local(now);
+    let today = local_now.date();
+    let week_end = Period::containing(PeriodKind::Week, today).to;
+    let moment = Moment {
+        now,
+        end_of_today: window(state, today, today).end,
+        end_of_week: window(state, today, week_end).end,
+    };
+    let kind_titles = kind_titles(&state.db).await?;
+    let names = names(&state.db).await?;
+    let overdue_now = open
+        .iter()
+        .filter(|r| r.due_at < now)
+        .map(|r| OverdueItem {
+            id: r.id,
+            number: r.number.clone(),
+            subject: r.subject.clone(),
+            kind_title: kind_titles
+                .get(&r.kind_code)
+                .cloned()
+                .unwrap_or_else(|| r.kind_code.clone()),
+            executor: r.assignee_id.and_then(|id| names.get(&id).cloned()),
+            due_at: r.due_at,
+            days_late: (now - r.due_at).num_days(),
+        })
+        .collect();
+    let staff = workers(&state.db, &unit.code).await?;
+    Ok(Workload {
+        unit: unit.code.clone(),
+        unit_name: unit.name.clone(),
+        period: period.kind,
+        from: period.from,
+        to: period.to,
+        now: now_counts(&open_facts, moment),
+        executors: loads.finish(&staff),
+        indicators: tally.finish(),
+        previous_from: previous.from,
+        previous_to: previous.to,
+        previous: prev_tally.finish(),
+        weeks: weeks.finish(),
+        kind_titles,
+        overdue_now,
+        proposals: proposals(&state.db, &unit.code, &period).await?,
+    })
+}
+
+/// The head's proposals saved for a unit and period (empty if none).
+pub async fn proposals(
+    db: &DatabaseConnection,
+    unit: &str,
+    period: &Period,
+) -> ServiceResult<String> {
+    Ok(report_proposal::Entity::find()
+        .filter(report_proposal::Column::UnitCode.eq(unit))
+        .filter(report_proposal::Column::PeriodFrom.eq(period.from))
+        .filter(report_proposal::Column::PeriodTo.eq(period.to))
+        .one(db)
+        .await?
+        .map(|p| p.body)
+        .unwrap_or_default())
+}
+
+/// Saves the proposals for a unit and period; an empty text clears them.
+pub async fn save_proposals(
+    state: &AppState,
+    caller: &Caller,
+    unit_code: &str,
+    period: &Period,
+    body: &str,
+) -> ServiceResult<String> {
+    let unit = unit_for(state, caller, unit_code).await?;
+    let mut errors = Vec::new();
+    let body = validate_text("proposals", body, false, BODY_MAX, &mut errors);
+    if !errors.is_empty() {
+        return Err(AppError::Invalid { fields: errors }.into());
+    }
+    report_proposal::Entity::insert(report_proposal::ActiveModel {
+        unit_code: Set(unit.code.clone()),
+        period_from: Set(period.from),
+        period_to: Set(period.to),
+        body: Set(body.clone()),
+        author_id: Set(caller.id),
+        updated_at: Set(state.now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            report_proposal::Column::UnitCode,
+            report_proposal::Column::PeriodFrom,
+            report_proposal::Column::PeriodTo,
+        ])
+        .update_columns([
+            report_proposal::Column::Body,
+            report_proposal::Column::AuthorId,
+            report_proposal::Column::UpdatedAt,
+        ])
+        .to_owned(),
+    )
+    .exec_without_returning(&state.db)
+    .await?;
+    Ok(body)
+}
+
+/// The month before the one holding `day`.
+pub fn last_month(day: NaiveDate) -> Period {
+    Period::containing(PeriodKind::Month, day).previous()
+}
