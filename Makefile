@@ -61,3 +61,4 @@ e2e: build
 ## make bench: speed targets measured in release builds; results go to bench/README.md.
 bench:
 	cargo bench -p server --bench kb_search
+	cargo bench -p server --bench reports

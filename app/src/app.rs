@@ -10,6 +10,7 @@ use crate::features::auth::{Header, LoginPage};
 use crate::features::kb::{ArticlePage, KnowledgeBasePage};
 use crate::features::kb_edit::{ArticleEditPage, ArticleHistoryPage, TemplatesPage};
 use crate::features::notifications::NotificationsPage;
+use crate::features::reports::{MeetingPage, ReportsPage};
 use crate::features::request_new::{NewRequestPage, RegisterRequestPage};
 use crate::features::request_page::RequestPage;
 use crate::features::requests::{HomePage, MyRequestsPage, QueuePage};
@@ -87,6 +88,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/queue") view=QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/queue/register") view=RegisterRequestPage ssr=SsrMode::Async/>
                     <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/meeting") view=MeetingPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/calendar") view=CalendarPage ssr=SsrMode::Async/>
                     <Route path=path!("/kb") view=KnowledgeBasePage ssr=SsrMode::Async/>
                     <Route path=path!("/kb/new") view=ArticleEditPage ssr=SsrMode::Async/>

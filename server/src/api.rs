@@ -180,6 +180,8 @@ struct ListParams {
     status: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
+    unit: Option<String>,
+    focus: Option<String>,
 }
 
 async fn list_tickets(
@@ -193,6 +195,7 @@ async fn list_tickets(
         p.limit.as_deref(),
         p.cursor,
     )
+    .and_then(|q| q.narrowed(p.unit.as_deref(), p.focus.as_deref()))
     .map_err(|e| ApiError(e, caller.lang))?;
     let page = with_lang(tickets::list(&state, &caller, q).await, &caller)?;
     Ok(Json(json!(page)))

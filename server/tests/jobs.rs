@@ -183,7 +183,9 @@ on_both_databases!(
             [
                 "morning_digest:2026-03-02",
                 "preliminary_control:2026-W10",
-                "final_control:2026-W10"
+                "final_control:2026-W10",
+                // 2 March is March's first working day: February's report goes out.
+                "monthly_report:2026-02"
             ]
         );
         // A second instance on the same database, and a second tick: nothing more.
@@ -337,5 +339,80 @@ on_both_databases!(
         let mut done: ticket::ActiveModel = row.into();
         done.status = Set("closed".into());
         done.update(&state.db).await.expect("update");
+    }
+);
+
+on_both_databases!(
+    async fn last_months_report_reaches_the_head_on_the_first_working_day(db: TestDb) {
+        let smtp = SmtpServer::start();
+        let state = with_smtp(&db.state, smtp.port);
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        db.user("kuznetsova", &["employee", "head:IT"]).await;
+        db.user("smirnov", &["employee", "executor:IT"]).await;
+        db.set_now("2026-03-10T10:00:00+03:00");
+        let filed = tickets::create(&state, &ivanova, esign("Ключ для отчёта"))
+            .await
+            .expect("file");
+        // Wednesday 1 April 2026 is a working day; the March report goes out once.
+        db.set_now("2026-04-01T10:00:00+03:00");
+        let first = jobs::tick(&state).await.expect("tick");
+        assert!(
+            first.ran.contains(&"monthly_report:2026-03".to_string()),
+            "{first:?}"
+        );
+        let again = jobs::tick(&state).await.expect("tick");
+        assert!(!again.ran.iter().any(|r| r.starts_with("monthly_report")));
+        use mail_parser::MimeHeaders;
+        let mut found = Vec::new();
+        for sub in ["new", "cur"] {
+            for entry in std::fs::read_dir(smtp.maildir.join(sub))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let raw = std::fs::read(entry.path()).expect("message");
+                let m = mail_parser::MessageParser::default()
+                    .parse(&raw)
+                    .expect("parsable");
+                if m.subject()
+                    .unwrap_or_default()
+                    .starts_with("Отчёт о работе за 03.2026")
+                {
+                    let to = m
+                        .to()
+                        .and_then(|a| a.first())
+                        .and_then(|a| a.address())
+                        .unwrap_or_default()
+                        .to_string();
+                    let text = m.body_text(0).map(|b| b.to_string()).unwrap_or_default();
+                    let files: Vec<(String, Vec<u8>)> = m
+                        .attachments()
+                        .map(|a| {
+                            (
+                                a.attachment_name().unwrap_or_default().to_string(),
+                                a.contents().to_vec(),
+                            )
+                        })
+                        .collect();
+                    found.push((to, text, files));
+                }
+            }
+        }
+        assert_eq!(found.len(), 1, "one report, to the one head");
+        let (to, text, files) = &found[0];
+        assert_eq!(to, "kuznetsova@servicedesk.test");
+        assert!(text.contains("Поступило обращений: 1"), "{text}");
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].0, "otchet-it-2026-03-01-2026-03-31.xlsx");
+        let mut book: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(files[0].1.clone())).expect("xlsx");
+        use calamine::Reader;
+        let tasks = book.worksheet_range("Задачи").expect("tasks");
+        assert!(
+            tasks
+                .rows()
+                .any(|r| r.first().map(|c| c.to_string()) == Some(filed.number.clone())),
+            "the March request is listed"
+        );
     }
 );

@@ -165,6 +165,18 @@ impl Period {
         }
     }
 
+    /// The period of the same kind just after this one.
+    pub fn next(&self) -> Period {
+        match self.kind {
+            PeriodKind::Week | PeriodKind::Custom => Period {
+                kind: self.kind,
+                from: self.to + Duration::days(1),
+                to: self.to + Duration::days(self.days()),
+            },
+            kind => Period::containing(kind, self.to + Duration::days(1)),
+        }
+    }
+
     /// The Mondays of the weeks that overlap the period.
     pub fn week_starts(&self) -> Vec<NaiveDate> {
         let mut week = Period::containing(PeriodKind::Week, self.from).from;

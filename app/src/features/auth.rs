@@ -62,6 +62,7 @@ fn Nav(info: SessionInfo) -> impl IntoView {
         .as_ref()
         .is_some_and(|u| u.roles.is_staff() || u.roles.is_admin());
     let admin = user.as_ref().is_some_and(|u| u.roles.is_admin());
+    let reports = user.as_ref().is_some_and(|u| u.roles.reports_anything());
     let unread = info.unread;
     view! {
         <nav aria-label=Msg::AppName.text(lang)>
@@ -75,6 +76,7 @@ fn Nav(info: SessionInfo) -> impl IntoView {
                 <a href="/queue">{Msg::UnitQueue.text(lang)}</a>
                 <a href="/queue/register">{Msg::RegisterOral.text(lang)}</a>
             })}
+            {reports.then(|| view! { <a href="/reports">{Msg::Reports.text(lang)}</a> })}
             {admin.then(|| view! { <a href="/admin/calendar">{Msg::Administration.text(lang)}</a> })}
             <span class="spacer"></span>
             {user.as_ref().map(|_| {

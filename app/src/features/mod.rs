@@ -4,10 +4,12 @@
 
 pub mod admin_calendar;
 pub mod auth;
+pub mod charts;
 pub mod common;
 pub mod kb;
 pub mod kb_edit;
 pub mod notifications;
+pub mod reports;
 pub mod request_new;
 pub mod request_page;
 pub mod requests;

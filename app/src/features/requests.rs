@@ -13,6 +13,8 @@ pub async fn list_requests(
     scope: String,
     status: String,
     cursor: Option<String>,
+    unit: Option<String>,
+    focus: Option<String>,
 ) -> Result<TicketPage, AppError> {
     use crate::server::tickets::{ListQuery, list};
     let (state, caller) = super::ssr::caller().await?;
@@ -21,8 +23,21 @@ pub async fn list_requests(
         Some(&status),
         None,
         cursor.filter(|c| !c.is_empty()),
-    )?;
+    )?
+    .narrowed(unit.as_deref(), focus.as_deref())?;
     Ok(list(&state, &caller, query).await?)
+}
+
+fn focus_label(code: &str) -> Option<Msg> {
+    Some(match code {
+        "open" => Msg::NowOpen,
+        "due_today" => Msg::NowDueToday,
+        "due_week" => Msg::NowDueWeek,
+        "overdue" => Msg::NowOverdue,
+        "extended" => Msg::NowExtended,
+        "transferred" => Msg::NowTransferred,
+        _ => return None,
+    })
 }
 
 /// A paged list for one scope; `queue` shows the unit's open requests by due date.
@@ -31,11 +46,20 @@ fn RequestList(queue: bool) -> impl IntoView {
     let session = use_session();
     let query = use_query_map();
     let page = Resource::new(
-        move || query.with(|q| (q.get("cursor"), q.get("status"))),
-        move |(cursor, status)| {
+        move || {
+            query.with(|q| {
+                (
+                    q.get("cursor"),
+                    q.get("status"),
+                    q.get("unit"),
+                    q.get("focus"),
+                )
+            })
+        },
+        move |(cursor, status, unit, focus)| {
             let scope = if queue { "unit" } else { "mine" };
             let status = status.unwrap_or_else(|| if queue { "open".into() } else { "all".into() });
-            list_requests(scope.into(), status, cursor)
+            list_requests(scope.into(), status, cursor, unit, focus)
         },
     );
     view! {
@@ -49,16 +73,21 @@ fn RequestList(queue: bool) -> impl IntoView {
                 let body = match page.await {
                     Ok(p) => {
                         let more = p.next_cursor.map(|c| {
-                            let status = query.read_untracked().get("status").unwrap_or_default();
+                            let q = query.read_untracked();
+                            let status = q.get("status").unwrap_or_default();
+                            let unit = q.get("unit").unwrap_or_default();
+                            let focus = q.get("focus").unwrap_or_default();
                             let base = if queue { "/queue" } else { "/requests" };
-                            let href = format!("{base}?status={status}&cursor={c}");
+                            let href = format!("{base}?status={status}&unit={unit}&focus={focus}&cursor={c}");
                             view! { <p><a href=href class="button">{Msg::MoreRequests.text(lang)}</a></p> }
                         });
                         view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue/>{more} }.into_any()
                     }
                     Err(e) => view! { <LoadError error=e lang=lang/> }.into_any(),
                 };
+                let focus = query.read_untracked().get("focus").and_then(|f| focus_label(&f));
                 let filters = queue.then(|| view! {
+                    {focus.map(|f| view! { <p class="focus">{Msg::QueueFiltered.text(lang)}" "<strong>{f.text(lang)}</strong></p> })}
                     <p class="filters">
                         <a href="/queue?status=open">{Msg::Open.text(lang)}</a>
                         " · "

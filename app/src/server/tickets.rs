@@ -760,12 +760,40 @@ pub enum StatusFilter {
     All,
 }
 
+/// A narrower view of the unit queue, as the workload page links to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Open,
+    DueToday,
+    DueWeek,
+    Overdue,
+    Extended,
+    Transferred,
+}
+
+impl Focus {
+    pub fn parse(code: &str) -> Option<Focus> {
+        Some(match code {
+            "open" => Focus::Open,
+            "due_today" => Focus::DueToday,
+            "due_week" => Focus::DueWeek,
+            "overdue" => Focus::Overdue,
+            "extended" => Focus::Extended,
+            "transferred" => Focus::Transferred,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     pub scope: Scope,
     pub status: StatusFilter,
     pub limit: u64,
     pub cursor: Option<String>,
+    /// Only this unit (of those the caller works).
+    pub unit: Option<String>,
+    pub focus: Option<Focus>,
 }
 
 impl ListQuery {
@@ -813,10 +841,28 @@ impl ListQuery {
                 status,
                 limit,
                 cursor,
+                unit: None,
+                focus: None,
             })
         } else {
             Err(AppError::Invalid { fields: errors })
         }
+    }
+
+    /// Narrows a unit queue to one unit and a focus (`due_today`, `due_week`,
+    /// `overdue`, `extended`, `transferred`); empty values leave it as it is.
+    pub fn narrowed(mut self, unit: Option<&str>, focus: Option<&str>) -> Result<Self, AppError> {
+        self.unit = unit
+            .map(|u| u.trim().to_uppercase())
+            .filter(|u| !u.is_empty());
+        self.focus = match focus.map(str::trim).filter(|f| !f.is_empty()) {
+            None => None,
+            Some(code) => Some(
+                Focus::parse(code)
+                    .ok_or_else(|| AppError::invalid("focus", FieldErrorCode::UnknownOption))?,
+            ),
+        };
+        Ok(self)
     }
 }
 
@@ -848,6 +894,12 @@ pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ServiceRes
                     return Err(AppError::Forbidden.into());
                 }
                 select = select.filter(ticket::Column::UnitCode.is_in(units));
+            }
+            if let Some(unit) = &q.unit {
+                select = select.filter(ticket::Column::UnitCode.eq(unit));
+            }
+            if let Some(focus) = q.focus {
+                select = focused(state, select, focus);
             }
             if let Some(c) = &q.cursor {
                 let (due, id) = c.split_once('_').ok_or_else(bad_cursor)?;
@@ -881,6 +933,33 @@ pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ServiceRes
         items: views(state, rows, caller.lang).await?,
         next_cursor,
     })
+}
+
+/// The open requests a focus picks, by the body's local day and week.
+fn focused(
+    state: &AppState,
+    select: sea_orm::Select<ticket::Entity>,
+    focus: Focus,
+) -> sea_orm::Select<ticket::Entity> {
+    use crate::domain::report::{Period, PeriodKind};
+    let now = state.now();
+    let today = state.local(now).date();
+    let end_of = |day: chrono::NaiveDate| {
+        state.from_local((day + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN))
+    };
+    let select = select.filter(ticket::Column::Status.is_in(open_codes()));
+    match focus {
+        Focus::Open => select,
+        Focus::DueToday => select
+            .filter(ticket::Column::DueAt.gte(now))
+            .filter(ticket::Column::DueAt.lt(end_of(today))),
+        Focus::DueWeek => select.filter(ticket::Column::DueAt.gte(now)).filter(
+            ticket::Column::DueAt.lt(end_of(Period::containing(PeriodKind::Week, today).to)),
+        ),
+        Focus::Overdue => select.filter(ticket::Column::DueAt.lt(now)),
+        Focus::Extended => select.filter(ticket::Column::ExtensionDays.is_not_null()),
+        Focus::Transferred => select.filter(ticket::Column::TransferCount.gt(0)),
+    }
 }
 
 /// Status codes of open requests, for queries.

@@ -156,8 +156,13 @@ pub fn parse_period(
             return Ok(Period::containing(kind.unwrap_or(PeriodKind::Month), today));
         }
         (Some(f), None) => {
-            parse_date("from", f, &mut errors);
-            errors.push(FieldError::new("to", FieldErrorCode::Required));
+            let f = parse_date("from", f, &mut errors);
+            match (f, kind) {
+                (Some(f), Some(k)) if k != PeriodKind::Custom => {
+                    return Ok(Period::containing(k, f));
+                }
+                _ => errors.push(FieldError::new("to", FieldErrorCode::Required)),
+            }
         }
         (None, Some(t)) => {
             errors.push(FieldError::new("from", FieldErrorCode::Required));
@@ -167,11 +172,8 @@ pub fn parse_period(
             let f = parse_date("from", f, &mut errors);
             let t = parse_date("to", t, &mut errors);
             if let (Some(f), Some(t)) = (f, t) {
-                // A kind with a start date means "that week/month/…".
-                if let Some(k) = kind.filter(|k| *k != PeriodKind::Custom)
-                    && Period::containing(k, f).from == f
-                    && Period::containing(k, f).to == t
-                {
+                // A kind with a date means "the week/month/… holding it".
+                if let Some(k) = kind.filter(|k| *k != PeriodKind::Custom) {
                     return Ok(Period::containing(k, f));
                 }
                 match Period::from_range(f, t) {
