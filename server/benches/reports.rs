@@ -73,8 +73,8 @@ async fn workload_times(
     )
 }
 
-fn admin(state: &AppState) -> impl std::future::Future<Output = Caller> + '_ {
-    async move {
+async fn admin(state: &AppState) -> Caller {
+    {
         let row = app::server::entity::user::ActiveModel {
             login: sea_orm::Set("bench-admin".into()),
             full_name: sea_orm::Set("Администратор".into()),

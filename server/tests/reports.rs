@@ -243,8 +243,8 @@ fn week() -> Period {
 
 on_both_databases!(
     async fn the_workload_of_a_known_week_is_counted_right(db: TestDb) {
-        let p = people(&db).await;
-        known(&db, &p).await;
+        let p = people(db).await;
+        known(db, &p).await;
         let w = reports::workload(&db.state, &p.kuznetsova, "IT", week())
             .await
             .expect("workload");
@@ -313,8 +313,8 @@ on_both_databases!(
 
 on_both_databases!(
     async fn heads_see_only_their_unit(db: TestDb) {
-        let p = people(&db).await;
-        known(&db, &p).await;
+        let p = people(db).await;
+        known(db, &p).await;
         for who in [&p.popov, &p.ivanova, &p.smirnov] {
             let e = reports::workload(&db.state, who, "IT", week())
                 .await
@@ -349,8 +349,8 @@ fn cell_text(d: &Data) -> String {
 
 on_both_databases!(
     async fn report_files_hold_the_tasks_the_analysis_and_the_proposals(db: TestDb) {
-        let p = people(&db).await;
-        known(&db, &p).await;
+        let p = people(db).await;
+        known(db, &p).await;
         reports::save_proposals(
             &db.state,
             &p.kuznetsova,
@@ -634,8 +634,8 @@ async fn the_api_gives_the_workload_the_files_and_refuses_other_units() {
 
 on_both_databases!(
     async fn the_queue_filters_the_workload_links_to(db: TestDb) {
-        let p = people(&db).await;
-        known(&db, &p).await;
+        let p = people(db).await;
+        known(db, &p).await;
         let q = app::server::tickets::ListQuery::parse(Some("unit"), Some("open"), None, None)
             .and_then(|q| q.narrowed(Some("IT"), Some("overdue")))
             .expect("query");
@@ -652,7 +652,7 @@ on_both_databases!(
 
 on_both_databases!(
     async fn generated_history_has_the_asked_size_and_sane_shapes(db: TestDb) {
-        people(&db).await;
+        people(db).await;
         let made = app::server::generate::generate(&db.state, 3000, 7)
             .await
             .expect("generate");

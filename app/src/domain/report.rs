@@ -647,11 +647,13 @@ mod tests {
     use chrono::TimeZone;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid")
     }
 
     fn t(day: u32, hour: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
+        Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0)
+            .single()
+            .expect("valid")
     }
 
     fn fact(kind: &str, reg: DateTime<Utc>, due: DateTime<Utc>) -> Facts {
@@ -695,7 +697,7 @@ mod tests {
         assert_eq!(q.previous().to, d(2025, 12, 31));
         let y = Period::containing(PeriodKind::Year, day);
         assert_eq!(y.previous().from, d(2025, 1, 1));
-        let c = Period::from_range(d(2026, 3, 5), d(2026, 3, 14)).unwrap();
+        let c = Period::from_range(d(2026, 3, 5), d(2026, 3, 14)).expect("valid");
         assert_eq!(c.kind, PeriodKind::Custom);
         assert_eq!(
             (c.previous().from, c.previous().to),
@@ -706,12 +708,12 @@ mod tests {
 
     #[test]
     fn exact_ranges_are_recognised_and_bad_ones_refused() {
-        let p = Period::from_range(d(2026, 2, 1), d(2026, 2, 28)).unwrap();
+        let p = Period::from_range(d(2026, 2, 1), d(2026, 2, 28)).expect("valid");
         assert_eq!(p.kind, PeriodKind::Month);
         assert_eq!(p.previous().to, d(2026, 1, 31));
         assert_eq!(
             Period::from_range(d(2026, 4, 1), d(2026, 6, 30))
-                .unwrap()
+                .expect("valid")
                 .kind,
             PeriodKind::Quarter
         );
