@@ -40,7 +40,7 @@ done
 
 cd "$root/end2end"
 status=0
-BASE_URL="http://127.0.0.1:$port" npx playwright test || status=$?
+BASE_URL="http://127.0.0.1:$port" npx playwright test ${E2E_ARGS:-} || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- server log ---" >&2
   tail -50 "$work/server.log" >&2

@@ -639,6 +639,8 @@ pub struct Workload {
     pub overdue_now: Vec<OverdueItem>,
     /// The head's proposals saved for this period.
     pub proposals: String,
+    /// The body's local date when this was computed.
+    pub as_of: NaiveDate,
 }
 
 #[cfg(test)]

@@ -765,7 +765,7 @@ pub fn MeetingPage() -> impl IntoView {
                 let w = data.workload;
                 let period = Period { kind: w.period, from: w.from, to: w.to };
                 let back = format!("/reports?{}", period_query(&w.unit, &period));
-                let today = chrono::Utc::now().with_timezone(&offset).format("%d.%m.%Y").to_string();
+                let today = date(w.as_of);
                 view! {
                     <div class="meeting">
                         <p class="no-print">

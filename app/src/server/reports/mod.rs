@@ -427,6 +427,7 @@ pub async fn workload(
         kind_titles,
         overdue_now,
         proposals: proposals(&state.db, &unit.code, &period).await?,
+        as_of: today,
     })
 }
 
