@@ -129,7 +129,8 @@ async fn set_lang(
     with_cookie(Redirect::to(&back(&headers)).into_response(), &cookie)
 }
 
-async fn caller(state: &AppState, headers: &HeaderMap) -> Option<auth::Caller> {
+/// The caller signed in with the session cookie, if any.
+pub(crate) async fn caller(state: &AppState, headers: &HeaderMap) -> Option<auth::Caller> {
     let token = auth::token_from_headers(headers)?;
     auth::caller_for_token(state, &token).await.ok().flatten()
 }

@@ -211,21 +211,13 @@ async fn proposals_save(
     ))
 }
 
-async fn cookie_caller(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
-    let token = app::server::auth::token_from_headers(headers)?;
-    app::server::auth::caller_for_token(state, &token)
-        .await
-        .ok()
-        .flatten()
-}
-
 /// The report file from the workload page's plain links (no JavaScript).
 async fn browser_period(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(p): Query<PeriodParams>,
 ) -> Response {
-    let Some(caller) = cookie_caller(&state, &headers).await else {
+    let Some(caller) = crate::forms::caller(&state, &headers).await else {
         return Redirect::to("/login").into_response();
     };
     period_file(&state, &caller, &p)
@@ -235,7 +227,7 @@ async fn browser_period(
 
 /// A finished background export, from the workload page.
 async fn browser_export(State(state): State<AppState>, Id(id): Id, headers: HeaderMap) -> Response {
-    let Some(caller) = cookie_caller(&state, &headers).await else {
+    let Some(caller) = crate::forms::caller(&state, &headers).await else {
         return Redirect::to("/login").into_response();
     };
     export_file(&state, &caller, id)

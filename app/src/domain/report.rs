@@ -243,6 +243,15 @@ impl Facts {
     fn late_at_end(&self, w: Window) -> bool {
         w.holds(self.due_at) && self.answered_at.is_none_or(|a| a >= w.end)
     }
+
+    /// Counted as overdue in the window: answered late in it, or due in it
+    /// and unanswered at its end.
+    pub fn overdue_in(&self, w: Window) -> bool {
+        match self.answered_at {
+            Some(a) if w.holds(a) => a > self.due_at,
+            _ => self.late_at_end(w),
+        }
+    }
 }
 
 /// The service indicators of one period.

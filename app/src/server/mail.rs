@@ -42,15 +42,13 @@ fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, 
     Ok(builder.build())
 }
 
-/// The type of an attached file, told by its name.
+/// The type of an attached file, told by its name (report files only).
 fn attachment_type(name: &str) -> ContentType {
-    let kind = match name.rsplit('.').next() {
-        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        Some("pdf") => "application/pdf",
-        Some("csv") => "text/csv; charset=utf-8",
-        _ => "application/octet-stream",
-    };
-    ContentType::parse(kind).unwrap_or(ContentType::TEXT_PLAIN)
+    name.rsplit('.')
+        .next()
+        .and_then(super::reports::export::Format::parse)
+        .and_then(|f| ContentType::parse(f.content_type()).ok())
+        .unwrap_or(ContentType::TEXT_PLAIN)
 }
 
 fn message(

@@ -12,8 +12,8 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 
-use super::{Pager, Row, period_window};
-use crate::domain::report::{ExecutorLoad, Indicators, LoadTally, Period, Tally};
+use super::{Pager, Row, Walk};
+use crate::domain::report::{ExecutorLoad, Indicators, Period};
 use crate::domain::{Outcome, Status};
 use crate::i18n::{self, Lang};
 use crate::server::entity::unit;
@@ -420,10 +420,8 @@ pub async fn write(
     let state = ctx.state;
     let now = state.now();
     let previous = ctx.period.previous();
-    let (cur, prev) = (
-        period_window(state, &ctx.period),
-        period_window(state, &previous),
-    );
+    let mut walk = Walk::new(state, &ctx.unit.code, &ctx.period);
+    let cur = walk.current;
     let total = Pager::new(&ctx.unit.code, cur).count(&state.db).await?;
     let heading = Heading {
         title: format!("Отчёт о работе: {}", ctx.unit.name),
@@ -439,33 +437,15 @@ pub async fn write(
     let (tx, rx) = tokio::sync::mpsc::channel::<ToSink>(2);
     let target = path.to_path_buf();
     let writer = tokio::task::spawn_blocking(move || sink_thread(format, &heading, &target, rx));
-    let mut tally = Tally::new(cur);
-    let mut prev_tally = Tally::new(prev);
-    let mut loads = LoadTally::new(cur, now);
     let mut late = Vec::new();
     let mut done = 0u64;
-    let mut pager = Pager::new(
-        &ctx.unit.code,
-        super::Window {
-            start: prev.start,
-            end: cur.end,
-        },
-    );
-    while let Some(page) = pager.next(&state.db).await? {
+    while let Some(page) = walk.next(&state.db).await? {
         let mut lines = Vec::with_capacity(page.len());
-        for row in &page {
-            let f = row.facts();
-            tally.add(&f);
-            prev_tally.add(&f);
-            loads.add(&f);
+        for (row, f) in &page {
             if !row.active_in(cur) {
                 continue;
             }
-            let answered_late_in = row
-                .answered_at
-                .is_some_and(|a| cur.holds(a) && a > row.due_at);
-            let late_at_end = cur.holds(row.due_at) && row.answered_at.is_none_or(|a| a >= cur.end);
-            if answered_late_in || late_at_end {
+            if f.overdue_in(cur) {
                 late.push(vec![
                     Cell::text(&row.number),
                     Cell::text(&row.subject),
@@ -483,17 +463,12 @@ pub async fn write(
         }
         progress.page(done, total).await?;
     }
-    let open = super::open_rows(&state.db, &ctx.unit.code).await?;
-    for r in &open {
-        loads.add_open(&r.facts());
-    }
-    let staff = super::workers(&state.db, &ctx.unit.code).await?;
-    let current = tally.finish();
+    let gathered = walk.finish(&state.db, &ctx.unit.code).await?;
     let sections = sections(
         ctx,
-        &current,
-        &prev_tally.finish(),
-        &loads.finish(&staff),
+        &gathered.current,
+        &gathered.previous,
+        &gathered.executors,
         &late,
     );
     // A writer that stopped early has its error waiting in the join.
@@ -505,7 +480,7 @@ pub async fn write(
         .await
         .map_err(|e| ServiceError::Corrupt(format!("report writer: {e}")))?
         .map_err(ServiceError::Corrupt)?;
-    Ok(current)
+    Ok(gathered.current)
 }
 
 /// What the writing thread is handed.

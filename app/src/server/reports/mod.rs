@@ -291,7 +291,7 @@ impl Pager {
 }
 
 /// The unit's open requests (for "now" and the overdue list).
-async fn open_rows(db: &DatabaseConnection, unit: &str) -> ServiceResult<Vec<Row>> {
+pub(crate) async fn open_rows(db: &DatabaseConnection, unit: &str) -> ServiceResult<Vec<Row>> {
     Ok(ticket::Entity::find()
         .filter(ticket::Column::UnitCode.eq(unit))
         .filter(ticket::Column::Status.is_in(open_codes()))
@@ -347,6 +347,82 @@ pub fn week_windows(state: &AppState, p: &Period) -> Vec<(NaiveDate, Window)> {
         .collect()
 }
 
+/// One walk over a unit's requests for a period and the one before it,
+/// gathering what both the workload and the report file need.
+pub struct Walk {
+    pub current: Window,
+    pub previous: Window,
+    pager: Pager,
+    tally: Tally,
+    prev_tally: Tally,
+    loads: LoadTally,
+}
+
+/// What a walk gathered, with the unit's open requests.
+pub struct Gathered {
+    pub current: crate::domain::report::Indicators,
+    pub previous: crate::domain::report::Indicators,
+    pub executors: Vec<crate::domain::report::ExecutorLoad>,
+    pub open: Vec<Row>,
+}
+
+impl Walk {
+    pub fn new(state: &AppState, unit: &str, period: &Period) -> Walk {
+        let current = period_window(state, period);
+        let previous = period_window(state, &period.previous());
+        Walk {
+            current,
+            previous,
+            pager: Pager::new(
+                unit,
+                Window {
+                    start: previous.start,
+                    end: current.end,
+                },
+            ),
+            tally: Tally::new(current),
+            prev_tally: Tally::new(previous),
+            loads: LoadTally::new(current, state.now()),
+        }
+    }
+
+    /// The next page of requests with their facts, already counted.
+    pub async fn next(
+        &mut self,
+        db: &DatabaseConnection,
+    ) -> ServiceResult<Option<Vec<(Row, Facts)>>> {
+        let Some(page) = self.pager.next(db).await? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            page.into_iter()
+                .map(|row| {
+                    let f = row.facts();
+                    self.tally.add(&f);
+                    self.prev_tally.add(&f);
+                    self.loads.add(&f);
+                    (row, f)
+                })
+                .collect(),
+        ))
+    }
+
+    /// The tallies, with the unit's open requests and its staff added.
+    pub async fn finish(mut self, db: &DatabaseConnection, unit: &str) -> ServiceResult<Gathered> {
+        let open = open_rows(db, unit).await?;
+        for r in &open {
+            self.loads.add_open(&r.facts());
+        }
+        let staff = workers(db, unit).await?;
+        Ok(Gathered {
+            current: self.tally.finish(),
+            previous: self.prev_tally.finish(),
+            executors: self.loads.finish(&staff),
+            open,
+        })
+    }
+}
+
 /// The workload of a unit for a period, compared with the previous one.
 pub async fn workload(
     state: &AppState,
@@ -357,33 +433,16 @@ pub async fn workload(
     let unit = unit_for(state, caller, unit_code).await?;
     let now = state.now();
     let previous = period.previous();
-    let (cur, prev) = (
-        period_window(state, &period),
-        period_window(state, &previous),
-    );
-    let mut tally = Tally::new(cur);
-    let mut prev_tally = Tally::new(prev);
-    let mut loads = LoadTally::new(cur, now);
     let mut weeks = WeekTally::new(week_windows(state, &period));
-    let mut pager = Pager::new(
-        &unit.code,
-        Window {
-            start: prev.start,
-            end: cur.end,
-        },
-    );
-    while let Some(page) = pager.next(&state.db).await? {
-        for row in &page {
-            let f = row.facts();
-            tally.add(&f);
-            prev_tally.add(&f);
-            loads.add(&f);
-            weeks.add(&f);
+    let mut walk = Walk::new(state, &unit.code, &period);
+    while let Some(page) = walk.next(&state.db).await? {
+        for (_, f) in &page {
+            weeks.add(f);
         }
     }
-    let open = open_rows(&state.db, &unit.code).await?;
+    let gathered = walk.finish(&state.db, &unit.code).await?;
+    let open = &gathered.open;
     let open_facts: Vec<Facts> = open.iter().map(Row::facts).collect();
-    open_facts.iter().for_each(|f| loads.add_open(f));
     let local_now = state.local(now);
     let today = local_now.date();
     let week_end = Period::containing(PeriodKind::Week, today).to;
@@ -410,7 +469,6 @@ pub async fn workload(
             days_late: (now - r.due_at).num_days(),
         })
         .collect();
-    let staff = workers(&state.db, &unit.code).await?;
     Ok(Workload {
         unit: unit.code.clone(),
         unit_name: unit.name.clone(),
@@ -418,11 +476,11 @@ pub async fn workload(
         from: period.from,
         to: period.to,
         now: now_counts(&open_facts, moment),
-        executors: loads.finish(&staff),
-        indicators: tally.finish(),
+        executors: gathered.executors,
+        indicators: gathered.current,
         previous_from: previous.from,
         previous_to: previous.to,
-        previous: prev_tally.finish(),
+        previous: gathered.previous,
         weeks: weeks.finish(),
         kind_titles,
         overdue_now,
