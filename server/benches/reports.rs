@@ -6,10 +6,12 @@
 //! 2. The same requests moved into one unit and exported as XLSX and PDF
 //!    for the whole two years (100,000 lines): time and peak RSS of the
 //!    export alone (the peak is reset before each export).
-//! 3. 900,000 more requests (1,000,000 in all): the workload view again.
+//! 3. A fresh history of 1,000,000 requests: the workload view of a month
+//!    and of a quarter.
 //!
-//! Fails when the workload p99 is above 300 ms or the XLSX export takes
-//! more than 3 s or 150 MB.
+//! Fails when the workload p99 of a month is above 300 ms at 100,000
+//! requests or 1 s at 1,000,000, or the XLSX export takes more than 3 s or
+//! 150 MB.
 
 use std::time::{Duration, Instant};
 
@@ -22,6 +24,7 @@ use sea_orm::ConnectionTrait;
 
 const ROUNDS: usize = 30;
 const WORKLOAD_P99: Duration = Duration::from_millis(300);
+const WORKLOAD_P99_1M: Duration = Duration::from_secs(1);
 const XLSX_TIME: Duration = Duration::from_secs(3);
 const XLSX_RSS_MB: f64 = 150.0;
 
@@ -185,7 +188,7 @@ async fn main() -> std::process::ExitCode {
         p50.as_secs_f64() * 1e3,
         p99.as_secs_f64() * 1e3
     );
-    failed |= p99 > WORKLOAD_P99;
+    failed |= p99 > WORKLOAD_P99_1M;
     let quarter = Period::containing(PeriodKind::Quarter, today).previous();
     let (p50, p99, n) = workload_times(&state, &admin, quarter).await;
     println!(
