@@ -3,9 +3,10 @@
 //! files written in the background with their progress, and the monthly
 //! report by e-mail.
 //!
-//! Every reading goes through [`Pager`], which walks the requests active in
-//! a window in pages of [`PAGE`] rows ordered by registration, so memory
-//! stays bounded however many requests a unit has.
+//! Every reading of a period goes through [`Pager`], which walks the
+//! requests active in a window in pages of [`PAGE`] rows ordered by
+//! registration, so memory stays bounded however many requests a unit has;
+//! rows come through [`fetch_packed`], one JSON array per query.
 
 use std::collections::{BTreeMap, HashMap};
 
