@@ -12,6 +12,7 @@ mod m20261122_000005_create_knowledge_base;
 mod m20261122_000006_add_templates_and_self_help;
 mod m20261122_000007_index_published_articles;
 mod m20261122_000008_add_reports;
+mod m20261122_000009_index_report_sums;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_add_templates_and_self_help::Migration),
             Box::new(m20261122_000007_index_published_articles::Migration),
             Box::new(m20261122_000008_add_reports::Migration),
+            Box::new(m20261122_000009_index_report_sums::Migration),
         ]
     }
 }

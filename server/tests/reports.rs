@@ -5,7 +5,7 @@
 
 mod common;
 
-use app::domain::report::{Period, PeriodKind};
+use app::domain::report::{self, Facts, Period, PeriodKind, Window};
 use app::server::auth::Caller;
 use app::server::entity::ticket;
 use app::server::reports::{self, export::Format, jobs};
@@ -679,5 +679,62 @@ on_both_databases!(
         app::server::tickets::create(&db.state, &ivanova, common::esign("После генерации"))
             .await
             .expect("filed after generation");
+    }
+);
+
+/// Every request of a unit, read through the report pager.
+async fn all_facts(db: &TestDb, unit: &str) -> Vec<Facts> {
+    let mut pager = reports::Pager::new(
+        unit,
+        Window {
+            start: at("2000-01-01T00:00:00Z"),
+            end: at("2100-01-01T00:00:00Z"),
+        },
+    );
+    let mut facts = Vec::new();
+    while let Some(page) = pager.next(&db.state.db).await.expect("page") {
+        facts.extend(page.iter().map(reports::Row::facts));
+    }
+    facts
+}
+
+on_both_databases!(
+    async fn sums_by_the_database_agree_with_counting_each_request(db: TestDb) {
+        people(db).await;
+        app::server::generate::generate(&db.state, 3000, 11)
+            .await
+            .expect("generate");
+        let admin = db.user("admin", &["employee", "admin"]).await;
+        let today = db.state.local(db.state.now()).date();
+        let periods = [
+            Period::containing(PeriodKind::Year, today - chrono::Duration::days(365)),
+            Period::containing(PeriodKind::Quarter, today),
+            Period::containing(PeriodKind::Month, today - chrono::Duration::days(40)),
+            Period::containing(PeriodKind::Week, today - chrono::Duration::days(3)),
+        ];
+        for unit in ["IT", "AHO", "BUH"] {
+            let facts = all_facts(db, unit).await;
+            let open: Vec<Facts> = facts
+                .iter()
+                .filter(|f| f.status.is_open())
+                .cloned()
+                .collect();
+            let staff = reports::workers(&db.state.db, unit).await.expect("staff");
+            for period in periods {
+                let w = reports::workload(&db.state, &admin, unit, period)
+                    .await
+                    .expect("workload");
+                let current = reports::period_window(&db.state, &period);
+                let previous = reports::period_window(&db.state, &period.previous());
+                let what = format!("{unit} {period:?}");
+                assert!(w.indicators.registered > 0, "{what}: something to count");
+                assert_eq!(w.indicators, report::indicators(&facts, current), "{what}");
+                assert_eq!(w.previous, report::indicators(&facts, previous), "{what}");
+                let loads = report::executor_loads(&facts, &open, &staff, current, db.state.now());
+                assert_eq!(w.executors, loads, "{what}");
+                let weeks = reports::week_windows(&db.state, &period);
+                assert_eq!(w.weeks, report::weekly(&facts, &weeks), "{what}");
+            }
+        }
     }
 );

@@ -234,9 +234,11 @@ impl Facts {
         self.outcome == Some(Outcome::Solved) && self.transfers == 0 && self.questions == 0
     }
 
-    fn handling_hours(&self) -> Option<f64> {
+    /// Whole seconds from registration to the answer: the difference of
+    /// the two moments' Unix seconds, as the database reckons it.
+    fn handling_seconds(&self) -> Option<i64> {
         self.answered_at
-            .map(|a| (a - self.registered_at).num_seconds() as f64 / 3600.0)
+            .map(|a| a.timestamp() - self.registered_at.timestamp())
     }
 
     /// Due in the window and still without an answer at its end.
@@ -287,14 +289,44 @@ fn mean(sum: f64, n: u64) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
 }
 
-/// Indicators gathered one request at a time, so that a report over any
-/// number of requests reads them page by page.
+/// Requests registered in a window that share kind, channel and status.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegisteredGroup {
+    pub kind_code: String,
+    pub channel: String,
+    pub status: String,
+    pub count: u64,
+    /// Transfers summed over the group.
+    pub transfers: u64,
+    pub extended: u64,
+    /// Transferred at least once.
+    pub transferred: u64,
+}
+
+/// Requests answered in a window with the same outcome.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AnsweredGroup {
+    pub outcome: Option<String>,
+    pub count: u64,
+    pub on_time: u64,
+    /// Handling time summed over the group.
+    pub handling_seconds: i64,
+    pub first_contact: u64,
+}
+
+fn hours(seconds: i64) -> f64 {
+    seconds as f64 / 3600.0
+}
+
+/// Indicators gathered from groups of requests: a single request at a time
+/// ([`Tally::add`]) or sums the database made ([`Tally::add_registered`],
+/// [`Tally::add_answered`], [`Tally::add_late`]).
 #[derive(Debug, Clone)]
 pub struct Tally {
     window: Window,
     ind: Indicators,
     transfers: u64,
-    handling: f64,
+    handling: i64,
     first: u64,
 }
 
@@ -304,37 +336,67 @@ impl Tally {
             window,
             ind: Indicators::default(),
             transfers: 0,
-            handling: 0.0,
+            handling: 0,
             first: 0,
         }
     }
 
+    pub fn window(&self) -> Window {
+        self.window
+    }
+
+    /// Requests registered in the window.
+    pub fn add_registered(&mut self, g: &RegisteredGroup) {
+        let ind = &mut self.ind;
+        ind.registered += g.count;
+        self.transfers += g.transfers;
+        ind.extended += g.extended;
+        ind.transferred += g.transferred;
+        *ind.by_kind.entry(g.kind_code.clone()).or_default() += g.count;
+        *ind.by_channel.entry(g.channel.clone()).or_default() += g.count;
+        *ind.by_status.entry(g.status.clone()).or_default() += g.count;
+    }
+
+    /// Requests answered in the window.
+    pub fn add_answered(&mut self, g: &AnsweredGroup) {
+        let ind = &mut self.ind;
+        ind.answered += g.count;
+        ind.answered_on_time += g.on_time;
+        ind.overdue += g.count - g.on_time;
+        self.handling += g.handling_seconds;
+        self.first += g.first_contact;
+        if let Some(o) = &g.outcome {
+            *ind.by_outcome.entry(o.clone()).or_default() += g.count;
+        }
+    }
+
+    /// Requests due in the window and without an answer at its end.
+    pub fn add_late(&mut self, count: u64) {
+        self.ind.overdue += count;
+    }
+
     pub fn add(&mut self, f: &Facts) {
-        let (w, ind) = (self.window, &mut self.ind);
+        let w = self.window;
         if w.holds(f.registered_at) {
-            ind.registered += 1;
-            self.transfers += u64::try_from(f.transfers.max(0)).unwrap_or(0);
-            ind.extended += u64::from(f.extended);
-            ind.transferred += u64::from(f.transfers > 0);
-            *ind.by_kind.entry(f.kind_code.clone()).or_default() += 1;
-            *ind.by_channel.entry(f.channel.code().into()).or_default() += 1;
-            *ind.by_status.entry(f.status.code().into()).or_default() += 1;
+            self.add_registered(&RegisteredGroup {
+                kind_code: f.kind_code.clone(),
+                channel: f.channel.code().into(),
+                status: f.status.code().into(),
+                count: 1,
+                transfers: u64::try_from(f.transfers.max(0)).unwrap_or(0),
+                extended: u64::from(f.extended),
+                transferred: u64::from(f.transfers > 0),
+            });
         }
         match f.answered_at {
-            Some(a) if w.holds(a) => {
-                ind.answered += 1;
-                if a <= f.due_at {
-                    ind.answered_on_time += 1;
-                } else {
-                    ind.overdue += 1;
-                }
-                self.handling += f.handling_hours().unwrap_or(0.0);
-                self.first += u64::from(f.first_contact());
-                if let Some(o) = f.outcome {
-                    *ind.by_outcome.entry(o.code().into()).or_default() += 1;
-                }
-            }
-            _ if f.late_at_end(w) => ind.overdue += 1,
+            Some(a) if w.holds(a) => self.add_answered(&AnsweredGroup {
+                outcome: f.outcome.map(|o| o.code().into()),
+                count: 1,
+                on_time: u64::from(a <= f.due_at),
+                handling_seconds: f.handling_seconds().unwrap_or(0),
+                first_contact: u64::from(f.first_contact()),
+            }),
+            _ if f.late_at_end(w) => self.add_late(1),
             _ => {}
         }
     }
@@ -345,7 +407,7 @@ impl Tally {
         ind.on_time_share = share(ind.answered_on_time, judged);
         ind.first_contact_resolution = share(self.first, ind.answered);
         ind.transfers_per_request = mean(self.transfers as f64, ind.registered);
-        ind.avg_handling_hours = mean(self.handling, ind.answered);
+        ind.avg_handling_hours = mean(hours(self.handling), ind.answered);
         ind
     }
 }
@@ -429,8 +491,8 @@ struct LoadAcc {
     overdue: u64,
     on_time: u64,
     late: u64,
-    oral: (f64, u64),
-    written: (f64, u64),
+    oral: (i64, u64),
+    written: (i64, u64),
 }
 
 /// Each worker's load, gathered one request at a time.
@@ -460,30 +522,50 @@ impl LoadTally {
         a.overdue += u64::from(f.due_at < self.now);
     }
 
+    /// Requests the worker took into work in the window.
+    pub fn add_taken(&mut self, id: i64, count: u64) {
+        self.acc.entry(id).or_default().taken += count;
+    }
+
+    /// Requests the worker answered in the window.
+    pub fn add_answered(&mut self, id: i64, form: RequestForm, g: &AnsweredGroup) {
+        let a = self.acc.entry(id).or_default();
+        a.closed += g.count;
+        a.on_time += g.on_time;
+        a.late += g.count - g.on_time;
+        let slot = match form {
+            RequestForm::Oral => &mut a.oral,
+            RequestForm::Written => &mut a.written,
+        };
+        slot.0 += g.handling_seconds;
+        slot.1 += g.count;
+    }
+
+    /// The worker's requests due in the window and unanswered at its end.
+    pub fn add_late(&mut self, id: i64, count: u64) {
+        self.acc.entry(id).or_default().late += count;
+    }
+
     /// A request worked on in the period.
     pub fn add(&mut self, f: &Facts) {
         let Some(id) = f.assignee_id else { return };
         let w = self.window;
-        let a = self.acc.entry(id).or_default();
+        self.acc.entry(id).or_default();
         if f.taken_at.is_some_and(|t| w.holds(t)) {
-            a.taken += 1;
+            self.add_taken(id, 1);
         }
         match f.answered_at {
-            Some(t) if w.holds(t) => {
-                a.closed += 1;
-                if t <= f.due_at {
-                    a.on_time += 1;
-                } else {
-                    a.late += 1;
-                }
-                let slot = match f.form {
-                    RequestForm::Oral => &mut a.oral,
-                    RequestForm::Written => &mut a.written,
-                };
-                slot.0 += f.handling_hours().unwrap_or(0.0);
-                slot.1 += 1;
-            }
-            _ if f.late_at_end(w) => a.late += 1,
+            Some(t) if w.holds(t) => self.add_answered(
+                id,
+                f.form,
+                &AnsweredGroup {
+                    count: 1,
+                    on_time: u64::from(t <= f.due_at),
+                    handling_seconds: f.handling_seconds().unwrap_or(0),
+                    ..AnsweredGroup::default()
+                },
+            ),
+            _ if f.late_at_end(w) => self.add_late(id, 1),
             _ => {}
         }
     }
@@ -513,8 +595,8 @@ impl LoadTally {
                     closed: a.closed,
                     overdue: a.overdue,
                     on_time_share: share(a.on_time, a.on_time + a.late),
-                    avg_answer_hours_oral: mean(a.oral.0, a.oral.1),
-                    avg_answer_hours_written: mean(a.written.0, a.written.1),
+                    avg_answer_hours_oral: mean(hours(a.oral.0), a.oral.1),
+                    avg_answer_hours_written: mean(hours(a.written.0), a.written.1),
                 })
             })
             .collect();
@@ -573,29 +655,61 @@ impl WeekTally {
         }
     }
 
-    fn find(&self, t: DateTime<Utc>) -> Option<usize> {
+    /// The end of each week, in order.
+    pub fn ends(&self) -> Vec<DateTime<Utc>> {
+        self.weeks.iter().map(|(_, w)| w.end).collect()
+    }
+
+    /// The window from the first week's start to the last one's end.
+    pub fn span(&self) -> Option<Window> {
+        Some(Window {
+            start: self.weeks.first()?.1.start,
+            end: self.weeks.last()?.1.end,
+        })
+    }
+
+    /// The week holding `t`.
+    pub fn find(&self, t: DateTime<Utc>) -> Option<usize> {
         let i = self.weeks.partition_point(|(_, w)| w.end <= t);
         (i < self.weeks.len() && self.weeks[i].1.holds(t)).then_some(i)
     }
 
+    /// Requests of a kind registered in week `i`.
+    pub fn add_registered(&mut self, i: usize, kind_code: &str, count: u64) {
+        if let Some(p) = self.points.get_mut(i) {
+            *p.by_kind.entry(kind_code.to_string()).or_default() += count;
+        }
+    }
+
+    /// Requests answered in week `i`, `on_time` of them by their due time.
+    pub fn add_answered(&mut self, i: usize, count: u64, on_time: u64) {
+        if let Some(j) = self.judged.get_mut(i) {
+            j.0 += on_time;
+            j.1 += count;
+        }
+    }
+
+    /// Requests due in week `i` and unanswered at its end.
+    pub fn add_late(&mut self, i: usize, count: u64) {
+        if let Some(j) = self.judged.get_mut(i) {
+            j.1 += count;
+        }
+    }
+
     pub fn add(&mut self, f: &Facts) {
         if let Some(i) = self.find(f.registered_at) {
-            *self.points[i]
-                .by_kind
-                .entry(f.kind_code.clone())
-                .or_default() += 1;
+            self.add_registered(i, &f.kind_code, 1);
         }
         if let Some(a) = f.answered_at
             && let Some(i) = self.find(a)
         {
-            self.judged[i].1 += 1;
-            self.judged[i].0 += u64::from(a <= f.due_at);
+            self.add_answered(i, 1, u64::from(a <= f.due_at));
         }
         // Late without an answer by the end of the week it fell due in.
         if let Some(i) = self.find(f.due_at)
             && f.late_at_end(self.weeks[i].1)
         {
-            self.judged[i].1 += 1;
+            self.add_late(i, 1);
         }
     }
 

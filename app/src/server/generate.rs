@@ -261,8 +261,8 @@ pub async fn generate(state: &AppState, requests: usize, seed: u64) -> ServiceRe
             .map(|s| *rng.pick(s));
         let taken_at =
             registered_at + Duration::minutes(10 + i64::try_from(rng.below(240)).unwrap_or(0));
-        // Recent requests are more often still open.
-        let open = (age < 20 && rng.chance(0.5)) || rng.chance(0.01);
+        // Recent requests are more often still open; a few old ones are forgotten.
+        let open = (age < 20 && rng.chance(0.5)) || rng.chance(0.002);
         let answered_at = (!open).then(|| {
             let span = (due_at - registered_at).num_minutes().max(30);
             let late = rng.chance(0.12);

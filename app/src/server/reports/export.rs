@@ -12,7 +12,7 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 
-use super::{Pager, Row, Walk};
+use super::{Pager, Row, period_window, sums};
 use crate::domain::report::{ExecutorLoad, Indicators, Period};
 use crate::domain::{Outcome, Status};
 use crate::i18n::{self, Lang};
@@ -420,9 +420,9 @@ pub async fn write(
     let state = ctx.state;
     let now = state.now();
     let previous = ctx.period.previous();
-    let mut walk = Walk::new(state, &ctx.unit.code, &ctx.period);
-    let cur = walk.current;
-    let total = Pager::new(&ctx.unit.code, cur).count(&state.db).await?;
+    let cur = period_window(state, &ctx.period);
+    let mut pager = Pager::new(&ctx.unit.code, cur);
+    let total = pager.count(&state.db).await?;
     let heading = Heading {
         title: format!("Отчёт о работе: {}", ctx.unit.name),
         subtitle: format!(
@@ -439,13 +439,10 @@ pub async fn write(
     let writer = tokio::task::spawn_blocking(move || sink_thread(format, &heading, &target, rx));
     let mut late = Vec::new();
     let mut done = 0u64;
-    while let Some(page) = walk.next(&state.db).await? {
+    while let Some(page) = pager.next(&state.db).await? {
         let mut lines = Vec::with_capacity(page.len());
-        for (row, f) in &page {
-            if !row.active_in(cur) {
-                continue;
-            }
-            if f.overdue_in(cur) {
+        for row in &page {
+            if row.facts().overdue_in(cur) {
                 late.push(vec![
                     Cell::text(&row.number),
                     Cell::text(&row.subject),
@@ -463,12 +460,12 @@ pub async fn write(
         }
         progress.page(done, total).await?;
     }
-    let gathered = walk.finish(&state.db, &ctx.unit.code).await?;
+    let numbers = sums::numbers(state, &ctx.unit.code, &ctx.period).await?;
     let sections = sections(
         ctx,
-        &gathered.current,
-        &gathered.previous,
-        &gathered.executors,
+        &numbers.current,
+        &numbers.previous,
+        &numbers.executors,
         &late,
     );
     // A writer that stopped early has its error waiting in the join.
@@ -480,7 +477,7 @@ pub async fn write(
         .await
         .map_err(|e| ServiceError::Corrupt(format!("report writer: {e}")))?
         .map_err(ServiceError::Corrupt)?;
-    Ok(gathered.current)
+    Ok(numbers.current)
 }
 
 /// What the writing thread is handed.

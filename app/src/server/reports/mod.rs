@@ -3,10 +3,12 @@
 //! files written in the background with their progress, and the monthly
 //! report by e-mail.
 //!
-//! Every reading of a period goes through [`Pager`], which walks the
-//! requests active in a window in pages of [`PAGE`] rows ordered by
-//! registration, so memory stays bounded however many requests a unit has;
-//! rows come through [`fetch_packed`], one JSON array per query.
+//! The numbers (indicators, executors' load, weekly series) are summed by
+//! the database in [`sums`]. The report file's list of tasks goes through
+//! [`Pager`], which walks the requests active in a window in pages of
+//! [`PAGE`] rows ordered by registration, so memory stays bounded however
+//! many requests a unit has; rows come through [`fetch_packed`], one JSON
+//! array per query.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,14 +26,15 @@ use super::state::AppState;
 use super::tickets::{kinds_all, open_codes};
 use crate::domain::fields::{BODY_MAX, validate_text};
 use crate::domain::report::{
-    Facts, LoadTally, Moment, OverdueItem, Period, PeriodError, PeriodKind, Tally, WeekTally,
-    Window, Worker, Workload, now_counts,
+    Facts, Moment, OverdueItem, Period, PeriodError, PeriodKind, WeekTally, Window, Worker,
+    Workload, now_counts,
 };
 use crate::domain::{Channel, FieldError, FieldErrorCode, Outcome, RequestForm, Status};
 use crate::wire::{AppError, UnitRef};
 
 pub mod export;
 pub mod jobs;
+pub mod sums;
 
 /// Rows read per query.
 pub const PAGE: u64 = 2000;
@@ -136,12 +139,6 @@ impl Row {
             transfers: self.transfer_count,
             questions: self.questions,
         }
-    }
-
-    /// Whether the request was worked on in the window (registered before
-    /// its end and not answered before its start).
-    pub fn active_in(&self, w: Window) -> bool {
-        self.registered_at < w.end && self.answered_at.is_none_or(|a| a >= w.start)
     }
 }
 
@@ -429,82 +426,6 @@ pub fn week_windows(state: &AppState, p: &Period) -> Vec<(NaiveDate, Window)> {
         .collect()
 }
 
-/// One walk over a unit's requests for a period and the one before it,
-/// gathering what both the workload and the report file need.
-pub struct Walk {
-    pub current: Window,
-    pub previous: Window,
-    pager: Pager,
-    tally: Tally,
-    prev_tally: Tally,
-    loads: LoadTally,
-}
-
-/// What a walk gathered, with the unit's open requests.
-pub struct Gathered {
-    pub current: crate::domain::report::Indicators,
-    pub previous: crate::domain::report::Indicators,
-    pub executors: Vec<crate::domain::report::ExecutorLoad>,
-    pub open: Vec<Row>,
-}
-
-impl Walk {
-    pub fn new(state: &AppState, unit: &str, period: &Period) -> Walk {
-        let current = period_window(state, period);
-        let previous = period_window(state, &period.previous());
-        Walk {
-            current,
-            previous,
-            pager: Pager::new(
-                unit,
-                Window {
-                    start: previous.start,
-                    end: current.end,
-                },
-            ),
-            tally: Tally::new(current),
-            prev_tally: Tally::new(previous),
-            loads: LoadTally::new(current, state.now()),
-        }
-    }
-
-    /// The next page of requests with their facts, already counted.
-    pub async fn next(
-        &mut self,
-        db: &DatabaseConnection,
-    ) -> ServiceResult<Option<Vec<(Row, Facts)>>> {
-        let Some(page) = self.pager.next(db).await? else {
-            return Ok(None);
-        };
-        Ok(Some(
-            page.into_iter()
-                .map(|row| {
-                    let f = row.facts();
-                    self.tally.add(&f);
-                    self.prev_tally.add(&f);
-                    self.loads.add(&f);
-                    (row, f)
-                })
-                .collect(),
-        ))
-    }
-
-    /// The tallies, with the unit's open requests and its staff added.
-    pub async fn finish(mut self, db: &DatabaseConnection, unit: &str) -> ServiceResult<Gathered> {
-        let open = open_rows(db, unit).await?;
-        for r in &open {
-            self.loads.add_open(&r.facts());
-        }
-        let staff = workers(db, unit).await?;
-        Ok(Gathered {
-            current: self.tally.finish(),
-            previous: self.prev_tally.finish(),
-            executors: self.loads.finish(&staff),
-            open,
-        })
-    }
-}
-
 /// The workload of a unit for a period, compared with the previous one.
 pub async fn workload(
     state: &AppState,
@@ -515,15 +436,10 @@ pub async fn workload(
     let unit = unit_for(state, caller, unit_code).await?;
     let now = state.now();
     let previous = period.previous();
-    let mut weeks = WeekTally::new(week_windows(state, &period));
-    let mut walk = Walk::new(state, &unit.code, &period);
-    while let Some(page) = walk.next(&state.db).await? {
-        for (_, f) in &page {
-            weeks.add(f);
-        }
-    }
-    let gathered = walk.finish(&state.db, &unit.code).await?;
-    let open = &gathered.open;
+    let weeks = WeekTally::new(week_windows(state, &period));
+    let weeks = sums::weeks(&state.db, &unit.code, weeks).await?;
+    let numbers = sums::numbers(state, &unit.code, &period).await?;
+    let open = &numbers.open;
     let open_facts: Vec<Facts> = open.iter().map(Row::facts).collect();
     let local_now = state.local(now);
     let today = local_now.date();
@@ -558,12 +474,12 @@ pub async fn workload(
         from: period.from,
         to: period.to,
         now: now_counts(&open_facts, moment),
-        executors: gathered.executors,
-        indicators: gathered.current,
+        executors: numbers.executors,
+        indicators: numbers.current,
         previous_from: previous.from,
         previous_to: previous.to,
-        previous: gathered.previous,
-        weeks: weeks.finish(),
+        previous: numbers.previous,
+        weeks,
         kind_titles,
         overdue_now,
         proposals: proposals(&state.db, &unit.code, &period).await?,

@@ -1,0 +1,321 @@
+//! The workload's numbers, summed by the database.
+//!
+//! Each indicator is a handful of `GROUP BY` queries over one index range
+//! (registered, answered, due or taken in a window), so the cost follows the
+//! number of groups, not of requests: a unit's month at a million requests
+//! is read as a few hundred grouped rows. The groups feed the same
+//! [`Tally`], [`LoadTally`] and [`WeekTally`] that count single requests in
+//! the domain's tests, so both ways share one set of definitions, and the
+//! report tests compare the two on the same data.
+
+use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, Func};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
+};
+
+use super::super::entity::ticket::{self, Column};
+use super::super::error::ServiceResult;
+use super::super::state::AppState;
+use super::{Row, open_rows, period_window, workers};
+use crate::domain::report::{
+    AnsweredGroup, ExecutorLoad, Indicators, LoadTally, Period, RegisteredGroup, Tally, WeekPoint,
+    WeekTally, Window,
+};
+use crate::domain::{Outcome, RequestForm};
+
+/// The numbers of a period for a unit's workload and its report file.
+pub struct Numbers {
+    pub current: Indicators,
+    pub previous: Indicators,
+    pub executors: Vec<ExecutorLoad>,
+    /// The unit's open requests, soonest due first.
+    pub open: Vec<Row>,
+}
+
+/// Indicators of the period and the one before it, each executor's load and
+/// the unit's open requests.
+pub async fn numbers(state: &AppState, unit: &str, period: &Period) -> ServiceResult<Numbers> {
+    let db = &state.db;
+    let current = period_window(state, period);
+    let mut loads = LoadTally::new(current, state.now());
+    let this = indicators(db, unit, current, Some(&mut loads)).await?;
+    let before = indicators(db, unit, period_window(state, &period.previous()), None).await?;
+    for (id, count) in taken(db, unit, current).await? {
+        loads.add_taken(id, count);
+    }
+    let open = open_rows(db, unit).await?;
+    for r in &open {
+        loads.add_open(&r.facts());
+    }
+    let staff = workers(db, unit).await?;
+    Ok(Numbers {
+        current: this,
+        previous: before,
+        executors: loads.finish(&staff),
+        open,
+    })
+}
+
+/// The weekly series of the charts.
+pub async fn weeks(
+    db: &DatabaseConnection,
+    unit: &str,
+    mut tally: WeekTally,
+) -> ServiceResult<Vec<WeekPoint>> {
+    let Some(span) = tally.span() else {
+        return Ok(tally.finish());
+    };
+    let ends = tally.ends();
+    let registered: Vec<(i64, String, i64)> = of_unit(unit)
+        .filter(within(Column::RegisteredAt, span))
+        .expr_as(week_of(Column::RegisteredAt, &ends), "week")
+        .column(Column::KindCode)
+        .expr_as(count(), "n")
+        .group_by(Expr::cust("1"))
+        .group_by(Expr::cust("2"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (week, kind, n) in registered {
+        tally.add_registered(index(week), &kind, number(n));
+    }
+    let answered: Vec<(i64, i64, i64)> = of_unit(unit)
+        .filter(within(Column::AnsweredAt, span))
+        .expr_as(week_of(Column::AnsweredAt, &ends), "week")
+        .expr_as(count(), "n")
+        .expr_as(count_if(on_time()), "on_time")
+        .group_by(Expr::cust("1"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (week, n, on_time) in answered {
+        tally.add_answered(index(week), number(n), number(on_time));
+    }
+    // Late: no answer by the end of the week the request fell due in, that
+    // is, answered in a later week than its due time, or not at all (both
+    // give the index past the last week).
+    let due: Vec<(i64, i64, i64)> = of_unit(unit)
+        .filter(within(Column::DueAt, span))
+        .filter(
+            Condition::any()
+                .add(Column::AnsweredAt.is_null())
+                .add(Expr::col(Column::AnsweredAt).gt(Expr::col(Column::DueAt))),
+        )
+        .expr_as(week_of(Column::DueAt, &ends), "due_week")
+        .expr_as(week_of(Column::AnsweredAt, &ends), "answer_week")
+        .expr_as(count(), "n")
+        .group_by(Expr::cust("1"))
+        .group_by(Expr::cust("2"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (due_week, answer_week, n) in due {
+        if answer_week > due_week {
+            tally.add_late(index(due_week), number(n));
+        }
+    }
+    Ok(tally.finish())
+}
+
+/// The indicators of one window; with `loads`, each executor's answers and
+/// late requests are added to it too.
+async fn indicators(
+    db: &DatabaseConnection,
+    unit: &str,
+    w: Window,
+    mut loads: Option<&mut LoadTally>,
+) -> ServiceResult<Indicators> {
+    let mut tally = Tally::new(w);
+    for g in registered(db, unit, w).await? {
+        tally.add_registered(&g);
+    }
+    for (assignee, form, g) in answered(db, unit, w).await? {
+        tally.add_answered(&g);
+        if let (Some(loads), Some(id)) = (loads.as_deref_mut(), assignee) {
+            loads.add_answered(id, form, &g);
+        }
+    }
+    let late: Vec<(Option<i64>, i64)> = of_unit(unit)
+        .filter(within(Column::DueAt, w))
+        .filter(
+            Condition::any()
+                .add(Column::AnsweredAt.is_null())
+                .add(Column::AnsweredAt.gte(w.end)),
+        )
+        .column(Column::AssigneeId)
+        .expr_as(count(), "n")
+        .group_by(Column::AssigneeId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (assignee, n) in late {
+        tally.add_late(number(n));
+        if let (Some(loads), Some(id)) = (loads.as_deref_mut(), assignee) {
+            loads.add_late(id, number(n));
+        }
+    }
+    Ok(tally.finish())
+}
+
+/// Requests registered in the window, by kind, channel and status.
+async fn registered(
+    db: &DatabaseConnection,
+    unit: &str,
+    w: Window,
+) -> ServiceResult<Vec<RegisteredGroup>> {
+    let transfers = Expr::case(
+        Column::TransferCount.gt(0),
+        Expr::col(Column::TransferCount),
+    )
+    .finally(0);
+    let rows: Vec<(String, String, String, i64, i64, i64, i64)> = of_unit(unit)
+        .filter(within(Column::RegisteredAt, w))
+        .column(Column::KindCode)
+        .column(Column::Channel)
+        .column(Column::Status)
+        .expr_as(count(), "n")
+        .expr_as(bigint(Func::sum(transfers)), "transfers")
+        .expr_as(
+            count_if(Column::ExtensionDays.is_not_null().into()),
+            "extended",
+        )
+        .expr_as(count_if(Column::TransferCount.gt(0).into()), "transferred")
+        .group_by(Column::KindCode)
+        .group_by(Column::Channel)
+        .group_by(Column::Status)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(kind_code, channel, status, n, transfers, extended, transferred)| RegisteredGroup {
+                kind_code,
+                channel,
+                status,
+                count: number(n),
+                transfers: number(transfers),
+                extended: number(extended),
+                transferred: number(transferred),
+            },
+        )
+        .collect())
+}
+
+/// Requests answered in the window, by outcome, executor and form.
+async fn answered(
+    db: &DatabaseConnection,
+    unit: &str,
+    w: Window,
+) -> ServiceResult<Vec<(Option<i64>, RequestForm, AnsweredGroup)>> {
+    let first_contact = Condition::all()
+        .add(Column::Outcome.eq(Outcome::Solved.code()))
+        .add(Column::TransferCount.eq(0))
+        .add(Column::Questions.eq(0));
+    type Answered = (Option<String>, Option<i64>, String, i64, i64, i64, i64);
+    let rows: Vec<Answered> = of_unit(unit)
+        .filter(within(Column::AnsweredAt, w))
+        .column(Column::Outcome)
+        .column(Column::AssigneeId)
+        .column(Column::Form)
+        .expr_as(count(), "n")
+        .expr_as(count_if(on_time()), "on_time")
+        .expr_as(handling_seconds(db.get_database_backend()), "handling")
+        .expr_as(count_if(first_contact), "first_contact")
+        .group_by(Column::Outcome)
+        .group_by(Column::AssigneeId)
+        .group_by(Column::Form)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(outcome, assignee, form, n, on_time, handling, first)| {
+            let form = RequestForm::parse(&form).unwrap_or(RequestForm::Written);
+            let group = AnsweredGroup {
+                outcome,
+                count: number(n),
+                on_time: number(on_time),
+                handling_seconds: handling,
+                first_contact: number(first),
+            };
+            (assignee, form, group)
+        })
+        .collect())
+}
+
+/// Requests each executor took into work in the window.
+async fn taken(db: &DatabaseConnection, unit: &str, w: Window) -> ServiceResult<Vec<(i64, u64)>> {
+    let rows: Vec<(i64, i64)> = of_unit(unit)
+        .filter(within(Column::TakenAt, w))
+        .filter(Column::AssigneeId.is_not_null())
+        .column(Column::AssigneeId)
+        .expr_as(count(), "n")
+        .group_by(Column::AssigneeId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(id, n)| (id, number(n))).collect())
+}
+
+fn of_unit(unit: &str) -> sea_orm::Select<ticket::Entity> {
+    ticket::Entity::find()
+        .select_only()
+        .filter(Column::UnitCode.eq(unit))
+}
+
+fn within(col: Column, w: Window) -> Condition {
+    Condition::all().add(col.gte(w.start)).add(col.lt(w.end))
+}
+
+/// Integer sums come back as BIGINT on both databases (PostgreSQL sums
+/// BIGINT into NUMERIC otherwise).
+fn bigint(e: impl Into<Expr>) -> Expr {
+    Func::cast_as(e.into(), Alias::new("BIGINT")).into()
+}
+
+fn count() -> Expr {
+    bigint(Expr::cust("COUNT(*)"))
+}
+
+fn count_if(c: Condition) -> Expr {
+    bigint(Func::sum(Expr::case(c, 1).finally(0)))
+}
+
+fn on_time() -> Condition {
+    Condition::all().add(Expr::col(Column::AnsweredAt).lte(Expr::col(Column::DueAt)))
+}
+
+/// Seconds from registration to answer, summed: the difference of the two
+/// moments' whole Unix seconds, as `Facts` reckons it.
+fn handling_seconds(backend: DbBackend) -> Expr {
+    let seconds = |col: &str| match backend {
+        DbBackend::Postgres => format!("CAST(floor(extract(epoch from \"{col}\")) AS BIGINT)"),
+        _ => format!("CAST(strftime('%s', \"{col}\") AS BIGINT)"),
+    };
+    Expr::cust(format!(
+        "CAST(SUM({} - {}) AS BIGINT)",
+        seconds("answered_at"),
+        seconds("registered_at")
+    ))
+}
+
+/// The index of the week whose end comes first after the moment; the number
+/// of weeks for a moment past them all or none.
+fn week_of(col: Column, ends: &[chrono::DateTime<chrono::Utc>]) -> Expr {
+    let case = ends
+        .iter()
+        .enumerate()
+        .fold(CaseStatement::new(), |case, (i, end)| {
+            case.case(Expr::col(col).lt(*end), Expr::val(i as i64))
+        });
+    bigint(case.finally(Expr::val(ends.len() as i64)))
+}
+
+fn number(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn index(week: i64) -> usize {
+    usize::try_from(week).unwrap_or(usize::MAX)
+}
