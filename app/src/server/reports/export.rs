@@ -756,7 +756,7 @@ pub mod pdf {
     use krilla::metadata::Metadata;
     use krilla::page::PageSettings;
     use krilla::paint::{Fill, Stroke};
-    use krilla::text::{Font, TextDirection};
+    use krilla::text::{Font, GlyphId, KrillaGlyph};
 
     static REGULAR: &[u8] = include_bytes!("../../../fonts/DejaVuSansCondensed.ttf");
     static BOLD: &[u8] = include_bytes!("../../../fonts/DejaVuSansCondensed-Bold.ttf");
@@ -771,35 +771,65 @@ pub mod pdf {
         64.0, 140.0, 80.0, 70.0, 70.0, 52.0, 52.0, 52.0, 58.0, 24.0, 30.0, 30.0, 48.0,
     ];
 
-    /// Text widths from the font's advances.
+    /// One font's glyphs and advances, read from its tables once per
+    /// character. Report text is Cyrillic and Latin, which needs nothing of
+    /// shaping beyond the character map, so pages get their glyphs from
+    /// here instead of a shaper run per cell (that was most of the time of
+    /// a large report). Kerning is not applied.
     struct Metrics {
         face: ttf_parser::Face<'static>,
-        cache: HashMap<char, f32>,
+        upem: f32,
+        cache: HashMap<char, (u16, f32)>,
     }
 
     impl Metrics {
         fn new(data: &'static [u8]) -> Result<Metrics, String> {
             let face = ttf_parser::Face::parse(data, 0).map_err(|e| format!("font: {e}"))?;
             Ok(Metrics {
+                upem: f32::from(face.units_per_em()),
                 face,
                 cache: HashMap::new(),
             })
         }
 
+        /// The glyph of a character (`.notdef` if the font lacks it) and its
+        /// advance in ems.
+        fn glyph(&mut self, c: char) -> (u16, f32) {
+            let (face, upem) = (&self.face, self.upem);
+            *self.cache.entry(c).or_insert_with(|| {
+                let glyph = face.glyph_index(c);
+                let advance = glyph
+                    .and_then(|g| face.glyph_hor_advance(g))
+                    .map_or(upem / 2.0, f32::from);
+                (glyph.map_or(0, |g| g.0), advance / upem)
+            })
+        }
+
         fn width(&mut self, text: &str, size: f32) -> f32 {
-            let upem = f32::from(self.face.units_per_em());
             let mut w = 0.0;
             for c in text.chars() {
-                let face = &self.face;
-                w += *self.cache.entry(c).or_insert_with(|| {
-                    face.glyph_index(c)
-                        .and_then(|g| face.glyph_hor_advance(g))
-                        .map(f32::from)
-                        .unwrap_or(upem / 2.0)
-                        / upem
-                });
+                w += self.glyph(c).1;
             }
             w * size
+        }
+
+        /// The glyphs of a line, each mapped back to its character so that
+        /// the text can be copied and searched.
+        fn glyphs(&mut self, text: &str) -> Vec<KrillaGlyph> {
+            text.char_indices()
+                .map(|(i, c)| {
+                    let (id, advance) = self.glyph(c);
+                    KrillaGlyph::new(
+                        GlyphId::new(u32::from(id)),
+                        advance,
+                        0.0,
+                        0.0,
+                        0.0,
+                        i..i + c.len_utf8(),
+                        None,
+                    )
+                })
+                .collect()
         }
 
         /// The text cut to fit `width`, with an ellipsis when cut.
@@ -859,6 +889,7 @@ pub mod pdf {
         regular: Font,
         bold: Font,
         metrics: Metrics,
+        bold_metrics: Metrics,
         ops: Vec<Op>,
         y: f32,
         page: u32,
@@ -887,6 +918,7 @@ pub mod pdf {
                 regular,
                 bold,
                 metrics: Metrics::new(REGULAR)?,
+                bold_metrics: Metrics::new(BOLD)?,
                 ops: Vec::new(),
                 y: MARGIN,
                 page: 0,
@@ -924,19 +956,13 @@ pub mod pdf {
                 match op {
                     Op::Text(x, y, bold, size, s) => {
                         surface.set_fill(Some(Fill::default()));
-                        let font = if bold {
-                            self.bold.clone()
+                        let (font, metrics) = if bold {
+                            (self.bold.clone(), &mut self.bold_metrics)
                         } else {
-                            self.regular.clone()
+                            (self.regular.clone(), &mut self.metrics)
                         };
-                        surface.draw_text(
-                            Point::from_xy(x, y),
-                            font,
-                            size,
-                            &s,
-                            false,
-                            TextDirection::Auto,
-                        );
+                        let glyphs = metrics.glyphs(&s);
+                        surface.draw_glyphs(Point::from_xy(x, y), &glyphs, font, &s, size, false);
                     }
                     Op::Rule(x1, x2, y) => {
                         let mut pb = PathBuilder::new();
@@ -957,14 +983,15 @@ pub mod pdf {
             }
             let footer = format!("Страница {}", self.page);
             let w = self.metrics.width(&footer, 7.0);
+            let glyphs = self.metrics.glyphs(&footer);
             surface.set_fill(Some(Fill::default()));
-            surface.draw_text(
+            surface.draw_glyphs(
                 Point::from_xy(PAGE_W - MARGIN - w, PAGE_H - MARGIN / 2.0),
+                &glyphs,
                 self.regular.clone(),
-                7.0,
                 &footer,
+                7.0,
                 false,
-                TextDirection::Auto,
             );
             surface.finish();
             page.finish();
@@ -982,8 +1009,13 @@ pub mod pdf {
         fn row(&mut self, cells: &[String], widths: &[f32], bold: bool) {
             self.y += LINE;
             let mut x = MARGIN;
+            let metrics = if bold {
+                &mut self.bold_metrics
+            } else {
+                &mut self.metrics
+            };
             for (c, w) in cells.iter().zip(widths) {
-                let fitted = self.metrics.fit(c, SIZE, w - 3.0);
+                let fitted = metrics.fit(c, SIZE, w - 3.0);
                 self.ops.push(Op::Text(x, self.y - 2.5, bold, SIZE, fitted));
                 x += w;
             }

@@ -437,8 +437,13 @@ pub async fn workload(
     let now = state.now();
     let previous = period.previous();
     let weeks = WeekTally::new(week_windows(state, &period));
-    let weeks = sums::weeks(&state.db, &unit.code, weeks).await?;
-    let numbers = sums::numbers(state, &unit.code, &period).await?;
+    let (weeks, numbers, kind_titles, names, proposals) = tokio::try_join!(
+        sums::weeks(&state.db, &unit.code, weeks),
+        sums::numbers(state, &unit.code, &period),
+        kind_titles(&state.db),
+        names(&state.db),
+        proposals(&state.db, &unit.code, &period),
+    )?;
     let open = &numbers.open;
     let open_facts: Vec<Facts> = open.iter().map(Row::facts).collect();
     let local_now = state.local(now);
@@ -449,8 +454,6 @@ pub async fn workload(
         end_of_today: window(state, today, today).end,
         end_of_week: window(state, today, week_end).end,
     };
-    let kind_titles = kind_titles(&state.db).await?;
-    let names = names(&state.db).await?;
     let overdue_now = open
         .iter()
         .filter(|r| r.due_at < now)
@@ -482,7 +485,7 @@ pub async fn workload(
         weeks,
         kind_titles,
         overdue_now,
-        proposals: proposals(&state.db, &unit.code, &period).await?,
+        proposals,
         as_of: today,
     })
 }

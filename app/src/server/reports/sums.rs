@@ -38,16 +38,20 @@ pub async fn numbers(state: &AppState, unit: &str, period: &Period) -> ServiceRe
     let db = &state.db;
     let current = period_window(state, period);
     let mut loads = LoadTally::new(current, state.now());
-    let this = indicators(db, unit, current, Some(&mut loads)).await?;
-    let before = indicators(db, unit, period_window(state, &period.previous()), None).await?;
-    for (id, count) in taken(db, unit, current).await? {
+    // Independent reads, run side by side on the pool's connections.
+    let (this, before, taken, open, staff) = tokio::try_join!(
+        indicators(db, unit, current, Some(&mut loads)),
+        indicators(db, unit, period_window(state, &period.previous()), None),
+        taken(db, unit, current),
+        open_rows(db, unit),
+        workers(db, unit),
+    )?;
+    for (id, count) in taken {
         loads.add_taken(id, count);
     }
-    let open = open_rows(db, unit).await?;
     for r in &open {
         loads.add_open(&r.facts());
     }
-    let staff = workers(db, unit).await?;
     Ok(Numbers {
         current: this,
         previous: before,
@@ -66,35 +70,27 @@ pub async fn weeks(
         return Ok(tally.finish());
     };
     let ends = tally.ends();
-    let registered: Vec<(i64, String, i64)> = of_unit(unit)
+    let registered = of_unit(unit)
         .filter(within(Column::RegisteredAt, span))
         .expr_as(week_of(Column::RegisteredAt, &ends), "week")
         .column(Column::KindCode)
         .expr_as(count(), "n")
         .group_by(Expr::cust("1"))
         .group_by(Expr::cust("2"))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (week, kind, n) in registered {
-        tally.add_registered(index(week), &kind, number(n));
-    }
-    let answered: Vec<(i64, i64, i64)> = of_unit(unit)
+        .into_tuple::<(i64, String, i64)>()
+        .all(db);
+    let answered = of_unit(unit)
         .filter(within(Column::AnsweredAt, span))
         .expr_as(week_of(Column::AnsweredAt, &ends), "week")
         .expr_as(count(), "n")
         .expr_as(count_if(on_time()), "on_time")
         .group_by(Expr::cust("1"))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (week, n, on_time) in answered {
-        tally.add_answered(index(week), number(n), number(on_time));
-    }
+        .into_tuple::<(i64, i64, i64)>()
+        .all(db);
     // Late: no answer by the end of the week the request fell due in, that
     // is, answered in a later week than its due time, or not at all (both
     // give the index past the last week).
-    let due: Vec<(i64, i64, i64)> = of_unit(unit)
+    let due = of_unit(unit)
         .filter(within(Column::DueAt, span))
         .filter(
             Condition::any()
@@ -106,9 +102,15 @@ pub async fn weeks(
         .expr_as(count(), "n")
         .group_by(Expr::cust("1"))
         .group_by(Expr::cust("2"))
-        .into_tuple()
-        .all(db)
-        .await?;
+        .into_tuple::<(i64, i64, i64)>()
+        .all(db);
+    let (registered, answered, due) = tokio::try_join!(registered, answered, due)?;
+    for (week, kind, n) in registered {
+        tally.add_registered(index(week), &kind, number(n));
+    }
+    for (week, n, on_time) in answered {
+        tally.add_answered(index(week), number(n), number(on_time));
+    }
     for (due_week, answer_week, n) in due {
         if answer_week > due_week {
             tally.add_late(index(due_week), number(n));
@@ -126,16 +128,36 @@ async fn indicators(
     mut loads: Option<&mut LoadTally>,
 ) -> ServiceResult<Indicators> {
     let mut tally = Tally::new(w);
-    for g in registered(db, unit, w).await? {
+    let (registered, answered, late) = tokio::try_join!(
+        registered(db, unit, w),
+        answered(db, unit, w),
+        late(db, unit, w)
+    )?;
+    for g in registered {
         tally.add_registered(&g);
     }
-    for (assignee, form, g) in answered(db, unit, w).await? {
+    for (assignee, form, g) in answered {
         tally.add_answered(&g);
         if let (Some(loads), Some(id)) = (loads.as_deref_mut(), assignee) {
             loads.add_answered(id, form, &g);
         }
     }
-    let late: Vec<(Option<i64>, i64)> = of_unit(unit)
+    for (assignee, n) in late {
+        tally.add_late(number(n));
+        if let (Some(loads), Some(id)) = (loads.as_deref_mut(), assignee) {
+            loads.add_late(id, number(n));
+        }
+    }
+    Ok(tally.finish())
+}
+
+/// Requests due in the window and unanswered at its end, by executor.
+async fn late(
+    db: &DatabaseConnection,
+    unit: &str,
+    w: Window,
+) -> ServiceResult<Vec<(Option<i64>, i64)>> {
+    Ok(of_unit(unit)
         .filter(within(Column::DueAt, w))
         .filter(
             Condition::any()
@@ -147,14 +169,7 @@ async fn indicators(
         .group_by(Column::AssigneeId)
         .into_tuple()
         .all(db)
-        .await?;
-    for (assignee, n) in late {
-        tally.add_late(number(n));
-        if let (Some(loads), Some(id)) = (loads.as_deref_mut(), assignee) {
-            loads.add_late(id, number(n));
-        }
-    }
-    Ok(tally.finish())
+        .await?)
 }
 
 /// Requests registered in the window, by kind, channel and status.
