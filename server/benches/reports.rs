@@ -10,8 +10,8 @@
 //!    and of a quarter.
 //!
 //! Fails when the workload p99 of a month is above 300 ms at 100,000
-//! requests or 1 s at 1,000,000, or the XLSX export takes more than 3 s or
-//! 150 MB.
+//! requests or 1 s at 1,000,000, the XLSX export takes more than 3 s or
+//! 150 MB, or the PDF export more than 15 s or 200 MB.
 
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,8 @@ const WORKLOAD_P99: Duration = Duration::from_millis(300);
 const WORKLOAD_P99_1M: Duration = Duration::from_secs(1);
 const XLSX_TIME: Duration = Duration::from_secs(3);
 const XLSX_RSS_MB: f64 = 150.0;
+const PDF_TIME: Duration = Duration::from_secs(15);
+const PDF_RSS_MB: f64 = 200.0;
 
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -161,9 +163,10 @@ async fn main() -> std::process::ExitCode {
             if reset { "" } else { "; peak not reset" },
             size as f64 / 1e6
         );
-        if format == Format::Xlsx {
-            failed |= took > XLSX_TIME || peak > XLSX_RSS_MB;
-        }
+        failed |= match format {
+            Format::Xlsx => took > XLSX_TIME || peak > XLSX_RSS_MB,
+            _ => took > PDF_TIME || peak > PDF_RSS_MB,
+        };
         std::fs::remove_file(&path).ok();
     }
     state
