@@ -7,8 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use super::common::{ErrorSummary, LoadError, SignInFirst};
-use super::{session_info, use_session};
+use super::common::{ErrorSummary, LoadError, signed_in_page};
 use crate::domain::calendar::DayKind;
 use crate::i18n::{Lang, Msg};
 use crate::wire::{AppError, DayView};
@@ -85,7 +84,6 @@ fn month_link(year: i32, month: u32, delta: i32) -> String {
 
 #[component]
 pub fn CalendarPage() -> impl IntoView {
-    let session = use_session();
     let query = use_query_map();
     let save = ServerAction::<SetCalendarDay>::new();
     let month = Resource::new(
@@ -97,95 +95,108 @@ pub fn CalendarPage() -> impl IntoView {
         },
         |(year, month, _)| get_month(year, month),
     );
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = session_info(session).await;
-                let lang = info.lang;
-                if info.user.is_none() {
-                    return view! { <SignInFirst lang=lang/> }.into_any();
-                }
-                let imported = query.read_untracked().get("imported").is_some();
-                let import_error = query.read_untracked().get("import_error");
-                let m = match month.await {
-                    Ok(m) => m,
-                    Err(e) => return view! { <h1>{Msg::CalendarTitle.text(lang)}</h1><LoadError error=e lang=lang/> }.into_any(),
-                };
-                let lead = m.days.first().map(|d| d.date.weekday().num_days_from_monday()).unwrap_or(0);
-                let mut cells: Vec<AnyView> = (0..lead).map(|_| view! { <td></td> }.into_any()).collect();
-                for DayView { date, working, shortened, kind, name } in m.days.iter().cloned() {
-                    let class = match (working, shortened) {
-                        (false, _) => "day off",
-                        (true, true) => "day short",
-                        (true, false) => "day work",
-                    };
-                    let state = match (working, shortened) {
-                        (false, _) => Msg::NonWorking.text(lang),
-                        (true, true) => Msg::ShortenedDay.text(lang),
-                        (true, false) => Msg::Working.text(lang),
-                    };
-                    let title = name.clone().unwrap_or_else(|| kind_label(kind, lang).to_string());
-                    cells.push(view! {
-                        <td class=class data-date=date.to_string() title=title>
-                            <span class="num">{date.day()}</span>
-                            <span class="state">{state}</span>
-                            {name.map(|n| view! { <span class="name">{n}</span> })}
-                        </td>
-                    }.into_any());
-                }
-                let mut rows: Vec<AnyView> = Vec::new();
-                let mut cells = cells.into_iter().peekable();
-                while cells.peek().is_some() {
-                    let week: Vec<AnyView> = cells.by_ref().take(7).collect();
-                    rows.push(view! { <tr>{week}</tr> }.into_any());
-                }
-                let heads = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"];
-                let heads_en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-                let heads = (0..7).map(|i| view! { <th scope="col">{if lang == Lang::En { heads_en[i] } else { heads[i] }}</th> }).collect_view();
-                let kinds = [None, Some(DayKind::Holiday), Some(DayKind::DayOff), Some(DayKind::Working), Some(DayKind::Shortened)]
-                    .into_iter()
-                    .map(|k| view! { <option value=k.map(|k| k.code()).unwrap_or("default")>{kind_label(k, lang)}</option> })
-                    .collect_view();
-                let years = m.years.iter().map(|y| y.to_string()).collect::<Vec<_>>().join(", ");
-                let caption = format!("{:02}.{}", m.month, m.year);
+    signed_in_page(move |info, _user| async move {
+        let lang = info.lang;
+        let imported = query.read_untracked().get("imported").is_some();
+        let import_error = query.read_untracked().get("import_error");
+        let m = match month.await {
+                Ok(m) => m,
+                Err(e) => return view! { <h1>{Msg::CalendarTitle.text(lang)}</h1><LoadError error=e lang=lang/> }.into_any(),
+            };
+        let lead = m
+            .days
+            .first()
+            .map(|d| d.date.weekday().num_days_from_monday())
+            .unwrap_or(0);
+        let mut cells: Vec<AnyView> = (0..lead).map(|_| view! { <td></td> }.into_any()).collect();
+        for DayView {
+            date,
+            working,
+            shortened,
+            kind,
+            name,
+        } in m.days.iter().cloned()
+        {
+            let class = match (working, shortened) {
+                (false, _) => "day off",
+                (true, true) => "day short",
+                (true, false) => "day work",
+            };
+            let state = match (working, shortened) {
+                (false, _) => Msg::NonWorking.text(lang),
+                (true, true) => Msg::ShortenedDay.text(lang),
+                (true, false) => Msg::Working.text(lang),
+            };
+            let title = name
+                .clone()
+                .unwrap_or_else(|| kind_label(kind, lang).to_string());
+            cells.push(
                 view! {
-                    <h1>{Msg::CalendarTitle.text(lang)}</h1>
-                    <p class="muted">{years}</p>
-                    {imported.then(|| view! { <div class="alert alert-ok" role="status">{Msg::Imported.text(lang)}</div> })}
-                    {import_error.map(|_| view! {
-                        <div class="alert alert-error" role="alert">{crate::i18n::field_error(&crate::domain::FieldErrorCode::Pattern, lang)}</div>
-                    })}
-                    <p class="filters">
-                        <a href=month_link(m.year, m.month, -1)>{Msg::PrevMonth.text(lang)}</a>
-                        " · "
-                        <a href=month_link(m.year, m.month, 1)>{Msg::NextMonth.text(lang)}</a>
-                    </p>
-                    <table class="month">
-                        <caption>{caption}</caption>
-                        <thead><tr>{heads}</tr></thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                    <h2>{Msg::EditDay.text(lang)}</h2>
-                    <ActionForm action=save attr:class="stack">
-                        {move || view! { <ErrorSummary error=save.value().get().and_then(|r| r.err()) lang=lang/> }}
-                        <label for="f-date">{Msg::Date.text(lang)}</label>
-                        <input id="f-date" name="date" type="date" required/>
-                        <label for="f-kind">{Msg::DayKindLabel.text(lang)}</label>
-                        <select id="f-kind" name="kind">{kinds}</select>
-                        <label for="f-name">{Msg::DayName.text(lang)}</label>
-                        <input id="f-name" name="name" type="text" maxlength="200"/>
-                        <button type="submit" class="primary">{Msg::Save.text(lang)}</button>
-                    </ActionForm>
-                    <h2>{Msg::ImportYear.text(lang)}</h2>
-                    <form method="post" action="/admin/calendar/import" enctype="multipart/form-data" class="stack">
-                        <label for="f-calendar">{Msg::ImportYear.text(lang)}</label>
-                        <input id="f-calendar" type="file" name="file" accept=".json,.xml" required aria-describedby="h-calendar"/>
-                        <p class="hint" id="h-calendar">{Msg::ImportHint.text(lang)}</p>
-                        <button type="submit">{Msg::Upload.text(lang)}</button>
-                    </form>
+                    <td class=class data-date=date.to_string() title=title>
+                        <span class="num">{date.day()}</span>
+                        <span class="state">{state}</span>
+                        {name.map(|n| view! { <span class="name">{n}</span> })}
+                    </td>
                 }
-                .into_any()
-            })}
-        </Suspense>
-    }
+                .into_any(),
+            );
+        }
+        let mut rows: Vec<AnyView> = Vec::new();
+        let mut cells = cells.into_iter().peekable();
+        while cells.peek().is_some() {
+            let week: Vec<AnyView> = cells.by_ref().take(7).collect();
+            rows.push(view! { <tr>{week}</tr> }.into_any());
+        }
+        let heads = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"];
+        let heads_en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let heads = (0..7).map(|i| view! { <th scope="col">{if lang == Lang::En { heads_en[i] } else { heads[i] }}</th> }).collect_view();
+        let kinds = [None, Some(DayKind::Holiday), Some(DayKind::DayOff), Some(DayKind::Working), Some(DayKind::Shortened)]
+                .into_iter()
+                .map(|k| view! { <option value=k.map(|k| k.code()).unwrap_or("default")>{kind_label(k, lang)}</option> })
+                .collect_view();
+        let years = m
+            .years
+            .iter()
+            .map(|y| y.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let caption = format!("{:02}.{}", m.month, m.year);
+        view! {
+                <h1>{Msg::CalendarTitle.text(lang)}</h1>
+                <p class="muted">{years}</p>
+                {imported.then(|| view! { <div class="alert alert-ok" role="status">{Msg::Imported.text(lang)}</div> })}
+                {import_error.map(|_| view! {
+                    <div class="alert alert-error" role="alert">{crate::i18n::field_error(&crate::domain::FieldErrorCode::Pattern, lang)}</div>
+                })}
+                <p class="filters">
+                    <a href=month_link(m.year, m.month, -1)>{Msg::PrevMonth.text(lang)}</a>
+                    " · "
+                    <a href=month_link(m.year, m.month, 1)>{Msg::NextMonth.text(lang)}</a>
+                </p>
+                <table class="month">
+                    <caption>{caption}</caption>
+                    <thead><tr>{heads}</tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                <h2>{Msg::EditDay.text(lang)}</h2>
+                <ActionForm action=save attr:class="stack">
+                    {move || view! { <ErrorSummary error=save.value().get().and_then(|r| r.err()) lang=lang/> }}
+                    <label for="f-date">{Msg::Date.text(lang)}</label>
+                    <input id="f-date" name="date" type="date" required/>
+                    <label for="f-kind">{Msg::DayKindLabel.text(lang)}</label>
+                    <select id="f-kind" name="kind">{kinds}</select>
+                    <label for="f-name">{Msg::DayName.text(lang)}</label>
+                    <input id="f-name" name="name" type="text" maxlength="200"/>
+                    <button type="submit" class="primary">{Msg::Save.text(lang)}</button>
+                </ActionForm>
+                <h2>{Msg::ImportYear.text(lang)}</h2>
+                <form method="post" action="/admin/calendar/import" enctype="multipart/form-data" class="stack">
+                    <label for="f-calendar">{Msg::ImportYear.text(lang)}</label>
+                    <input id="f-calendar" type="file" name="file" accept=".json,.xml" required aria-describedby="h-calendar"/>
+                    <p class="hint" id="h-calendar">{Msg::ImportHint.text(lang)}</p>
+                    <button type="submit">{Msg::Upload.text(lang)}</button>
+                </form>
+            }
+            .into_any()
+    })
 }

@@ -3,9 +3,10 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use leptos::prelude::*;
 
+use super::{SessionInfo, session_info, use_session};
 use crate::domain::Status;
 use crate::i18n::{self, Lang, Msg};
-use crate::wire::{AppError, AttachmentView, TicketView};
+use crate::wire::{AppError, AttachmentView, TicketView, UserView};
 
 pub fn fmt_time(at: DateTime<Utc>, offset: FixedOffset) -> String {
     i18n::date_time(at, offset)
@@ -109,6 +110,31 @@ pub fn SignInFirst(lang: Lang) -> impl IntoView {
             <p>{i18n::error(&AppError::Unauthenticated, lang)}</p>
             <p><a href="/login">{Msg::SignIn.text(lang)}</a></p>
         </div>
+    }
+}
+
+/// A page for signed-in people: one `Suspense` waits for the session and
+/// whatever `body` awaits; visitors who are not signed in are asked to sign
+/// in first. `body` gets the session and its user.
+pub fn signed_in_page<F, Fut>(body: F) -> impl IntoView
+where
+    F: Fn(SessionInfo, UserView) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = AnyView> + Send + 'static,
+{
+    let session = use_session();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let body = body.clone();
+                Suspend::new(async move {
+                    let info = session_info(session).await;
+                    match info.user.clone() {
+                        Some(user) => body(info, user).await,
+                        None => view! { <SignInFirst lang=info.lang/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
     }
 }
 

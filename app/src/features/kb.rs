@@ -5,8 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::common::{FileList, LoadError, SignInFirst, UploadForm, fmt_time, upload_error};
-use super::{session_info, use_session};
+use super::common::{FileList, LoadError, UploadForm, fmt_time, signed_in_page, upload_error};
 use crate::i18n::Msg;
 use crate::wire::{AppError, ArticleView, KbHit};
 
@@ -30,7 +29,6 @@ pub async fn get_article(id: i64) -> Result<ArticleView, AppError> {
 
 #[component]
 pub fn KnowledgeBasePage() -> impl IntoView {
-    let session = use_session();
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
     let hits = Resource::new(q, |q| async move {
@@ -41,65 +39,61 @@ pub fn KnowledgeBasePage() -> impl IntoView {
         }
     });
     let latest = Resource::new(|| (), |_| latest_articles());
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = session_info(session).await;
-                let lang = info.lang;
-                if info.user.is_none() {
-                    return view! { <SignInFirst lang=lang/> }.into_any();
-                }
-                let typed = q();
-                let results = match hits.await {
-                    Ok(h) => h,
-                    Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
-                };
-                let writer = info.user.as_ref().is_some_and(|u| u.roles.is_staff() || u.roles.is_admin());
-                let searched = !typed.trim().is_empty();
-                let none = searched && results.is_empty();
-                let results = results
-                    .into_iter()
-                    .map(|h| view! {
-                        <li class="hit">
-                            <a href=format!("/kb/{}", h.id)>{h.title}</a>
-                            <p class="snippet" inner_html=h.snippet></p>
-                        </li>
-                    })
-                    .collect_view();
-                let latest = latest.await.unwrap_or_default();
-                let latest = (!searched).then(|| {
-                    let items = latest
-                        .into_iter()
-                        .map(|a| view! { <li><a href=format!("/kb/{}", a.id)>{a.title}</a></li> })
-                        .collect_view();
-                    view! { <h2>{Msg::KbLatest.text(lang)}</h2><ul class="articles">{items}</ul> }
-                });
+    signed_in_page(move |info, _user| async move {
+        let lang = info.lang;
+        let typed = q();
+        let results = match hits.await {
+            Ok(h) => h,
+            Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
+        };
+        let writer = info
+            .user
+            .as_ref()
+            .is_some_and(|u| u.roles.is_staff() || u.roles.is_admin());
+        let searched = !typed.trim().is_empty();
+        let none = searched && results.is_empty();
+        let results = results
+            .into_iter()
+            .map(|h| {
                 view! {
-                    <h1>{Msg::KnowledgeBase.text(lang)}</h1>
-                    {writer.then(|| view! {
-                        <p class="actions">
-                            <a href="/kb/new" class="button">{Msg::KbNewArticle.text(lang)}</a>" "
-                            <a href="/kb/templates">{Msg::Templates.text(lang)}</a>
-                        </p>
-                    })}
-                    <form method="get" action="/kb" class="stack" role="search">
-                        <label for="kb-q">{Msg::KbSearch.text(lang)}</label>
-                        <input id="kb-q" name="q" type="search" value=typed maxlength="500"/>
-                        <button type="submit" class="primary">{Msg::KbFind.text(lang)}</button>
-                    </form>
-                    {none.then(|| view! { <p class="empty">{Msg::KbNothing.text(lang)}</p> })}
-                    <ol class="hits">{results}</ol>
-                    {latest}
+                    <li class="hit">
+                        <a href=format!("/kb/{}", h.id)>{h.title}</a>
+                        <p class="snippet" inner_html=h.snippet></p>
+                    </li>
                 }
-                .into_any()
+            })
+            .collect_view();
+        let latest = latest.await.unwrap_or_default();
+        let latest = (!searched).then(|| {
+            let items = latest
+                .into_iter()
+                .map(|a| view! { <li><a href=format!("/kb/{}", a.id)>{a.title}</a></li> })
+                .collect_view();
+            view! { <h2>{Msg::KbLatest.text(lang)}</h2><ul class="articles">{items}</ul> }
+        });
+        view! {
+            <h1>{Msg::KnowledgeBase.text(lang)}</h1>
+            {writer.then(|| view! {
+                <p class="actions">
+                    <a href="/kb/new" class="button">{Msg::KbNewArticle.text(lang)}</a>" "
+                    <a href="/kb/templates">{Msg::Templates.text(lang)}</a>
+                </p>
             })}
-        </Suspense>
-    }
+            <form method="get" action="/kb" class="stack" role="search">
+                <label for="kb-q">{Msg::KbSearch.text(lang)}</label>
+                <input id="kb-q" name="q" type="search" value=typed maxlength="500"/>
+                <button type="submit" class="primary">{Msg::KbFind.text(lang)}</button>
+            </form>
+            {none.then(|| view! { <p class="empty">{Msg::KbNothing.text(lang)}</p> })}
+            <ol class="hits">{results}</ol>
+            {latest}
+        }
+        .into_any()
+    })
 }
 
 #[component]
 pub fn ArticlePage() -> impl IntoView {
-    let session = use_session();
     let params = use_params_map();
     let query = use_query_map();
     let article = Resource::new(
@@ -111,61 +105,54 @@ pub fn ArticlePage() -> impl IntoView {
             }
         },
     );
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = session_info(session).await;
-                let lang = info.lang;
-                let offset = info.offset();
-                if info.user.is_none() {
-                    return view! { <SignInFirst lang=lang/> }.into_any();
-                }
-                let a = match article.await {
-                    Ok(a) => a,
-                    Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
-                };
-                let tags = a.tags.join(", ");
-                let q = query.read_untracked();
-                let notice = if q.get("saved").is_some() {
-                    Some(Msg::KbSaved)
-                } else if q.get("restored").is_some() {
-                    Some(Msg::KbRestored)
-                } else if q.get("solved").is_some() {
-                    Some(Msg::KbSolvedThanks)
-                } else {
-                    None
-                };
-                let upload_error = upload_error(&q);
-                let has_files = !a.attachments.is_empty();
-                let id = a.id;
-                let status = (a.status != "published").then(|| super::kb_edit::status_title(&a.status, lang));
-                view! {
-                    <p><a href="/kb">{Msg::KnowledgeBase.text(lang)}</a></p>
-                    {notice.map(|m| view! { <div class="alert alert-ok" role="status">{m.text(lang)}</div> })}
-                    <article class="kb-article">
-                        <h1>{a.title.clone()}{status.map(|s| view! { " " <span class="badge">{s}</span> })}</h1>
-                        <p class="muted">{tags}" · "{fmt_time(a.updated_at, offset)}" · "{Msg::KbVersion.text(lang)}" "{a.version}</p>
-                        <div class="body-html" inner_html=a.html></div>
-                    </article>
-                    {(has_files || a.can_edit).then(|| view! {
-                        <section aria-labelledby="h-files">
-                            <h2 id="h-files">{Msg::KbFiles.text(lang)}</h2>
-                            <FileList files=a.attachments.clone() href="/kb/files/"/>
-                            {a.can_edit.then(|| view! {
-                                <UploadForm action=format!("/kb/{id}/files") hint=Msg::KbAttachHint error=upload_error.clone() lang=lang/>
-                            })}
-                        </section>
-                    })}
-                    {a.can_edit.then(|| view! {
-                        <p class="actions">
-                            <a href=format!("/kb/{id}/edit") class="button">{Msg::KbEditArticle.text(lang)}</a>" "
-                            <a href=format!("/kb/{id}/history")>{Msg::KbHistory.text(lang)}</a>
-                        </p>
-                        <p class="muted solved-count">{Msg::KbSolvedCount.text(lang)}" "<span data-solved=a.solved_count>{a.solved_count}</span></p>
-                    })}
-                }
-                .into_any()
-            })}
-        </Suspense>
-    }
+    signed_in_page(move |info, _user| async move {
+        let lang = info.lang;
+        let offset = info.offset();
+        let a = match article.await {
+            Ok(a) => a,
+            Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
+        };
+        let tags = a.tags.join(", ");
+        let q = query.read_untracked();
+        let notice = if q.get("saved").is_some() {
+            Some(Msg::KbSaved)
+        } else if q.get("restored").is_some() {
+            Some(Msg::KbRestored)
+        } else if q.get("solved").is_some() {
+            Some(Msg::KbSolvedThanks)
+        } else {
+            None
+        };
+        let upload_error = upload_error(&q);
+        let has_files = !a.attachments.is_empty();
+        let id = a.id;
+        let status =
+            (a.status != "published").then(|| super::kb_edit::status_title(&a.status, lang));
+        view! {
+                <p><a href="/kb">{Msg::KnowledgeBase.text(lang)}</a></p>
+                {notice.map(|m| view! { <div class="alert alert-ok" role="status">{m.text(lang)}</div> })}
+                <article class="kb-article">
+                    <h1>{a.title.clone()}{status.map(|s| view! { " " <span class="badge">{s}</span> })}</h1>
+                    <p class="muted">{tags}" · "{fmt_time(a.updated_at, offset)}" · "{Msg::KbVersion.text(lang)}" "{a.version}</p>
+                    <div class="body-html" inner_html=a.html></div>
+                </article>
+                {(has_files || a.can_edit).then(|| view! {
+                    <section aria-labelledby="h-files">
+                        <h2 id="h-files">{Msg::KbFiles.text(lang)}</h2>
+                        <FileList files=a.attachments.clone() href="/kb/files/"/>
+                        {a.can_edit.then(|| view! {
+                            <UploadForm action=format!("/kb/{id}/files") hint=Msg::KbAttachHint error=upload_error.clone() lang=lang/>
+                        })}
+                    </section>
+                })}
+                {a.can_edit.then(|| view! {
+                    <p class="actions">
+                        <a href=format!("/kb/{id}/edit") class="button">{Msg::KbEditArticle.text(lang)}</a>" "
+                        <a href=format!("/kb/{id}/history")>{Msg::KbHistory.text(lang)}</a>
+                    </p>
+                    <p class="muted solved-count">{Msg::KbSolvedCount.text(lang)}" "<span data-solved=a.solved_count>{a.solved_count}</span></p>
+                })}
+            }
+            .into_any()
+    })
 }

@@ -12,8 +12,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
-use super::common::{ErrorSummary, LoadError, SignInFirst, field_error, fmt_time};
-use super::{session_info, use_session};
+use super::common::{ErrorSummary, LoadError, field_error, fmt_time, signed_in_page};
 use crate::i18n::{self, Lang, Msg};
 use crate::wire::{AppError, ArticleInput, DiffLine, TemplateView, VersionView};
 
@@ -204,7 +203,6 @@ pub fn status_title(status: &str, lang: Lang) -> &'static str {
 
 #[component]
 pub fn ArticleEditPage() -> impl IntoView {
-    let session = use_session();
     let params = use_params_map();
     let query = use_query_map();
     let action = ServerAction::<SaveArticle>::new();
@@ -220,102 +218,103 @@ pub fn ArticleEditPage() -> impl IntoView {
         },
         |(id, from)| edit_context(id, from),
     );
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = session_info(session).await;
-                let lang = info.lang;
-                if info.user.is_none() {
-                    return view! { <SignInFirst lang=lang/> }.into_any();
-                }
-                let ctx = match ctx.await {
-                    Ok(c) => c,
-                    Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
-                };
-                let id = params.read_untracked().get("id");
-                let a = typed_over(ctx.article.clone(), &query.read_untracked());
-                let error = move || action.value().get().and_then(|r| r.err());
-                let sections = ctx
-                    .sections
-                    .iter()
-                    .map(|s| {
-                        let selected = s.code == a.section;
-                        view! { <option value=s.code.clone() selected=selected>{s.title.clone()}</option> }
-                    })
-                    .collect_view();
-                let statuses = ["draft", "published", "archived"]
-                    .into_iter()
-                    .map(|st| {
-                        let selected = st == a.status;
-                        view! { <option value=st selected=selected>{status_title(st, lang)}</option> }
-                    })
-                    .collect_view();
-                let kinds = ctx
-                    .kinds
-                    .iter()
-                    .map(|k| {
-                        let checked = a.kinds.contains(&k.code);
-                        let input_id = format!("kind-{}", k.code);
-                        view! {
-                            <div class="checkbox">
-                                <input type="checkbox" id=input_id.clone() name=format!("kind[{}]", k.code) value="1" checked=checked/>
-                                <label for=input_id>{k.title.clone()}</label>
-                            </div>
-                        }
-                    })
-                    .collect_view();
-                let heading = if id.is_some() { Msg::KbEditArticle } else { Msg::KbNewArticle };
-                let back = id.clone().map(|i| format!("/kb/{i}")).unwrap_or_else(|| "/kb".into());
-                let fe = move |field: &'static str| {
-                    move || field_error(&error(), field, lang).map(|e| view! { <p class="field-error">{e}</p> })
-                };
-                view! {
-                    <p><a href=back>{Msg::KnowledgeBase.text(lang)}</a></p>
-                    <h1>{heading.text(lang)}</h1>
-                    {ctx.version.map(|v| view! { <p class="muted">{Msg::KbVersion.text(lang)}" "{v}</p> })}
-                    <ActionForm action=action attr:class="stack article-form" attr:novalidate=true>
-                        {move || view! { <ErrorSummary error=error() lang=lang/> }}
-                        <input type="hidden" name="id" value=id.unwrap_or_default()/>
-                        <div class="field">
-                            <label for="f-title">{Msg::KbArticleTitle.text(lang)}</label>
-                            <input id="f-title" name="title" type="text" maxlength="300" required value=a.title.clone()/>
-                            {fe("title")}
+    signed_in_page(move |info, _user| async move {
+        let lang = info.lang;
+        let ctx = match ctx.await {
+            Ok(c) => c,
+            Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
+        };
+        let id = params.read_untracked().get("id");
+        let a = typed_over(ctx.article.clone(), &query.read_untracked());
+        let error = move || action.value().get().and_then(|r| r.err());
+        let sections = ctx
+            .sections
+            .iter()
+            .map(|s| {
+                let selected = s.code == a.section;
+                view! { <option value=s.code.clone() selected=selected>{s.title.clone()}</option> }
+            })
+            .collect_view();
+        let statuses = ["draft", "published", "archived"]
+            .into_iter()
+            .map(|st| {
+                let selected = st == a.status;
+                view! { <option value=st selected=selected>{status_title(st, lang)}</option> }
+            })
+            .collect_view();
+        let kinds = ctx
+                .kinds
+                .iter()
+                .map(|k| {
+                    let checked = a.kinds.contains(&k.code);
+                    let input_id = format!("kind-{}", k.code);
+                    view! {
+                        <div class="checkbox">
+                            <input type="checkbox" id=input_id.clone() name=format!("kind[{}]", k.code) value="1" checked=checked/>
+                            <label for=input_id>{k.title.clone()}</label>
                         </div>
-                        <div class="field">
-                            <label for="f-section">{Msg::KbSection.text(lang)}</label>
-                            <select id="f-section" name="section">{sections}</select>
-                            {fe("section")}
-                        </div>
-                        <div class="field">
-                            <label for="f-status">{Msg::KbStatus.text(lang)}</label>
-                            <select id="f-status" name="status">{statuses}</select>
-                        </div>
-                        <div class="field">
-                            <label for="f-tags">{Msg::KbTags.text(lang)}</label>
-                            <input id="f-tags" name="tags" type="text" value=a.tags.join(", ")/>
-                            {fe("tags")}
-                        </div>
-                        <fieldset class="field" id="f-kinds">
-                            <legend>{Msg::KbKinds.text(lang)}</legend>
-                            {kinds}
-                        </fieldset>
-                        <div class="field">
-                            <label for="f-body">{Msg::KbBody.text(lang)}</label>
-                            <textarea id="f-body" name="body" rows="16" aria-describedby="h-body">{a.body.clone()}</textarea>
-                            <p class="hint" id="h-body">{Msg::KbBodyHint.text(lang)}</p>
-                            {fe("body")}
-                        </div>
-                        <div class="field">
-                            <label for="f-reason">{Msg::KbReason.text(lang)}<span class="muted">" ("{Msg::Optional.text(lang)}")"</span></label>
-                            <input id="f-reason" name="reason" type="text" maxlength="500" value=a.reason.clone().unwrap_or_default()/>
-                        </div>
-                        <button type="submit" class="primary">{Msg::Save.text(lang)}</button>
-                    </ActionForm>
-                }
-                .into_any()
-            })}
-        </Suspense>
-    }
+                    }
+                })
+                .collect_view();
+        let heading = if id.is_some() {
+            Msg::KbEditArticle
+        } else {
+            Msg::KbNewArticle
+        };
+        let back = id
+            .clone()
+            .map(|i| format!("/kb/{i}"))
+            .unwrap_or_else(|| "/kb".into());
+        let fe = move |field: &'static str| {
+            move || {
+                field_error(&error(), field, lang).map(|e| view! { <p class="field-error">{e}</p> })
+            }
+        };
+        view! {
+                <p><a href=back>{Msg::KnowledgeBase.text(lang)}</a></p>
+                <h1>{heading.text(lang)}</h1>
+                {ctx.version.map(|v| view! { <p class="muted">{Msg::KbVersion.text(lang)}" "{v}</p> })}
+                <ActionForm action=action attr:class="stack article-form" attr:novalidate=true>
+                    {move || view! { <ErrorSummary error=error() lang=lang/> }}
+                    <input type="hidden" name="id" value=id.unwrap_or_default()/>
+                    <div class="field">
+                        <label for="f-title">{Msg::KbArticleTitle.text(lang)}</label>
+                        <input id="f-title" name="title" type="text" maxlength="300" required value=a.title.clone()/>
+                        {fe("title")}
+                    </div>
+                    <div class="field">
+                        <label for="f-section">{Msg::KbSection.text(lang)}</label>
+                        <select id="f-section" name="section">{sections}</select>
+                        {fe("section")}
+                    </div>
+                    <div class="field">
+                        <label for="f-status">{Msg::KbStatus.text(lang)}</label>
+                        <select id="f-status" name="status">{statuses}</select>
+                    </div>
+                    <div class="field">
+                        <label for="f-tags">{Msg::KbTags.text(lang)}</label>
+                        <input id="f-tags" name="tags" type="text" value=a.tags.join(", ")/>
+                        {fe("tags")}
+                    </div>
+                    <fieldset class="field" id="f-kinds">
+                        <legend>{Msg::KbKinds.text(lang)}</legend>
+                        {kinds}
+                    </fieldset>
+                    <div class="field">
+                        <label for="f-body">{Msg::KbBody.text(lang)}</label>
+                        <textarea id="f-body" name="body" rows="16" aria-describedby="h-body">{a.body.clone()}</textarea>
+                        <p class="hint" id="h-body">{Msg::KbBodyHint.text(lang)}</p>
+                        {fe("body")}
+                    </div>
+                    <div class="field">
+                        <label for="f-reason">{Msg::KbReason.text(lang)}<span class="muted">" ("{Msg::Optional.text(lang)}")"</span></label>
+                        <input id="f-reason" name="reason" type="text" maxlength="500" value=a.reason.clone().unwrap_or_default()/>
+                    </div>
+                    <button type="submit" class="primary">{Msg::Save.text(lang)}</button>
+                </ActionForm>
+            }
+            .into_any()
+    })
 }
 
 /// The history page's data: the title, the versions, and a comparison if asked.
@@ -358,7 +357,6 @@ pub async fn restore_version(id: i64, version: i32) -> Result<(), AppError> {
 
 #[component]
 pub fn ArticleHistoryPage() -> impl IntoView {
-    let session = use_session();
     let params = use_params_map();
     let query = use_query_map();
     let restore = ServerAction::<RestoreVersion>::new();
@@ -378,107 +376,109 @@ pub fn ArticleHistoryPage() -> impl IntoView {
             }
         },
     );
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = session_info(session).await;
-                let lang = info.lang;
-                let offset = info.offset();
-                if info.user.is_none() {
-                    return view! { <SignInFirst lang=lang/> }.into_any();
-                }
-                let h = match history.await {
-                    Ok(h) => h,
-                    Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
-                };
-                let id = params.read_untracked().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or_default();
-                let newest = h.versions.first().map(|v| v.version).unwrap_or(1);
-                let q = query.read_untracked();
-                let from = q.get("from").and_then(|v| v.parse::<i32>().ok()).unwrap_or(newest.saturating_sub(1).max(1));
-                let to = q.get("to").and_then(|v| v.parse::<i32>().ok()).unwrap_or(newest);
-                let can_edit = h.can_edit;
-                let rows = h
-                    .versions
-                    .iter()
-                    .map(|v| {
-                        let author = v.author.as_ref().map(|a| a.name.clone()).unwrap_or_default();
-                        let n = v.version;
-                        let from_id = format!("from-{n}");
-                        let to_id = format!("to-{n}");
-                        let current = n == newest;
-                        view! {
-                            <tr data-version=n>
-                                <td>{n}</td>
-                                <td>{fmt_time(v.created_at, offset)}</td>
-                                <td>{author}</td>
-                                <td>{v.reason.clone()}</td>
-                                <td>{status_title(&v.status, lang)}</td>
-                                <td>
-                                    <input type="radio" form="compare" name="from" id=from_id.clone() value=n checked=n == from/>
-                                    <label for=from_id class="sr-only">{format!("{} {n}", Msg::KbFromVersion.text(lang))}</label>
-                                    <input type="radio" form="compare" name="to" id=to_id.clone() value=n checked=n == to/>
-                                    <label for=to_id class="sr-only">{format!("{} {n}", Msg::KbToVersion.text(lang))}</label>
-                                </td>
-                                <td>
-                                    {(can_edit && !current).then(|| view! {
-                                        <ActionForm action=restore attr:class="inline">
-                                            <input type="hidden" name="id" value=id/>
-                                            <input type="hidden" name="version" value=n/>
-                                            <button type="submit" class="link" aria-label=format!("{} {n}", Msg::KbRestore.text(lang))>{Msg::KbRestore.text(lang)}</button>
-                                        </ActionForm>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view();
-                let diff = h.diff.map(|lines| {
-                    let lines = lines
-                        .into_iter()
-                        .map(|l| {
-                            let (class, mark) = match l.change.as_str() {
-                                "added" => ("diff-added", "+ "),
-                                "removed" => ("diff-removed", "− "),
-                                _ => ("diff-same", "  "),
-                            };
-                            view! { <div class=class>{mark}{l.text}</div> }
-                        })
-                        .collect_view();
+    signed_in_page(move |info, _user| async move {
+        let lang = info.lang;
+        let offset = info.offset();
+        let h = match history.await {
+            Ok(h) => h,
+            Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
+        };
+        let id = params
+            .read_untracked()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or_default();
+        let newest = h.versions.first().map(|v| v.version).unwrap_or(1);
+        let q = query.read_untracked();
+        let from = q
+            .get("from")
+            .and_then(|v| v.parse::<i32>().ok())
+            .unwrap_or(newest.saturating_sub(1).max(1));
+        let to = q
+            .get("to")
+            .and_then(|v| v.parse::<i32>().ok())
+            .unwrap_or(newest);
+        let can_edit = h.can_edit;
+        let rows = h
+                .versions
+                .iter()
+                .map(|v| {
+                    let author = v.author.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+                    let n = v.version;
+                    let from_id = format!("from-{n}");
+                    let to_id = format!("to-{n}");
+                    let current = n == newest;
                     view! {
-                        <section aria-labelledby="h-diff">
-                            <h2 id="h-diff">{format!("{}: {from} → {to}", Msg::KbCompare.text(lang))}</h2>
-                            <div class="diff">{lines}</div>
-                        </section>
+                        <tr data-version=n>
+                            <td>{n}</td>
+                            <td>{fmt_time(v.created_at, offset)}</td>
+                            <td>{author}</td>
+                            <td>{v.reason.clone()}</td>
+                            <td>{status_title(&v.status, lang)}</td>
+                            <td>
+                                <input type="radio" form="compare" name="from" id=from_id.clone() value=n checked=n == from/>
+                                <label for=from_id class="sr-only">{format!("{} {n}", Msg::KbFromVersion.text(lang))}</label>
+                                <input type="radio" form="compare" name="to" id=to_id.clone() value=n checked=n == to/>
+                                <label for=to_id class="sr-only">{format!("{} {n}", Msg::KbToVersion.text(lang))}</label>
+                            </td>
+                            <td>
+                                {(can_edit && !current).then(|| view! {
+                                    <ActionForm action=restore attr:class="inline">
+                                        <input type="hidden" name="id" value=id/>
+                                        <input type="hidden" name="version" value=n/>
+                                        <button type="submit" class="link" aria-label=format!("{} {n}", Msg::KbRestore.text(lang))>{Msg::KbRestore.text(lang)}</button>
+                                    </ActionForm>
+                                })}
+                            </td>
+                        </tr>
                     }
-                });
-                let action = format!("/kb/{id}/history");
-                view! {
-                    <p><a href=format!("/kb/{id}")>{h.title.clone()}</a></p>
-                    <h1>{Msg::KbHistory.text(lang)}</h1>
-                    {move || view! { <ErrorSummary error=restore.value().get().and_then(|r| r.err()) lang=lang/> }}
-                    <table class="versions">
-                        <thead>
-                            <tr>
-                                <th scope="col">{Msg::KbVersion.text(lang)}</th>
-                                <th scope="col">{Msg::KbWhen.text(lang)}</th>
-                                <th scope="col">{Msg::KbAuthor.text(lang)}</th>
-                                <th scope="col">{Msg::KbReason.text(lang)}</th>
-                                <th scope="col">{Msg::KbStatus.text(lang)}</th>
-                                <th scope="col">{Msg::KbFromVersion.text(lang)}" / "{Msg::KbToVersion.text(lang)}</th>
-                                <th scope="col"><span class="sr-only">{Msg::KbRestore.text(lang)}</span></th>
-                            </tr>
-                        </thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                    <form method="get" action=action id="compare">
-                        <button type="submit">{Msg::KbCompare.text(lang)}</button>
-                    </form>
-                    {diff}
-                }
-                .into_any()
-            })}
-        </Suspense>
-    }
+                })
+                .collect_view();
+        let diff = h.diff.map(|lines| {
+            let lines = lines
+                .into_iter()
+                .map(|l| {
+                    let (class, mark) = match l.change.as_str() {
+                        "added" => ("diff-added", "+ "),
+                        "removed" => ("diff-removed", "− "),
+                        _ => ("diff-same", "  "),
+                    };
+                    view! { <div class=class>{mark}{l.text}</div> }
+                })
+                .collect_view();
+            view! {
+                <section aria-labelledby="h-diff">
+                    <h2 id="h-diff">{format!("{}: {from} → {to}", Msg::KbCompare.text(lang))}</h2>
+                    <div class="diff">{lines}</div>
+                </section>
+            }
+        });
+        let action = format!("/kb/{id}/history");
+        view! {
+                <p><a href=format!("/kb/{id}")>{h.title.clone()}</a></p>
+                <h1>{Msg::KbHistory.text(lang)}</h1>
+                {move || view! { <ErrorSummary error=restore.value().get().and_then(|r| r.err()) lang=lang/> }}
+                <table class="versions">
+                    <thead>
+                        <tr>
+                            <th scope="col">{Msg::KbVersion.text(lang)}</th>
+                            <th scope="col">{Msg::KbWhen.text(lang)}</th>
+                            <th scope="col">{Msg::KbAuthor.text(lang)}</th>
+                            <th scope="col">{Msg::KbReason.text(lang)}</th>
+                            <th scope="col">{Msg::KbStatus.text(lang)}</th>
+                            <th scope="col">{Msg::KbFromVersion.text(lang)}" / "{Msg::KbToVersion.text(lang)}</th>
+                            <th scope="col"><span class="sr-only">{Msg::KbRestore.text(lang)}</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                <form method="get" action=action id="compare">
+                    <button type="submit">{Msg::KbCompare.text(lang)}</button>
+                </form>
+                {diff}
+            }
+            .into_any()
+    })
 }
 
 #[server]
@@ -577,7 +577,6 @@ fn TemplateForm(
 
 #[component]
 pub fn TemplatesPage() -> impl IntoView {
-    let session = use_session();
     let query = use_query_map();
     let save = ServerAction::<SaveTemplate>::new();
     let remove = ServerAction::<DeleteTemplate>::new();
@@ -587,61 +586,53 @@ pub fn TemplatesPage() -> impl IntoView {
         move || (query.read().get("saved"), remove.version().get()),
         |_| list_templates(),
     );
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = session_info(session).await;
-                let lang = info.lang;
-                if info.user.is_none() {
-                    return view! { <SignInFirst lang=lang/> }.into_any();
-                }
-                let list = match templates.await {
-                    Ok(l) => l,
-                    Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
-                };
-                let q = query.read_untracked();
-                let saved = q.get("saved").is_some();
-                let typed = q.get("__err").map(|_| {
-                    (
-                        q.get("id").unwrap_or_default(),
-                        q.get("title").unwrap_or_default(),
-                        q.get("body").unwrap_or_default(),
-                    )
-                });
-                let open_id = typed.as_ref().map(|t| t.0.clone());
-                let items = list
-                    .into_iter()
-                    .map(|t| {
-                        let anchor = format!("t-{}", t.id);
-                        let tid = t.id;
-                        let heading = format!("{} · {}", t.unit, t.title);
-                        let open = open_id.as_deref() == Some(tid.to_string().as_str());
-                        let typed = typed.clone();
-                        view! {
-                            <li id=anchor>
-                                <details open=open>
-                                    <summary>{heading}</summary>
-                                    <TemplateForm t=Some(t) lang=lang action=save typed=typed/>
-                                    <ActionForm action=remove attr:class="inline">
-                                        <input type="hidden" name="id" value=tid/>
-                                        <button type="submit" class="link danger">{Msg::Delete.text(lang)}</button>
-                                    </ActionForm>
-                                </details>
-                            </li>
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <p><a href="/kb">{Msg::KnowledgeBase.text(lang)}</a></p>
-                    <h1>{Msg::Templates.text(lang)}</h1>
-                    {saved.then(|| view! { <div class="alert alert-ok" role="status">{Msg::TemplateSaved.text(lang)}</div> })}
-                    {move || view! { <ErrorSummary error=save.value().get().and_then(|r| r.err()).or_else(|| remove.value().get().and_then(|r| r.err())) lang=lang/> }}
-                    <ul class="templates">{items}</ul>
-                    <h2>{Msg::TemplateNew.text(lang)}</h2>
-                    <TemplateForm t=None lang=lang action=save typed=typed.clone()/>
-                }
-                .into_any()
-            })}
-        </Suspense>
-    }
+    signed_in_page(move |info, _user| async move {
+        let lang = info.lang;
+        let list = match templates.await {
+            Ok(l) => l,
+            Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
+        };
+        let q = query.read_untracked();
+        let saved = q.get("saved").is_some();
+        let typed = q.get("__err").map(|_| {
+            (
+                q.get("id").unwrap_or_default(),
+                q.get("title").unwrap_or_default(),
+                q.get("body").unwrap_or_default(),
+            )
+        });
+        let open_id = typed.as_ref().map(|t| t.0.clone());
+        let items = list
+                .into_iter()
+                .map(|t| {
+                    let anchor = format!("t-{}", t.id);
+                    let tid = t.id;
+                    let heading = format!("{} · {}", t.unit, t.title);
+                    let open = open_id.as_deref() == Some(tid.to_string().as_str());
+                    let typed = typed.clone();
+                    view! {
+                        <li id=anchor>
+                            <details open=open>
+                                <summary>{heading}</summary>
+                                <TemplateForm t=Some(t) lang=lang action=save typed=typed/>
+                                <ActionForm action=remove attr:class="inline">
+                                    <input type="hidden" name="id" value=tid/>
+                                    <button type="submit" class="link danger">{Msg::Delete.text(lang)}</button>
+                                </ActionForm>
+                            </details>
+                        </li>
+                    }
+                })
+                .collect_view();
+        view! {
+                <p><a href="/kb">{Msg::KnowledgeBase.text(lang)}</a></p>
+                <h1>{Msg::Templates.text(lang)}</h1>
+                {saved.then(|| view! { <div class="alert alert-ok" role="status">{Msg::TemplateSaved.text(lang)}</div> })}
+                {move || view! { <ErrorSummary error=save.value().get().and_then(|r| r.err()).or_else(|| remove.value().get().and_then(|r| r.err())) lang=lang/> }}
+                <ul class="templates">{items}</ul>
+                <h2>{Msg::TemplateNew.text(lang)}</h2>
+                <TemplateForm t=None lang=lang action=save typed=typed.clone()/>
+            }
+            .into_any()
+    })
 }

@@ -3,8 +3,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::common::{LoadError, SignInFirst, fmt_time};
-use super::{session_info, use_session};
+use super::common::{LoadError, fmt_time, signed_in_page};
 use crate::i18n::Msg;
 use crate::wire::{AppError, Inbox};
 
@@ -22,49 +21,40 @@ pub async fn mark_all_read() -> Result<u64, AppError> {
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
-    let session = use_session();
     let mark = ServerAction::<MarkAllRead>::new();
     let inbox = Resource::new(move || mark.version().get(), |_| get_inbox());
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = session_info(session).await;
-                let lang = info.lang;
-                let offset = info.offset();
-                if info.user.is_none() {
-                    return view! { <SignInFirst lang=lang/> }.into_any();
-                }
-                let inbox = match inbox.await {
-                    Ok(i) => i,
-                    Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
-                };
-                let empty = inbox.items.is_empty();
-                let items = inbox
-                    .items
-                    .into_iter()
-                    .map(|n| {
-                        let class = if n.read { "notice" } else { "notice unread" };
-                        view! {
-                            <li class=class data-id=n.id>
-                                <time datetime=n.created_at.to_rfc3339()>{fmt_time(n.created_at, offset)}</time>
-                                <p class="body">{n.body}</p>
-                                {n.ticket_id.map(|t| view! { <a href=format!("/requests/{t}")>{Msg::Number.text(lang)}" →"</a> })}
-                            </li>
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <h1>{Msg::Notifications.text(lang)}</h1>
-                    {(inbox.unread > 0).then(|| view! {
-                        <ActionForm action=mark attr:class="inline">
-                            <button type="submit">{Msg::MarkAllRead.text(lang)}</button>
-                        </ActionForm>
-                    })}
-                    {empty.then(|| view! { <p class="empty">{Msg::NoNotifications.text(lang)}</p> })}
-                    <ul class="notices">{items}</ul>
-                }
-                .into_any()
+    signed_in_page(move |info, _user| async move {
+        let lang = info.lang;
+        let offset = info.offset();
+        let inbox = match inbox.await {
+            Ok(i) => i,
+            Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
+        };
+        let empty = inbox.items.is_empty();
+        let items = inbox
+                .items
+                .into_iter()
+                .map(|n| {
+                    let class = if n.read { "notice" } else { "notice unread" };
+                    view! {
+                        <li class=class data-id=n.id>
+                            <time datetime=n.created_at.to_rfc3339()>{fmt_time(n.created_at, offset)}</time>
+                            <p class="body">{n.body}</p>
+                            {n.ticket_id.map(|t| view! { <a href=format!("/requests/{t}")>{Msg::Number.text(lang)}" →"</a> })}
+                        </li>
+                    }
+                })
+                .collect_view();
+        view! {
+            <h1>{Msg::Notifications.text(lang)}</h1>
+            {(inbox.unread > 0).then(|| view! {
+                <ActionForm action=mark attr:class="inline">
+                    <button type="submit">{Msg::MarkAllRead.text(lang)}</button>
+                </ActionForm>
             })}
-        </Suspense>
-    }
+            {empty.then(|| view! { <p class="empty">{Msg::NoNotifications.text(lang)}</p> })}
+            <ul class="notices">{items}</ul>
+        }
+        .into_any()
+    })
 }

@@ -7,8 +7,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use super::charts;
-use super::common::{LoadError, SignInFirst, fmt_time};
-use super::{session_info, use_session};
+use super::common::{LoadError, fmt_time, signed_in_page};
 use crate::domain::report::{Indicators, Period, PeriodKind, Workload};
 use crate::i18n::{self, Lang, Msg};
 use crate::wire::{AppError, ExportView, UnitRef};
@@ -707,82 +706,77 @@ fn use_report() -> Resource<Result<ReportData, AppError>> {
 
 #[component]
 pub fn ReportsPage() -> impl IntoView {
-    let session = use_session();
     let data = use_report();
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = session_info(session).await;
-                let lang = info.lang;
-                let offset = info.offset();
-                let Some(user) = info.user else { return view! { <SignInFirst lang=lang/> }.into_any() };
-                if !user.roles.reports_anything() {
-                    return view! { <h1>{Msg::Reports.text(lang)}</h1><p>{Msg::NoReportAccess.text(lang)}</p> }.into_any();
-                }
-                let data = match data.await {
-                    Ok(d) => d,
-                    Err(e) => return view! { <h1>{Msg::Reports.text(lang)}</h1><LoadError error=e lang=lang/> }.into_any(),
-                };
-                let w = data.workload.clone();
-                let period = Period { kind: w.period, from: w.from, to: w.to };
-                let meeting = format!("/reports/meeting?{}", period_query(&w.unit, &period));
-                view! {
-                    <h1>{Msg::Reports.text(lang)}": "{w.unit_name.clone()}</h1>
-                    <PeriodPicker data=data.clone() lang=lang/>
-                    <p><a class="button" href=meeting>{Msg::MeetingMode.text(lang)}</a></p>
-                    <NowTiles w=w.clone() lang=lang/>
-                    <IndicatorTable w=w.clone() lang=lang/>
-                    <ExecutorTable w=w.clone() lang=lang/>
-                    <Charts w=w.clone() lang=lang/>
-                    <OverdueList w=w.clone() lang=lang offset=offset/>
-                    <Proposals w=w.clone() lang=lang/>
-                    <ExportLinks w=w lang=lang/>
-                }
-                .into_any()
-            })}
-        </Suspense>
-    }
+    signed_in_page(move |info, user| async move {
+        let lang = info.lang;
+        let offset = info.offset();
+        if !user.roles.reports_anything() {
+            return view! { <h1>{Msg::Reports.text(lang)}</h1><p>{Msg::NoReportAccess.text(lang)}</p> }.into_any();
+        }
+        let data = match data.await {
+            Ok(d) => d,
+            Err(e) => {
+                return view! { <h1>{Msg::Reports.text(lang)}</h1><LoadError error=e lang=lang/> }
+                    .into_any();
+            }
+        };
+        let w = data.workload.clone();
+        let period = Period {
+            kind: w.period,
+            from: w.from,
+            to: w.to,
+        };
+        let meeting = format!("/reports/meeting?{}", period_query(&w.unit, &period));
+        view! {
+            <h1>{Msg::Reports.text(lang)}": "{w.unit_name.clone()}</h1>
+            <PeriodPicker data=data.clone() lang=lang/>
+            <p><a class="button" href=meeting>{Msg::MeetingMode.text(lang)}</a></p>
+            <NowTiles w=w.clone() lang=lang/>
+            <IndicatorTable w=w.clone() lang=lang/>
+            <ExecutorTable w=w.clone() lang=lang/>
+            <Charts w=w.clone() lang=lang/>
+            <OverdueList w=w.clone() lang=lang offset=offset/>
+            <Proposals w=w.clone() lang=lang/>
+            <ExportLinks w=w lang=lang/>
+        }
+        .into_any()
+    })
 }
 
 /// The meeting view: large type on screen, one clean sheet on paper.
 #[component]
 pub fn MeetingPage() -> impl IntoView {
-    let session = use_session();
     let data = use_report();
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = session_info(session).await;
-                let lang = info.lang;
-                let offset = info.offset();
-                if info.user.is_none() {
-                    return view! { <SignInFirst lang=lang/> }.into_any();
-                }
-                let data = match data.await {
-                    Ok(d) => d,
-                    Err(e) => return view! { <h1>{Msg::MeetingTitle.text(lang)}</h1><LoadError error=e lang=lang/> }.into_any(),
-                };
-                let w = data.workload;
-                let period = Period { kind: w.period, from: w.from, to: w.to };
-                let back = format!("/reports?{}", period_query(&w.unit, &period));
-                let today = date(w.as_of);
-                view! {
-                    <div class="meeting">
-                        <p class="no-print">
-                            <a href=back>{Msg::BackToReports.text(lang)}</a>
-                            " "
-                            <button type="button" class="primary" onclick="window.print()">{Msg::Print.text(lang)}</button>
-                        </p>
-                        <h1>{Msg::MeetingTitle.text(lang)}": "{w.unit_name.clone()}</h1>
-                        <p class="subtitle">{Msg::StateOn.text(lang)}" "{today}". "{Msg::PeriodLabel.text(lang)}": "{date(w.from)}" — "{date(w.to)}</p>
-                        <NowTiles w=w.clone() lang=lang/>
-                        <OverdueList w=w.clone() lang=lang offset=offset/>
-                        <ExecutorTable w=w.clone() lang=lang/>
-                        <IndicatorTable w=w lang=lang/>
-                    </div>
-                }
-                .into_any()
-            })}
-        </Suspense>
-    }
+    signed_in_page(move |info, _user| async move {
+        let lang = info.lang;
+        let offset = info.offset();
+        let data = match data.await {
+                Ok(d) => d,
+                Err(e) => return view! { <h1>{Msg::MeetingTitle.text(lang)}</h1><LoadError error=e lang=lang/> }.into_any(),
+            };
+        let w = data.workload;
+        let period = Period {
+            kind: w.period,
+            from: w.from,
+            to: w.to,
+        };
+        let back = format!("/reports?{}", period_query(&w.unit, &period));
+        let today = date(w.as_of);
+        view! {
+                <div class="meeting">
+                    <p class="no-print">
+                        <a href=back>{Msg::BackToReports.text(lang)}</a>
+                        " "
+                        <button type="button" class="primary" onclick="window.print()">{Msg::Print.text(lang)}</button>
+                    </p>
+                    <h1>{Msg::MeetingTitle.text(lang)}": "{w.unit_name.clone()}</h1>
+                    <p class="subtitle">{Msg::StateOn.text(lang)}" "{today}". "{Msg::PeriodLabel.text(lang)}": "{date(w.from)}" — "{date(w.to)}</p>
+                    <NowTiles w=w.clone() lang=lang/>
+                    <OverdueList w=w.clone() lang=lang offset=offset/>
+                    <ExecutorTable w=w.clone() lang=lang/>
+                    <IndicatorTable w=w lang=lang/>
+                </div>
+            }
+            .into_any()
+    })
 }

@@ -11,8 +11,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use super::common::{ErrorSummary, LoadError, SignInFirst, field_error};
-use super::{session_info, use_session};
+use super::common::{ErrorSummary, LoadError, field_error, signed_in_page};
 use crate::domain::calendar::{WorkCalendar, WorkingHours};
 use crate::domain::deadline;
 use crate::domain::{Channel, FieldSpec, FieldType, KindSpec, RequestForm};
@@ -535,57 +534,60 @@ fn RequestForm(
 /// Kind chooser (a plain GET form) and, once a kind is chosen, its form.
 #[component]
 fn NewRequest(register: bool) -> impl IntoView {
-    let session = use_session();
     let query = use_query_map();
     let kinds = Resource::new(|| (), |_| get_request_kinds());
     let deadline_ctx = Resource::new(|| (), |_| get_deadline_context());
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = session_info(session).await;
-                let lang = info.lang;
-                let Some(user) = info.user else { return view! { <SignInFirst lang=lang/> }.into_any() };
-                if register && !(user.roles.is_staff() || user.roles.is_admin()) {
-                    return view! { <LoadError error=AppError::Forbidden lang=lang/> }.into_any();
-                }
-                let kinds = match kinds.await {
-                    Ok(k) => k,
-                    Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
-                };
-                let ctx = deadline_ctx.await.ok();
-                let q = query.read_untracked();
-                let chosen = q.get("kind").and_then(|c| kinds.iter().find(|k| k.code == c).cloned());
-                let prefill = query_prefill(&q);
-                let action = if register { "/queue/register" } else { "/requests/new" };
-                let radios = kinds
-                    .iter()
-                    .map(|k| {
-                        let id = format!("kind-{}", k.code);
-                        let checked = chosen.as_ref().is_some_and(|c| c.code == k.code);
-                        view! {
-                            <div class="radio">
-                                <input type="radio" name="kind" id=id.clone() value=k.code.clone() checked=checked required/>
-                                <label for=id>{kind_title(k, lang)}</label>
-                            </div>
-                        }
-                    })
-                    .collect_view();
-                let heading = if register { Msg::RegisterOral } else { Msg::NewRequest };
-                view! {
-                    <h1>{heading.text(lang)}</h1>
-                    <form method="get" action=action class="stack kind-chooser">
-                        <fieldset>
-                            <legend>{Msg::ChooseKind.text(lang)}</legend>
-                            {radios}
-                        </fieldset>
-                        <button type="submit">{Msg::Next.text(lang)}</button>
-                    </form>
-                    {chosen.map(|k| view! { <RequestForm kind=k lang=lang register=register prefill=prefill deadline_ctx=ctx/> })}
-                }
-                .into_any()
-            })}
-        </Suspense>
-    }
+    signed_in_page(move |info, user| async move {
+        let lang = info.lang;
+        if register && !(user.roles.is_staff() || user.roles.is_admin()) {
+            return view! { <LoadError error=AppError::Forbidden lang=lang/> }.into_any();
+        }
+        let kinds = match kinds.await {
+            Ok(k) => k,
+            Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
+        };
+        let ctx = deadline_ctx.await.ok();
+        let q = query.read_untracked();
+        let chosen = q
+            .get("kind")
+            .and_then(|c| kinds.iter().find(|k| k.code == c).cloned());
+        let prefill = query_prefill(&q);
+        let action = if register {
+            "/queue/register"
+        } else {
+            "/requests/new"
+        };
+        let radios = kinds
+                .iter()
+                .map(|k| {
+                    let id = format!("kind-{}", k.code);
+                    let checked = chosen.as_ref().is_some_and(|c| c.code == k.code);
+                    view! {
+                        <div class="radio">
+                            <input type="radio" name="kind" id=id.clone() value=k.code.clone() checked=checked required/>
+                            <label for=id>{kind_title(k, lang)}</label>
+                        </div>
+                    }
+                })
+                .collect_view();
+        let heading = if register {
+            Msg::RegisterOral
+        } else {
+            Msg::NewRequest
+        };
+        view! {
+                <h1>{heading.text(lang)}</h1>
+                <form method="get" action=action class="stack kind-chooser">
+                    <fieldset>
+                        <legend>{Msg::ChooseKind.text(lang)}</legend>
+                        {radios}
+                    </fieldset>
+                    <button type="submit">{Msg::Next.text(lang)}</button>
+                </form>
+                {chosen.map(|k| view! { <RequestForm kind=k lang=lang register=register prefill=prefill deadline_ctx=ctx/> })}
+            }
+            .into_any()
+    })
 }
 
 #[component]

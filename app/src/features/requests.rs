@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::common::{LoadError, SignInFirst, TicketTable};
+use super::common::{LoadError, TicketTable, signed_in_page};
 use super::{session_info, use_session};
 use crate::i18n::Msg;
 use crate::wire::{AppError, TicketPage};
@@ -43,7 +43,6 @@ fn focus_label(code: &str) -> Option<Msg> {
 /// A paged list for one scope; `queue` shows the unit's open requests by due date.
 #[component]
 fn RequestList(queue: bool) -> impl IntoView {
-    let session = use_session();
     let query = use_query_map();
     let page = Resource::new(
         move || {
@@ -62,48 +61,50 @@ fn RequestList(queue: bool) -> impl IntoView {
             list_requests(scope.into(), status, cursor, unit, focus)
         },
     );
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = session_info(session).await;
-                let lang = info.lang;
-                let offset = info.offset();
-                let Some(_user) = info.user else { return view! { <SignInFirst lang=lang/> }.into_any() };
-                let title = if queue { Msg::UnitQueue } else { Msg::MyRequests };
-                let body = match page.await {
-                    Ok(p) => {
-                        let more = p.next_cursor.map(|c| {
-                            let q = query.read_untracked();
-                            let status = q.get("status").unwrap_or_default();
-                            let unit = q.get("unit").unwrap_or_default();
-                            let focus = q.get("focus").unwrap_or_default();
-                            let base = if queue { "/queue" } else { "/requests" };
-                            let href = format!("{base}?status={status}&unit={unit}&focus={focus}&cursor={c}");
-                            view! { <p><a href=href class="button">{Msg::MoreRequests.text(lang)}</a></p> }
-                        });
-                        view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue/>{more} }.into_any()
-                    }
-                    Err(e) => view! { <LoadError error=e lang=lang/> }.into_any(),
-                };
-                let focus = query.read_untracked().get("focus").and_then(|f| focus_label(&f));
-                let filters = queue.then(|| view! {
-                    {focus.map(|f| view! { <p class="focus">{Msg::QueueFiltered.text(lang)}" "<strong>{f.text(lang)}</strong></p> })}
-                    <p class="filters">
-                        <a href="/queue?status=open">{Msg::Open.text(lang)}</a>
-                        " · "
-                        <a href="/queue?status=all">{Msg::All.text(lang)}</a>
-                    </p>
+    signed_in_page(move |info, _user| async move {
+        let lang = info.lang;
+        let offset = info.offset();
+        let title = if queue {
+            Msg::UnitQueue
+        } else {
+            Msg::MyRequests
+        };
+        let body = match page.await {
+            Ok(p) => {
+                let more = p.next_cursor.map(|c| {
+                    let q = query.read_untracked();
+                    let status = q.get("status").unwrap_or_default();
+                    let unit = q.get("unit").unwrap_or_default();
+                    let focus = q.get("focus").unwrap_or_default();
+                    let base = if queue { "/queue" } else { "/requests" };
+                    let href =
+                        format!("{base}?status={status}&unit={unit}&focus={focus}&cursor={c}");
+                    view! { <p><a href=href class="button">{Msg::MoreRequests.text(lang)}</a></p> }
                 });
-                view! {
-                    <h1>{title.text(lang)}</h1>
-                    {(!queue).then(|| view! { <p><a class="button primary" href="/requests/new">{Msg::NewRequest.text(lang)}</a></p> })}
-                    {filters}
-                    {body}
-                }
-                .into_any()
-            })}
-        </Suspense>
-    }
+                view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue/>{more} }.into_any()
+            }
+            Err(e) => view! { <LoadError error=e lang=lang/> }.into_any(),
+        };
+        let focus = query
+            .read_untracked()
+            .get("focus")
+            .and_then(|f| focus_label(&f));
+        let filters = queue.then(|| view! {
+                {focus.map(|f| view! { <p class="focus">{Msg::QueueFiltered.text(lang)}" "<strong>{f.text(lang)}</strong></p> })}
+                <p class="filters">
+                    <a href="/queue?status=open">{Msg::Open.text(lang)}</a>
+                    " · "
+                    <a href="/queue?status=all">{Msg::All.text(lang)}</a>
+                </p>
+            });
+        view! {
+                <h1>{title.text(lang)}</h1>
+                {(!queue).then(|| view! { <p><a class="button primary" href="/requests/new">{Msg::NewRequest.text(lang)}</a></p> })}
+                {filters}
+                {body}
+            }
+            .into_any()
+    })
 }
 
 #[component]
