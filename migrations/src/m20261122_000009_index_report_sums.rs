@@ -14,6 +14,10 @@ const INDEXES: [(&str, &str); 2] = [
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for (name, col) in INDEXES {
             m.create_index(
@@ -22,6 +26,7 @@ impl MigrationTrait for Migration {
                     .table("tickets")
                     .col("unit_code")
                     .col(col)
+                    .if_not_exists()
                     .to_owned(),
             )
             .await?;

@@ -733,6 +733,9 @@ on_both_databases!(
                 let loads = report::executor_loads(&facts, &open, &staff, current, db.state.now());
                 assert_eq!(w.executors, loads, "{what}");
                 let weeks = reports::week_windows(&db.state, &period);
+                // The chart's weeks are cut to the period.
+                assert_eq!(weeks.first().map(|w| w.1.start), Some(current.start));
+                assert_eq!(weeks.last().map(|w| w.1.end), Some(current.end));
                 assert_eq!(w.weeks, report::weekly(&facts, &weeks), "{what}");
             }
         }

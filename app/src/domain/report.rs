@@ -622,7 +622,8 @@ pub fn executor_loads(
 /// One week of the charts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WeekPoint {
-    /// The Monday of the week.
+    /// The week's first day in the period: its Monday, except for a week
+    /// the period starts in the middle of.
     pub start: NaiveDate,
     /// Requests registered in the week by kind code.
     pub by_kind: BTreeMap<String, u64>,

@@ -418,11 +418,16 @@ pub async fn kind_titles(db: &DatabaseConnection) -> ServiceResult<BTreeMap<Stri
         .collect())
 }
 
-/// The weeks overlapping a period, as windows.
+/// The weeks overlapping a period, cut to the period so that the charts
+/// count only its days, as windows with their first days.
 pub fn week_windows(state: &AppState, p: &Period) -> Vec<(NaiveDate, Window)> {
     p.week_starts()
         .into_iter()
-        .map(|monday| (monday, window(state, monday, monday + Duration::days(6))))
+        .map(|monday| {
+            let first = monday.max(p.from);
+            let last = (monday + Duration::days(6)).min(p.to);
+            (first, window(state, first, last))
+        })
         .collect()
 }
 
