@@ -341,10 +341,6 @@ impl Tally {
         }
     }
 
-    pub fn window(&self) -> Window {
-        self.window
-    }
-
     /// Requests registered in the window.
     pub fn add_registered(&mut self, g: &RegisteredGroup) {
         let ind = &mut self.ind;
@@ -362,7 +358,7 @@ impl Tally {
         let ind = &mut self.ind;
         ind.answered += g.count;
         ind.answered_on_time += g.on_time;
-        ind.overdue += g.count - g.on_time;
+        ind.overdue += g.count.saturating_sub(g.on_time);
         self.handling += g.handling_seconds;
         self.first += g.first_contact;
         if let Some(o) = &g.outcome {
@@ -532,7 +528,7 @@ impl LoadTally {
         let a = self.acc.entry(id).or_default();
         a.closed += g.count;
         a.on_time += g.on_time;
-        a.late += g.count - g.on_time;
+        a.late += g.count.saturating_sub(g.on_time);
         let slot = match form {
             RequestForm::Oral => &mut a.oral,
             RequestForm::Written => &mut a.written,
@@ -670,7 +666,7 @@ impl WeekTally {
     }
 
     /// The week holding `t`.
-    pub fn find(&self, t: DateTime<Utc>) -> Option<usize> {
+    fn find(&self, t: DateTime<Utc>) -> Option<usize> {
         let i = self.weeks.partition_point(|(_, w)| w.end <= t);
         (i < self.weeks.len() && self.weeks[i].1.holds(t)).then_some(i)
     }
