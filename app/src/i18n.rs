@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod notice;
+pub use notice::notice;
+
 use crate::domain::{Channel, FieldErrorCode, RequestForm, Status};
 use crate::wire::AppError;
 
@@ -144,7 +147,38 @@ messages! {
     AnswerHint => "Промежуточный ответ или уточняющий вопрос отправляйте в «Переписке»: обращение останется открытым.", "Send interim answers and questions under Messages: the request stays open.";
     OutcomeLabel => "Итог", "Outcome";
     AnswerText => "Текст ответа", "Answer";
-    AskRequester => "Это уточняющий вопрос заявителю (обращение ждёт его ответа)", "This is a question to the requester (the request waits for the answer)";
+    AskRequester => "Это уточняющий вопрос заявителю (обращение ждёт его ответа; срок ответа не переносится)", "This is a question to the requester (the request waits for the answer; the due date does not move)";
+    QuestionWaiting => "Исполнитель задал вам уточняющий вопрос. Ответьте в переписке ниже — после ответа обращение вернётся в работу.", "The executor asked you a question. Answer under Messages below: the request then returns to work.";
+    DoneTitle => "Ответ получен", "The answer is in";
+    DoneHint => "Если ответ решает ваш вопрос, подтвердите это — обращение будет закрыто. Если нет — верните обращение в работу и напишите, что осталось нерешённым.", "If the answer settles your question, confirm it and the request is closed. If not, reopen the request and say what is still open.";
+    ConfirmButton => "Вопрос решён, закрыть обращение", "Settled: close the request";
+    ReopenUntil => "Вернуть в работу можно до", "You can reopen it until";
+    ReopenReason => "Что осталось нерешённым", "What is still not settled";
+    ReopenButton => "Вопрос не решён, вернуть в работу", "Not settled: reopen the request";
+    RateTitle => "Оцените ответ", "Rate the answer";
+    RateHint => "Выберите оценку от 1 (очень плохо) до 5 (отлично). Комментарий необязателен.", "Choose a score from 1 (very poor) to 5 (excellent). The comment is optional.";
+    RateComment => "Комментарий к оценке (необязательно)", "Comment (optional)";
+    RateScore => "Оценка", "Score";
+    RateOutOf => "из 5", "out of 5";
+    RatedThanks => "Спасибо за оценку! Ваша оценка:", "Thank you for rating! Your score:";
+    CloseTitle => "Снять с контроля", "Take off control";
+    CloseHint => "Ответ дан. Снятое с контроля обращение закрывается; если этого не сделать, оно закроется само через 10 рабочих дней после ответа, если заявитель не вернёт его в работу.", "The answer has been given. Taking it off control closes the request; otherwise it closes by itself 10 working days after the answer unless the requester reopens it.";
+    CloseButton => "Снять с контроля и закрыть", "Take off control and close";
+    AskExtensionTitle => "Попросить продлить срок", "Ask for more time";
+    AskExtensionHint => "Просьбу рассмотрит руководитель подразделения. Срок продлевается один раз, на 1–30 дней.", "The head of the unit decides. A term is extended once, by 1 to 30 days.";
+    AskExtensionButton => "Отправить просьбу руководителю", "Send to the head";
+    ExtensionAsked => "Исполнитель просит продлить срок", "The executor asks for more time";
+    ExtensionAskedBy => "Просит", "Asked by";
+    ApproveButton => "Продлить срок", "Extend the term";
+    RefuseReason => "Причина отказа", "Reason for refusal";
+    RefuseButton => "Отказать в продлении", "Refuse";
+    EvReopened => "Возвращено в работу", "Reopened";
+    EvConfirmed => "Заявитель подтвердил, что вопрос решён", "The requester confirmed it is settled";
+    EvClosed => "Снято с контроля", "Taken off control";
+    EvAutoClosed => "Закрыто: 10 рабочих дней после ответа без возврата в работу", "Closed: 10 working days after the answer without reopening";
+    EvRated => "Ответ оценён", "Answer rated";
+    EvExtensionAsked => "Исполнитель попросил продлить срок", "The executor asked for more time";
+    EvExtensionRefused => "В продлении срока отказано", "Extension refused";
     PlannedOn => "Когда будет решено", "Will be solved by";
     PlannedOnHint => "Только для итога «Будет решено к сроку».", "Only for the outcome \"will be solved by a date\".";
     AnswerButton => "Отправить окончательный ответ", "Send the final answer";
@@ -593,6 +627,34 @@ pub fn error(err: &AppError, lang: Lang) -> String {
                 "The request has already been transferred twice: no more transfers."
             }
             ("not_open", true) => "Обращение уже закрыто: действие невозможно.",
+            ("awaiting_answer", true) => "На обращение ещё не дан окончательный ответ.",
+            ("awaiting_answer", false) => "The request has no final answer yet.",
+            ("already_rated", true) => "Этот ответ уже оценён: оценить его можно один раз.",
+            ("already_rated", false) => "This answer has already been rated: it can be rated once.",
+            ("reopen_window_passed", true) => {
+                "Прошло 10 рабочих дней после ответа: вернуть обращение в работу уже нельзя. Подайте новое обращение."
+            }
+            ("reopen_window_passed", false) => {
+                "10 working days have passed since the answer: the request can no longer be reopened. Please file a new one."
+            }
+            ("extension_pending", true) => {
+                "Просьба о продлении уже отправлена и ждёт решения руководителя."
+            }
+            ("extension_pending", false) => {
+                "An extension request is already waiting for the head's decision."
+            }
+            ("no_extension_request", true) => "Просьбы о продлении нет или по ней уже решено.",
+            ("no_extension_request", false) => {
+                "There is no extension request, or it has been decided already."
+            }
+            ("closed", true) => "Обращение закрыто: писать в него больше нельзя.",
+            ("closed", false) => "The request is closed: no more messages.",
+            ("changed", true) => {
+                "Пока вы работали, обращение изменилось. Обновите страницу и повторите действие."
+            }
+            ("changed", false) => {
+                "The request changed while you were working. Reload the page and try again."
+            }
             ("oral", true) => "Срок устного обращения не продлевается.",
             ("oral", false) => "The term of an oral request cannot be extended.",
             ("not_open", false) => "The request is closed: this cannot be done.",

@@ -85,8 +85,18 @@ impl AppError {
         }
     }
 
-    /// A date the working calendar does not cover.
-    pub fn from_calendar(e: crate::domain::calendar::CalendarError) -> Self {
+    /// Field errors, if this is a validation failure.
+    pub fn fields(&self) -> &[FieldError] {
+        match self {
+            AppError::Invalid { fields } => fields,
+            _ => &[],
+        }
+    }
+}
+
+/// A date the working calendar does not cover.
+impl From<crate::domain::calendar::CalendarError> for AppError {
+    fn from(e: crate::domain::calendar::CalendarError) -> Self {
         use crate::domain::calendar::CalendarError as C;
         match e {
             C::OutOfRange(d) | C::NoWorkingDay(d) => AppError::CalendarMissing {
@@ -94,12 +104,19 @@ impl AppError {
             },
         }
     }
+}
 
-    /// Field errors, if this is a validation failure.
-    pub fn fields(&self) -> &[FieldError] {
-        match self {
-            AppError::Invalid { fields } => fields,
-            _ => &[],
+/// A lifecycle rule's refusal as the client sees it.
+impl From<crate::domain::lifecycle::Refusal> for AppError {
+    fn from(r: crate::domain::lifecycle::Refusal) -> Self {
+        use crate::domain::lifecycle::Refusal as R;
+        match r {
+            R::Forbidden => AppError::Forbidden,
+            R::Conflict(reason) => AppError::Conflict {
+                reason: reason.into(),
+            },
+            R::Invalid(fields) => AppError::Invalid { fields },
+            R::Calendar(e) => e.into(),
         }
     }
 }
@@ -164,6 +181,10 @@ pub struct TicketView {
     pub planned_on: Option<String>,
     pub requester: UserRef,
     pub assignee: Option<UserRef>,
+    #[serde(default)]
+    pub reopen_count: u32,
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,15 +224,18 @@ pub struct TicketDetail {
     pub events: Vec<EventView>,
     pub attachments: Vec<AttachmentView>,
     pub can_see_internal: bool,
-    pub can_take: bool,
-    pub can_assign: bool,
+    /// What the viewer may do now; the same rules the actions check.
+    pub actions: crate::domain::lifecycle::Actions,
     pub staff: Vec<UserRef>,
-    /// Unit head or administrator, written request, not yet extended.
-    pub can_extend: bool,
-    /// Unit staff, fewer than two transfers so far.
-    pub can_transfer: bool,
-    /// Unit staff, request open.
-    pub can_answer: bool,
+    /// The executor's extension request waiting for the head.
+    #[serde(default)]
+    pub extension_request: Option<ExtensionRequestView>,
+    /// The viewer's rating of the latest answer, once given.
+    #[serde(default)]
+    pub my_rating: Option<u8>,
+    /// Until when the requester may reopen the answered request.
+    #[serde(default)]
+    pub reopen_until: Option<DateTime<Utc>>,
     /// Units a transfer may go to.
     pub transfer_units: Vec<UnitRef>,
     /// For unit staff: by when to forward a request out of competence, explained.
@@ -219,6 +243,16 @@ pub struct TicketDetail {
     /// For unit staff: the unit's answer templates, filled for this request.
     #[serde(default)]
     pub templates: Vec<FilledTemplate>,
+}
+
+/// An executor's request for more time, as the head sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtensionRequestView {
+    pub id: i64,
+    pub requested_by: UserRef,
+    pub days: u32,
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -260,7 +294,8 @@ pub struct NotificationView {
     pub id: i64,
     pub ticket_id: Option<i64>,
     pub kind: String,
-    pub body: String,
+    /// Worded in the reader's language.
+    pub text: String,
     pub created_at: DateTime<Utc>,
     pub read: bool,
 }

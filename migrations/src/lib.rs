@@ -13,6 +13,7 @@ mod m20261122_000006_add_templates_and_self_help;
 mod m20261122_000007_index_published_articles;
 mod m20261122_000008_add_reports;
 mod m20261122_000009_index_report_sums;
+mod m20261203_000010_add_lifecycle;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_index_published_articles::Migration),
             Box::new(m20261122_000008_add_reports::Migration),
             Box::new(m20261122_000009_index_report_sums::Migration),
+            Box::new(m20261203_000010_add_lifecycle::Migration),
         ]
     }
 }

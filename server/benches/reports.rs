@@ -92,6 +92,7 @@ async fn admin(state: &AppState) -> Caller {
             active: sea_orm::Set(true),
             created_at: sea_orm::Set(state.now()),
             last_login_at: sea_orm::Set(None),
+            mail_queue: sea_orm::Set(true),
             ..Default::default()
         };
         let m = sea_orm::ActiveModelTrait::insert(row, &state.db)

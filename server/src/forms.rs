@@ -4,7 +4,7 @@
 
 use app::i18n::Lang;
 use app::server::auth;
-use app::server::{AppState, calendar, files, kb};
+use app::server::{AppState, calendar, kb, tickets};
 use app::wire::AppError;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -146,7 +146,7 @@ async fn upload(
     };
     let page = format!("/requests/{id}");
     let result = match read_file_part(multipart, state.config.upload_max_bytes).await {
-        Ok((name, bytes)) => files::store(&state, &caller, id, None, &name, &bytes)
+        Ok((name, bytes)) => tickets::attachments::store(&state, &caller, id, None, &name, &bytes)
             .await
             .map_err(AppError::from),
         Err(e) => Err(e),
@@ -200,7 +200,7 @@ async fn download(State(state): State<AppState>, Id(id): Id, headers: HeaderMap)
     let Some(caller) = caller(&state, &headers).await else {
         return Redirect::to("/login").into_response();
     };
-    match files::open(&state, &caller, id).await {
+    match tickets::attachments::open(&state, &caller, id).await {
         Ok((view, bytes)) => file_response(view, bytes),
         Err(e) => crate::api::ApiError(AppError::from(e), caller.lang).into_response(),
     }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use app::server::{kb, templates, tickets, workflow};
+use app::server::{kb, templates, tickets};
 use app::wire::{AppError, TemplateInput};
 use common::esign;
 
@@ -99,13 +99,13 @@ on_both_databases!(
         );
 
         // Placeholders written by hand are filled at sending; unknown ones refuse it.
-        let unknown = workflow::AnswerInput {
+        let unknown = tickets::AnswerInput {
             body: "{{заявитель}}, готово. {{кабинет}}".into(),
             final_answer: true,
             outcome: Some("solved".into()),
             ..Default::default()
         };
-        let e = err(workflow::answer(&db.state, &smirnov, t.id, unknown)
+        let e = err(tickets::answer(&db.state, &smirnov, t.id, unknown)
             .await
             .expect_err("unknown placeholder"));
         assert_eq!(
@@ -121,13 +121,13 @@ on_both_databases!(
                 .is_empty(),
             "nothing was sent"
         );
-        let answer = workflow::AnswerInput {
+        let answer = tickets::AnswerInput {
             body: "{{заявитель}}, обращение {{номер}} выполнено.".into(),
             final_answer: true,
             outcome: Some("solved".into()),
             ..Default::default()
         };
-        workflow::answer(&db.state, &smirnov, t.id, answer)
+        tickets::answer(&db.state, &smirnov, t.id, answer)
             .await
             .expect("answered");
         let sent = tickets::comments(&db.state, &ivanova, t.id)

@@ -90,6 +90,12 @@ async fn insert(db: &TestDb, requester: i64, s: Spec<'_>) {
         overdue_noticed_at: Set(None),
         taken_at: Set(s.taken.map(t)),
         questions: Set(s.questions),
+        version: Set(0),
+        answers: Set(i32::from(s.answered.is_some())),
+        rated_answers: Set(0),
+        reopen_count: Set(0),
+        reopen_until: Set(None),
+        pending_extension_id: Set(None),
         ..Default::default()
     }
     .insert(&db.state.db)

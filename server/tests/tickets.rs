@@ -4,7 +4,7 @@ mod common;
 
 use app::domain::{FieldErrorCode, Status};
 use app::server::entity::ticket;
-use app::server::{files, tickets};
+use app::server::{catalogue, tickets};
 use app::wire::AppError;
 use common::{TestDb, esign};
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -301,7 +301,7 @@ on_both_databases!(
             assigned.assignee.map(|a| a.login).as_deref(),
             Some("kuznetsova")
         );
-        let staff: Vec<String> = tickets::unit_staff(&db.state, "IT")
+        let staff: Vec<String> = catalogue::unit_staff(&db.state, "IT")
             .await
             .expect("staff")
             .into_iter()
@@ -412,18 +412,19 @@ on_both_databases!(
             .await
             .expect("created");
         let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
-        let a = files::store(&db.state, &ivanova, t.id, None, "платёжка.exe.pdf", &pdf)
-            .await
-            .expect("stored");
+        let a =
+            tickets::attachments::store(&db.state, &ivanova, t.id, None, "платёжка.exe.pdf", &pdf)
+                .await
+                .expect("stored");
         assert_eq!(a.content_type, "application/pdf");
-        let (view, bytes) = files::open(&db.state, &smirnov, a.id)
+        let (view, bytes) = tickets::attachments::open(&db.state, &smirnov, a.id)
             .await
             .expect("staff opens");
         assert_eq!(bytes, pdf);
         assert_eq!(view.file_name, "платёжка.exe.pdf");
         assert_eq!(
             app_err(
-                files::open(&db.state, &popov, a.id)
+                tickets::attachments::open(&db.state, &popov, a.id)
                     .await
                     .expect_err("hidden")
             ),
@@ -432,14 +433,14 @@ on_both_databases!(
 
         let exe = b"MZ\x90\x00\x03\x00\x00\x00 not really a pdf".to_vec();
         let err = app_err(
-            files::store(&db.state, &ivanova, t.id, None, "scan.pdf", &exe)
+            tickets::attachments::store(&db.state, &ivanova, t.id, None, "scan.pdf", &exe)
                 .await
                 .expect_err("by content"),
         );
         assert_eq!(err, AppError::UnsupportedFileType);
         let big = [b"%PDF-1.4\n".to_vec(), vec![b'a'; 70 * 1024]].concat();
         let err = app_err(
-            files::store(&db.state, &ivanova, t.id, None, "big.pdf", &big)
+            tickets::attachments::store(&db.state, &ivanova, t.id, None, "big.pdf", &big)
                 .await
                 .expect_err("too large"),
         );

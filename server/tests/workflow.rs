@@ -4,7 +4,7 @@ mod common;
 
 use app::domain::Status;
 use app::server::entity::{mail_outbox, ticket};
-use app::server::{calendar, notify, tickets, workflow};
+use app::server::{calendar, notify, tickets};
 use app::wire::AppError;
 use common::esign;
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -29,14 +29,14 @@ on_both_databases!(
         let inbox = notify::inbox(&db.state, &ivanova, 10).await.expect("inbox");
         assert_eq!(inbox.unread, 1);
         assert!(
-            inbox.items[0].body.contains(&t.number),
+            inbox.items[0].text.contains(&t.number),
             "{}",
-            inbox.items[0].body
+            inbox.items[0].text
         );
-        assert!(inbox.items[0].body.contains("30.12.2025"));
+        assert!(inbox.items[0].text.contains("30.12.2025"));
         assert!(
             inbox.items[0]
-                .body
+                .text
                 .contains("Отдел информационных технологий")
         );
         let mails = mail_outbox::Entity::find()
@@ -73,19 +73,19 @@ on_both_databases!(
 
         assert_eq!(
             err(
-                workflow::extend(&db.state, &smirnov, t.id, 10, "Нужно время")
+                tickets::extend(&db.state, &smirnov, t.id, 10, "Нужно время")
                     .await
                     .expect_err("executor")
             ),
             AppError::Forbidden
         );
-        let bad = err(workflow::extend(&db.state, &kuznetsova, t.id, 31, " ")
+        let bad = err(tickets::extend(&db.state, &kuznetsova, t.id, 31, " ")
             .await
             .expect_err("invalid"));
         let fields: Vec<&str> = bad.fields().iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["days", "reason"]);
 
-        let extended = workflow::extend(
+        let extended = tickets::extend(
             &db.state,
             &kuznetsova,
             t.id,
@@ -103,7 +103,7 @@ on_both_databases!(
             "{}",
             extended.due_explanation
         );
-        let again = err(workflow::extend(&db.state, &kuznetsova, t.id, 5, "Ещё")
+        let again = err(tickets::extend(&db.state, &kuznetsova, t.id, 5, "Ещё")
             .await
             .expect_err("twice"));
         assert_eq!(
@@ -115,14 +115,14 @@ on_both_databases!(
         let inbox = notify::inbox(&db.state, &ivanova, 10).await.expect("inbox");
         assert!(
             inbox.items[0]
-                .body
+                .text
                 .contains("продлён на 10 дн., до 21.01.2026"),
             "{}",
-            inbox.items[0].body
+            inbox.items[0].text
         );
         assert!(
             inbox.items[0]
-                .body
+                .text
                 .contains("Ждём ответа удостоверяющего центра")
         );
     }
@@ -136,11 +136,11 @@ on_both_databases!(
         let t = tickets::create(&db.state, &ivanova, esign("Продлить ключ"))
             .await
             .expect("created");
-        let bad = err(workflow::transfer(&db.state, &smirnov, t.id, "IT", "")
+        let bad = err(tickets::transfer(&db.state, &smirnov, t.id, "IT", "")
             .await
             .expect_err("same unit"));
         assert_eq!(bad.fields().len(), 2);
-        let moved = workflow::transfer(&db.state, &smirnov, t.id, "aho", "Это про картридж")
+        let moved = tickets::transfer(&db.state, &smirnov, t.id, "aho", "Это про картридж")
             .await
             .expect("first");
         assert_eq!(
@@ -159,12 +159,12 @@ on_both_databases!(
                 .expect_err("gone")),
             AppError::NotFound
         );
-        let back = workflow::transfer(&db.state, &popov, t.id, "IT", "Всё-таки ключ")
+        let back = tickets::transfer(&db.state, &popov, t.id, "IT", "Всё-таки ключ")
             .await
             .expect("second");
         assert_eq!(back.transfer_count, 2);
         let third = err(
-            workflow::transfer(&db.state, &smirnov, t.id, "BUH", "Ещё раз")
+            tickets::transfer(&db.state, &smirnov, t.id, "BUH", "Ещё раз")
                 .await
                 .expect_err("third"),
         );
@@ -193,22 +193,22 @@ on_both_databases!(
         let t = tickets::create(&db.state, &ivanova, esign("Продлить ключ"))
             .await
             .expect("created");
-        let question = workflow::AnswerInput {
+        let question = tickets::AnswerInput {
             body: "Уточните, пожалуйста, номер кабинета".into(),
             question: true,
             ..Default::default()
         };
-        let asked = workflow::answer(&db.state, &smirnov, t.id, question)
+        let asked = tickets::answer(&db.state, &smirnov, t.id, question)
             .await
             .expect("question");
         assert_eq!(asked.status, Status::AwaitingRequester);
         let inbox = notify::inbox(&db.state, &ivanova, 10).await.expect("inbox");
         assert!(
             inbox.items[0]
-                .body
+                .text
                 .contains("Уточните, пожалуйста, номер кабинета"),
             "{}",
-            inbox.items[0].body
+            inbox.items[0].text
         );
         tickets::add_comment(&db.state, &ivanova, t.id, "Кабинет 214", false)
             .await
@@ -219,33 +219,33 @@ on_both_databases!(
             Status::InProgress,
             "the requester's answer returns it to work"
         );
-        let interim = workflow::AnswerInput {
+        let interim = tickets::AnswerInput {
             body: "Заказали сертификат".into(),
             ..Default::default()
         };
-        let after = workflow::answer(&db.state, &smirnov, t.id, interim)
+        let after = tickets::answer(&db.state, &smirnov, t.id, interim)
             .await
             .expect("interim");
         assert_eq!(after.status, Status::InProgress);
 
-        let no_outcome = workflow::AnswerInput {
+        let no_outcome = tickets::AnswerInput {
             body: "Готово".into(),
             final_answer: true,
             question: false,
             ..Default::default()
         };
-        let e = err(workflow::answer(&db.state, &smirnov, t.id, no_outcome)
+        let e = err(tickets::answer(&db.state, &smirnov, t.id, no_outcome)
             .await
             .expect_err("outcome"));
         assert_eq!(e.fields()[0].field, "outcome");
-        let no_date = workflow::AnswerInput {
+        let no_date = tickets::AnswerInput {
             body: "Сделаем".into(),
             final_answer: true,
             question: false,
             outcome: Some("will_be_solved".into()),
             planned_on: None,
         };
-        let e = err(workflow::answer(&db.state, &smirnov, t.id, no_date)
+        let e = err(tickets::answer(&db.state, &smirnov, t.id, no_date)
             .await
             .expect_err("planned_on"));
         assert_eq!(e.fields()[0].field, "planned_on");
@@ -254,14 +254,14 @@ on_both_databases!(
             .expect("comments")
             .len();
 
-        let done = workflow::AnswerInput {
+        let done = tickets::AnswerInput {
             body: "Ключ выпущен, получите его в кабинете 305".into(),
             final_answer: true,
             question: false,
             outcome: Some("will_be_solved".into()),
             planned_on: Some("2026-03-20".into()),
         };
-        let answered = workflow::answer(&db.state, &smirnov, t.id, done)
+        let answered = tickets::answer(&db.state, &smirnov, t.id, done)
             .await
             .expect("final");
         assert_eq!(answered.status, Status::Answered);
@@ -284,12 +284,11 @@ on_both_databases!(
             ),
             "{last}"
         );
-        let late =
-            err(
-                workflow::answer(&db.state, &smirnov, t.id, workflow::AnswerInput::default())
-                    .await
-                    .expect_err("closed"),
-            );
+        let late = err(
+            tickets::answer(&db.state, &smirnov, t.id, tickets::AnswerInput::default())
+                .await
+                .expect_err("closed"),
+        );
         assert_eq!(
             late,
             AppError::Conflict {
@@ -313,14 +312,14 @@ on_both_databases!(
                 .expect("get")
                 .overdue
         );
-        let input = workflow::AnswerInput {
+        let input = tickets::AnswerInput {
             body: "Сделано".into(),
             final_answer: true,
             question: false,
             outcome: Some("solved".into()),
             planned_on: None,
         };
-        let answered = workflow::answer(&db.state, &smirnov, t.id, input)
+        let answered = tickets::answer(&db.state, &smirnov, t.id, input)
             .await
             .expect("answered");
         assert!(answered.overdue, "stays marked");

@@ -196,6 +196,21 @@ pub fn forward(
     term(cal, hours, Term::Forward, registered_on, None)
 }
 
+/// The end of the reopening window of an answer given on `answered_on`:
+/// the end of the `days`-th working day after it.
+pub fn reopen_until(
+    cal: &WorkCalendar,
+    hours: &WorkingHours,
+    answered_on: NaiveDate,
+    days: u32,
+) -> Result<NaiveDateTime, CalendarError> {
+    let mut day = answered_on;
+    for _ in 0..days {
+        day = cal.next_working_day(day)?;
+    }
+    Ok(day.and_time(cal.end_of_day(day, hours)?))
+}
+
 /// Checks the number of days of an extension.
 pub fn extension_days(days: i64) -> Option<u32> {
     u32::try_from(days)
@@ -244,6 +259,22 @@ mod tests {
             let got = written(&cal, &h, d(registered), None).expect(registered);
             assert_eq!(got.due_on, d(due), "{registered}");
         }
+    }
+
+    #[test]
+    fn the_reopening_window_counts_working_days_after_the_answer() {
+        let cal = russia();
+        let h = WorkingHours::default();
+        // Answered on Monday 02.03.2026: 8 March (Sunday) and 9 March (its day off) are skipped.
+        assert_eq!(
+            reopen_until(&cal, &h, d("2026-03-02"), 10).expect("window"),
+            t("2026-03-17 18:00")
+        );
+        // Answered on 29.12.2025: the New Year holidays do not count.
+        assert_eq!(
+            reopen_until(&cal, &h, d("2025-12-29"), 10).expect("window"),
+            t("2026-01-22 18:00")
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod access;
 pub mod calendar;
 pub mod deadline;
 pub mod fields;
+pub mod lifecycle;
 pub mod report;
 pub mod templates;
 pub mod ticket;

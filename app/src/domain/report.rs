@@ -277,8 +277,21 @@ pub struct Indicators {
     pub by_outcome: BTreeMap<String, u64>,
     /// Current status of the requests registered in the period.
     pub by_status: BTreeMap<String, u64>,
-    /// Requesters' satisfaction, once answers are rated.
+    /// Requesters' satisfaction: the mean score (1–5) of the ratings given
+    /// in the period, once answers are rated.
     pub satisfaction: Option<f64>,
+    /// How many ratings the mean is of.
+    #[serde(default)]
+    pub ratings: u64,
+}
+
+impl Indicators {
+    /// Adds `count` ratings whose scores sum to `total`.
+    pub fn add_ratings(&mut self, count: u64, total: u64) {
+        let sum = self.satisfaction.unwrap_or_default() * self.ratings as f64 + total as f64;
+        self.ratings += count;
+        self.satisfaction = mean(sum, self.ratings);
+    }
 }
 
 fn share(part: u64, whole: u64) -> Option<f64> {

@@ -39,7 +39,7 @@ pub fn NotificationsPage() -> impl IntoView {
                     view! {
                         <li class=class data-id=n.id>
                             <time datetime=n.created_at.to_rfc3339()>{fmt_time(n.created_at, offset)}</time>
-                            <p class="body">{n.body}</p>
+                            <p class="body">{n.text}</p>
                             {n.ticket_id.map(|t| view! { <a href=format!("/requests/{t}")>{Msg::Number.text(lang)}" →"</a> })}
                         </li>
                     }

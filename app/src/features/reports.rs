@@ -288,10 +288,17 @@ fn indicator_rows(cur: &Indicators, prev: &Indicators, lang: Lang) -> impl IntoV
         }
     })
     .collect_view();
+    let score = |v: Option<f64>, n: u64| match v {
+        Some(v) => format!("{v:.1} {} ({n})", Msg::RateOutOf.text(lang)),
+        None => Msg::IndNoRatings.text(lang).to_string(),
+    };
     let satisfaction = view! {
         <tr data-ind="satisfaction">
             <th scope="row">{Msg::IndSatisfaction.text(lang)}</th>
-            <td colspan="4">{cur.satisfaction.map(|v| pct(Some(v))).unwrap_or_else(|| Msg::IndNoRatings.text(lang).to_string())}</td>
+            <td>{score(cur.satisfaction, cur.ratings)}</td>
+            <td>{score(prev.satisfaction, prev.ratings)}</td>
+            <td>{change(cur.satisfaction, prev.satisfaction, false)}</td>
+            <td></td>
         </tr>
     };
     view! { {counts}{measures}{satisfaction} }

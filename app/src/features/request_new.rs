@@ -61,7 +61,7 @@ fn due_preview(ctx: &DeadlineContext, form: RequestForm, lang: Lang) -> String {
             d.due_at.format("%d.%m.%Y %H:%M"),
             i18n::explain(&d.explanation, lang)
         ),
-        Err(e) => i18n::error(&AppError::from_calendar(e), lang),
+        Err(e) => i18n::error(&AppError::from(e), lang),
     }
 }
 
@@ -143,7 +143,7 @@ fn Suggestions(kind: String, subject: RwSignal<String>, lang: Lang) -> impl Into
 #[server]
 pub async fn get_request_kinds() -> Result<Vec<KindSpec>, AppError> {
     let (state, _caller) = super::ssr::caller().await?;
-    Ok(crate::server::tickets::kinds(&state.db).await?)
+    Ok(crate::server::catalogue::kinds(&state.db).await?)
 }
 
 #[server]
@@ -162,7 +162,7 @@ pub async fn create_request(
     use serde_json::{Map, Value, json};
 
     let (state, caller) = super::ssr::caller().await?;
-    let kinds = crate::server::tickets::kinds(&state.db).await?;
+    let kinds = crate::server::catalogue::kinds(&state.db).await?;
     let mut fields: Map<String, Value> = f
         .clone()
         .unwrap_or_default()

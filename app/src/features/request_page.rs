@@ -21,15 +21,94 @@ pub async fn get_request(id: i64) -> Result<TicketDetail, AppError> {
     Ok(crate::server::tickets::detail(&state, &caller, id).await?)
 }
 
+/// A checkbox's value as sent by a form.
+#[cfg(feature = "ssr")]
+fn ticked(v: Option<String>) -> bool {
+    v.is_some_and(|v| !v.is_empty() && v != "false")
+}
+
 #[server]
-pub async fn add_reply(id: i64, body: String, internal: Option<String>) -> Result<i64, AppError> {
+pub async fn add_reply(
+    id: i64,
+    body: String,
+    internal: Option<String>,
+    question: Option<String>,
+) -> Result<i64, AppError> {
     let (state, caller) = super::ssr::caller().await?;
-    let internal = internal.is_some_and(|v| !v.is_empty() && v != "false");
+    let (internal, question) = (ticked(internal), ticked(question));
     Ok(
-        crate::server::tickets::add_comment(&state, &caller, id, &body, internal)
+        crate::server::tickets::comment(&state, &caller, id, &body, internal, question)
             .await?
             .id,
     )
+}
+
+#[server]
+pub async fn confirm_request(id: i64) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    crate::server::tickets::confirm(&state, &caller, id).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn reopen_request(id: i64, reason: String) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    crate::server::tickets::reopen(&state, &caller, id, &reason).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn close_request(id: i64) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    crate::server::tickets::close(&state, &caller, id).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn rate_answer(id: i64, score: String, comment: Option<String>) -> Result<(), AppError> {
+    use crate::domain::FieldErrorCode;
+    let (state, caller) = super::ssr::caller().await?;
+    let score = score
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| AppError::invalid("score", FieldErrorCode::NotANumber))?;
+    let comment = comment.unwrap_or_default();
+    crate::server::tickets::rate(&state, &caller, id, score, &comment).await?;
+    Ok(())
+}
+
+/// Whole days typed in a form field.
+#[cfg(feature = "ssr")]
+fn form_days(days: &str) -> Result<i64, AppError> {
+    use crate::domain::{FieldErrorCode, fields::parse_number};
+    let days = parse_number(&serde_json::Value::String(days.to_string()))
+        .filter(|d| d.fract() == 0.0)
+        .ok_or_else(|| AppError::invalid("days", FieldErrorCode::NotANumber))?;
+    // Bounded by the parse above; the rule checks the range.
+    Ok(days.clamp(-1.0, 1000.0) as i64)
+}
+
+#[server]
+pub async fn ask_extension(id: i64, days: String, reason: String) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    let days = form_days(&days)?;
+    crate::server::tickets::ask_extension(&state, &caller, id, days, &reason).await?;
+    Ok(())
+}
+
+#[server]
+pub async fn decide_extension(
+    id: i64,
+    request: i64,
+    decision: String,
+    reason: Option<String>,
+) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    let approve = decision == "approve";
+    let reason = reason.unwrap_or_default();
+    crate::server::tickets::decide_extension(&state, &caller, id, request, approve, &reason)
+        .await?;
+    Ok(())
 }
 
 #[server]
@@ -48,21 +127,16 @@ pub async fn assign_request(id: i64, login: String) -> Result<(), AppError> {
 
 #[server]
 pub async fn extend_request(id: i64, days: String, reason: String) -> Result<(), AppError> {
-    use crate::domain::{FieldErrorCode, fields::parse_number};
     let (state, caller) = super::ssr::caller().await?;
-    let days = parse_number(&serde_json::Value::String(days))
-        .filter(|d| d.fract() == 0.0)
-        .ok_or_else(|| AppError::invalid("days", FieldErrorCode::NotANumber))?;
-    // Bounded by the parse above; the rule checks the range.
-    let days = days.clamp(-1.0, 1000.0) as i64;
-    crate::server::workflow::extend(&state, &caller, id, days, &reason).await?;
+    let days = form_days(&days)?;
+    crate::server::tickets::extend(&state, &caller, id, days, &reason).await?;
     Ok(())
 }
 
 #[server]
 pub async fn transfer_request(id: i64, unit: String, reason: String) -> Result<(), AppError> {
     let (state, caller) = super::ssr::caller().await?;
-    crate::server::workflow::transfer(&state, &caller, id, &unit, &reason).await?;
+    crate::server::tickets::transfer(&state, &caller, id, &unit, &reason).await?;
     // The request has left the unit: back to the queue.
     leptos_axum::redirect("/queue");
     Ok(())
@@ -76,14 +150,14 @@ pub async fn answer_request(
     planned_on: Option<String>,
 ) -> Result<(), AppError> {
     let (state, caller) = super::ssr::caller().await?;
-    let input = crate::server::workflow::AnswerInput {
+    let input = crate::server::tickets::AnswerInput {
         body,
         final_answer: true,
         question: false,
         outcome,
         planned_on,
     };
-    crate::server::workflow::answer(&state, &caller, id, input).await?;
+    crate::server::tickets::answer(&state, &caller, id, input).await?;
     Ok(())
 }
 
@@ -139,6 +213,13 @@ fn event_text(e: &EventView, lang: Lang) -> String {
         "extended" => Msg::EvExtended,
         "transferred" => Msg::EvTransferred,
         "answered" => Msg::EvAnswered,
+        "reopened" => Msg::EvReopened,
+        "confirmed" => Msg::EvConfirmed,
+        "closed" => Msg::EvClosed,
+        "auto_closed" => Msg::EvAutoClosed,
+        "rated" => Msg::EvRated,
+        "extension_asked" => Msg::EvExtensionAsked,
+        "extension_refused" => Msg::EvExtensionRefused,
         _ => return e.kind.clone(),
     };
     let mut text = what.text(lang).to_string();
@@ -183,6 +264,145 @@ fn Comment(c: CommentView, lang: Lang, offset: chrono::FixedOffset) -> impl Into
     }
 }
 
+/// The requester closes the loop: a question waiting for them, then the
+/// answer to confirm, reopen (within the window) and rate.
+#[component]
+fn RequesterLoop(
+    d: TicketDetail,
+    lang: Lang,
+    offset: chrono::FixedOffset,
+    confirm: ServerAction<ConfirmRequest>,
+    reopen: ServerAction<ReopenRequest>,
+    rate: ServerAction<RateAnswer>,
+) -> impl IntoView {
+    let tid = d.ticket.id;
+    let mine = d.actions.confirm || d.actions.reopen || d.actions.rate || d.my_rating.is_some();
+    let waiting = d.ticket.status == crate::domain::Status::AwaitingRequester
+        && d.actions.reply
+        && !d.can_see_internal;
+    let scores = (1..=5u8)
+        .map(|n| {
+            let label = format!("{} {n} {}", Msg::RateScore.text(lang), Msg::RateOutOf.text(lang));
+            view! {
+                <button type="submit" name="score" value=n.to_string() class="score" aria-label=label>
+                    <span aria-hidden="true">{"★".repeat(usize::from(n))}</span>" "{n}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        {waiting.then(|| view! {
+            <div class="alert alert-info question-waiting" role="status">{Msg::QuestionWaiting.text(lang)}</div>
+        })}
+        {mine.then(|| view! {
+            <section class="requester-loop" aria-labelledby="h-done">
+                <h2 id="h-done">{Msg::DoneTitle.text(lang)}</h2>
+                {(d.actions.confirm || d.actions.reopen).then(|| view! {
+                    <p class="hint">{Msg::DoneHint.text(lang)}</p>
+                })}
+                {d.reopen_until.filter(|_| d.actions.reopen).map(|until| view! {
+                    <p class="hint reopen-until">{Msg::ReopenUntil.text(lang)}" "
+                        <time datetime=until.to_rfc3339()>{fmt_time(until, offset)}</time>
+                    </p>
+                })}
+                {d.actions.confirm.then(|| view! {
+                    <ActionForm action=confirm attr:class="inline confirm-form">
+                        {move || view! { <ErrorSummary error=confirm.value().get().and_then(|r| r.err()) lang=lang/> }}
+                        <input type="hidden" name="id" value=tid/>
+                        <button type="submit" class="primary">{Msg::ConfirmButton.text(lang)}</button>
+                    </ActionForm>
+                })}
+                {d.actions.reopen.then(|| view! {
+                    <details class="action" open=move || reopen.value().get().is_some_and(|r| r.is_err())>
+                        <summary>{Msg::ReopenButton.text(lang)}</summary>
+                        <ActionForm action=reopen attr:class="stack reopen-form">
+                            {move || view! { <ErrorSummary error=reopen.value().get().and_then(|r| r.err()) lang=lang/> }}
+                            <input type="hidden" name="id" value=tid/>
+                            <label for="f-reopen-reason">{Msg::ReopenReason.text(lang)}</label>
+                            <textarea id="f-reopen-reason" name="reason" rows="3" required></textarea>
+                            <button type="submit">{Msg::ReopenButton.text(lang)}</button>
+                        </ActionForm>
+                    </details>
+                })}
+                {d.actions.rate.then(|| view! {
+                    <ActionForm action=rate attr:class="stack rate-form">
+                        {move || view! { <ErrorSummary error=rate.value().get().and_then(|r| r.err()) lang=lang/> }}
+                        <input type="hidden" name="id" value=tid/>
+                        <fieldset class="field">
+                            <legend>{Msg::RateTitle.text(lang)}</legend>
+                            <p class="hint" id="h-rate">{Msg::RateHint.text(lang)}</p>
+                            <label for="f-rate-comment">{Msg::RateComment.text(lang)}</label>
+                            <textarea id="f-rate-comment" name="comment" rows="2" aria-describedby="h-rate"></textarea>
+                            <div class="scores">{scores}</div>
+                        </fieldset>
+                    </ActionForm>
+                })}
+                {d.my_rating.map(|score| view! {
+                    <p class="rated" data-score=score>{Msg::RatedThanks.text(lang)}" "{score}" "{Msg::RateOutOf.text(lang)}</p>
+                })}
+            </section>
+        })}
+    }
+}
+
+/// The head's decisions: an executor's extension request, taking an answered request off control.
+#[component]
+fn HeadDecisions(
+    d: TicketDetail,
+    lang: Lang,
+    offset: chrono::FixedOffset,
+    close: ServerAction<CloseRequest>,
+    decide: ServerAction<DecideExtension>,
+) -> impl IntoView {
+    let tid = d.ticket.id;
+    let asked = d
+        .extension_request
+        .clone()
+        .filter(|_| d.actions.decide_extension);
+    view! {
+        {asked.map(|r| {
+            let rid = r.id;
+            view! {
+                <section class="action extension-asked" aria-labelledby="h-asked">
+                    <h2 id="h-asked">{Msg::ExtensionAsked.text(lang)}</h2>
+                    <dl class="facts">
+                        <dt>{Msg::ExtensionAskedBy.text(lang)}</dt>
+                        <dd>{r.requested_by.name.clone()}" · "{fmt_time(r.created_at, offset)}</dd>
+                        <dt>{Msg::ExtendDays.text(lang)}</dt><dd data-days=r.days>{r.days}</dd>
+                        <dt>{Msg::Reason.text(lang)}</dt><dd>{r.reason.clone()}</dd>
+                    </dl>
+                    {move || view! { <ErrorSummary error=decide.value().get().and_then(|r| r.err()) lang=lang/> }}
+                    <ActionForm action=decide attr:class="inline approve-form">
+                        <input type="hidden" name="id" value=tid/>
+                        <input type="hidden" name="request" value=rid/>
+                        <input type="hidden" name="decision" value="approve"/>
+                        <button type="submit" class="primary">{Msg::ApproveButton.text(lang)}</button>
+                    </ActionForm>
+                    <ActionForm action=decide attr:class="stack refuse-form">
+                        <input type="hidden" name="id" value=tid/>
+                        <input type="hidden" name="request" value=rid/>
+                        <input type="hidden" name="decision" value="refuse"/>
+                        <label for="f-refuse-reason">{Msg::RefuseReason.text(lang)}</label>
+                        <textarea id="f-refuse-reason" name="reason" rows="2" required></textarea>
+                        <button type="submit">{Msg::RefuseButton.text(lang)}</button>
+                    </ActionForm>
+                </section>
+            }
+        })}
+        {d.actions.close.then(|| view! {
+            <section class="action close-control" aria-labelledby="h-close">
+                <h2 id="h-close">{Msg::CloseTitle.text(lang)}</h2>
+                <p class="hint">{Msg::CloseHint.text(lang)}</p>
+                <ActionForm action=close attr:class="inline close-form">
+                    {move || view! { <ErrorSummary error=close.value().get().and_then(|r| r.err()) lang=lang/> }}
+                    <input type="hidden" name="id" value=tid/>
+                    <button type="submit">{Msg::CloseButton.text(lang)}</button>
+                </ActionForm>
+            </section>
+        })}
+    }
+}
+
 #[component]
 pub fn RequestPage() -> impl IntoView {
     let params = use_params_map();
@@ -193,6 +413,12 @@ pub fn RequestPage() -> impl IntoView {
     let extend = ServerAction::<ExtendRequest>::new();
     let transfer = ServerAction::<TransferRequest>::new();
     let answer = ServerAction::<AnswerRequest>::new();
+    let confirm = ServerAction::<ConfirmRequest>::new();
+    let reopen = ServerAction::<ReopenRequest>::new();
+    let close = ServerAction::<CloseRequest>::new();
+    let rate = ServerAction::<RateAnswer>::new();
+    let ask = ServerAction::<AskExtension>::new();
+    let decide = ServerAction::<DecideExtension>::new();
     // After a reply is saved the form starts empty again, so that nothing is
     // sent twice and the next message is not an internal note by accident.
     let reply_form = NodeRef::<leptos::html::Form>::new();
@@ -206,14 +432,21 @@ pub fn RequestPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok());
     let detail = Resource::new(
         move || {
-            (
-                id(),
+            // Any action done reloads the request.
+            let done = [
                 reply.version().get(),
                 take.version().get(),
                 assign.version().get(),
                 extend.version().get(),
                 answer.version().get(),
-            )
+                confirm.version().get(),
+                reopen.version().get(),
+                close.version().get(),
+                rate.version().get(),
+                ask.version().get(),
+                decide.version().get(),
+            ];
+            (id(), done.iter().sum::<usize>())
         },
         |(id, ..)| async move {
             match id {
@@ -314,15 +547,17 @@ pub fn RequestPage() -> impl IntoView {
                     <dl class="facts">{fields}</dl>
                     {(!t.description.is_empty()).then(|| view! { <p class="body description">{t.description.clone()}</p> })}
                 </section>
-                {(d.can_take || d.can_assign).then(|| view! {
+                <RequesterLoop d=d.clone() lang=lang offset=offset confirm=confirm reopen=reopen rate=rate/>
+                <HeadDecisions d=d.clone() lang=lang offset=offset close=close decide=decide/>
+                {(d.actions.take || d.actions.assign).then(|| view! {
                     <section class="actions">
-                        {d.can_take.then(|| view! {
+                        {d.actions.take.then(|| view! {
                             <ActionForm action=take attr:class="inline">
                                 <input type="hidden" name="id" value=tid/>
                                 <button type="submit">{Msg::Take.text(lang)}</button>
                             </ActionForm>
                         })}
-                        {d.can_assign.then(|| view! {
+                        {d.actions.assign.then(|| view! {
                             <ActionForm action=assign attr:class="inline">
                                 <input type="hidden" name="id" value=tid/>
                                 <label for="assignee">{Msg::AssignTo.text(lang)}</label>
@@ -335,7 +570,7 @@ pub fn RequestPage() -> impl IntoView {
                 {d.forward_by.clone().map(|text| view! {
                     <p class="hint forward-by">{Msg::ForwardBy.text(lang)}" "{text}</p>
                 })}
-                {d.can_answer.then(|| {
+                {d.actions.answer.then(|| {
                     let outcomes = crate::domain::Outcome::ALL
                         .iter()
                         .map(|o| {
@@ -401,7 +636,7 @@ pub fn RequestPage() -> impl IntoView {
                         </details>
                     }
                 })}
-                {d.can_extend.then(|| view! {
+                {d.actions.extend.then(|| view! {
                     <details class="action" open=move || extend.value().get().is_some_and(|r| r.is_err())>
                         <summary>{Msg::ExtendTitle.text(lang)}</summary>
                         <ActionForm action=extend attr:class="stack extend-form">
@@ -416,7 +651,22 @@ pub fn RequestPage() -> impl IntoView {
                         </ActionForm>
                     </details>
                 })}
-                {d.can_transfer.then(|| {
+                {d.actions.request_extension.then(|| view! {
+                    <details class="action" open=move || ask.value().get().is_some_and(|r| r.is_err())>
+                        <summary>{Msg::AskExtensionTitle.text(lang)}</summary>
+                        <ActionForm action=ask attr:class="stack ask-extension-form">
+                            {move || view! { <ErrorSummary error=ask.value().get().and_then(|r| r.err()) lang=lang/> }}
+                            <p class="hint">{Msg::AskExtensionHint.text(lang)}</p>
+                            <input type="hidden" name="id" value=tid/>
+                            <label for="f-ask-days">{Msg::ExtendDays.text(lang)}</label>
+                            <input id="f-ask-days" name="days" type="number" min="1" max="30" step="1" required/>
+                            <label for="f-ask-reason">{Msg::Reason.text(lang)}</label>
+                            <textarea id="f-ask-reason" name="reason" rows="3" required></textarea>
+                            <button type="submit">{Msg::AskExtensionButton.text(lang)}</button>
+                        </ActionForm>
+                    </details>
+                })}
+                {d.actions.transfer.then(|| {
                     let units = d
                         .transfer_units
                         .iter()
@@ -445,6 +695,7 @@ pub fn RequestPage() -> impl IntoView {
                     <h2 id="h-replies">{Msg::Replies.text(lang)}</h2>
                     {no_comments.then(|| view! { <p class="muted">{Msg::NoReplies.text(lang)}</p> })}
                     <div class="comments">{comments}</div>
+                    {d.actions.reply.then(|| view! {
                     <ActionForm action=reply node_ref=reply_form attr:class="stack reply-form">
                         {move || view! { <ErrorSummary error=reply.value().get().and_then(|r| r.err()) lang=lang/> }}
                         <input type="hidden" name="id" value=tid/>
@@ -456,7 +707,7 @@ pub fn RequestPage() -> impl IntoView {
                                 <label for="f-internal">{Msg::InternalNote.text(lang)}</label>
                             </div>
                         })}
-                        {d.can_answer.then(|| view! {
+                        {d.actions.question.then(|| view! {
                             <div class="checkbox">
                                 <input type="checkbox" id="f-question" name="question" value="true"/>
                                 <label for="f-question">{Msg::AskRequester.text(lang)}</label>
@@ -464,6 +715,7 @@ pub fn RequestPage() -> impl IntoView {
                         })}
                         <button type="submit" class="primary">{Msg::Send.text(lang)}</button>
                     </ActionForm>
+                    })}
                 </section>
                 <section aria-labelledby="h-files">
                     <h2 id="h-files">{Msg::Attachments.text(lang)}</h2>

@@ -119,6 +119,7 @@ pub async fn upsert_user(
                 active: Set(true),
                 created_at: Set(now),
                 last_login_at: Set(signed_in.then_some(now)),
+                mail_queue: Set(true),
                 ..Default::default()
             }
             .insert(&state.db)

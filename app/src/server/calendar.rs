@@ -13,7 +13,7 @@ use super::entity::{calendar_day, calendar_year};
 use super::error::{ServiceError, ServiceResult};
 use super::state::AppState;
 use crate::domain::calendar::{
-    CalendarError, CalendarFile, DayEntry, DayKind, WorkCalendar, YearEntries, parse_xmlcalendar,
+    CalendarFile, DayEntry, DayKind, WorkCalendar, YearEntries, parse_xmlcalendar,
 };
 use crate::domain::deadline::{self, Deadline};
 use crate::domain::{FieldErrorCode, RequestForm};
@@ -43,17 +43,6 @@ pub async fn load(state: &AppState) -> ServiceResult<WorkCalendar> {
     ))
 }
 
-impl From<CalendarError> for AppError {
-    fn from(e: CalendarError) -> Self {
-        let date = match e {
-            CalendarError::OutOfRange(d) | CalendarError::NoWorkingDay(d) => d,
-        };
-        AppError::CalendarMissing {
-            date: date.to_string(),
-        }
-    }
-}
-
 /// The deadline of a request of `form` registered at local time `registered`.
 pub fn deadline_for(
     state: &AppState,
@@ -68,6 +57,32 @@ pub fn deadline_for(
             deadline::written(cal, &state.hours, registered.date(), extension_days)?
         }
     })
+}
+
+/// The date by which a request registered at `registered_at` must be
+/// forwarded if it is out of the unit's competence.
+pub fn forward_deadline(
+    state: &AppState,
+    cal: &WorkCalendar,
+    registered_at: chrono::DateTime<chrono::Utc>,
+) -> Result<(NaiveDate, deadline::Explanation), AppError> {
+    let d = deadline::forward(cal, &state.hours, state.local(registered_at).date())?;
+    Ok((d.due_on, d.explanation))
+}
+
+/// Until when an answer given at `answered_at` may be reopened.
+pub fn reopen_until(
+    state: &AppState,
+    cal: &WorkCalendar,
+    answered_at: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, AppError> {
+    let local = deadline::reopen_until(
+        cal,
+        &state.hours,
+        state.local(answered_at).date(),
+        crate::domain::lifecycle::REOPEN_WORKING_DAYS,
+    )?;
+    Ok(state.from_local(local))
 }
 
 /// The days of a month, or an error if the year is not loaded.

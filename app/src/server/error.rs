@@ -34,6 +34,12 @@ impl From<ServiceError> for AppError {
     }
 }
 
+impl From<crate::domain::lifecycle::Refusal> for ServiceError {
+    fn from(r: crate::domain::lifecycle::Refusal) -> Self {
+        ServiceError::App(r.into())
+    }
+}
+
 impl From<sea_orm::TransactionError<ServiceError>> for ServiceError {
     fn from(err: sea_orm::TransactionError<ServiceError>) -> Self {
         match err {

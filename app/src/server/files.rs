@@ -1,16 +1,12 @@
-//! Attachments of requests and replies: size limit, type checked by content,
-//! stored under the data folder (outside the web root), served only to those
-//! who may see the request.
+//! Stored files (of requests and of articles): size limit, type checked by
+//! content, kept under the data folder (outside the web root) by a random key.
 
 use std::path::PathBuf;
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
-
-use super::auth::Caller;
-use super::entity::{attachment, comment};
-use super::error::{ServiceError, ServiceResult};
+use super::entity::attachment;
+use super::error::ServiceResult;
 use super::state::AppState;
-use crate::wire::{AppError, AttachmentView, CommentView};
+use crate::wire::{AppError, AttachmentView};
 
 /// Content types accepted, as detected from the bytes.
 pub const ALLOWED_TYPES: &[&str] = &[
@@ -23,7 +19,7 @@ pub const ALLOWED_TYPES: &[&str] = &[
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 ];
 
-fn view(a: attachment::Model) -> AttachmentView {
+pub(crate) fn view(a: attachment::Model) -> AttachmentView {
     AttachmentView {
         id: a.id,
         file_name: a.file_name,
@@ -93,94 +89,6 @@ pub(crate) async fn read_stored(state: &AppState, key: &str) -> ServiceResult<Ve
 /// Removes the bytes stored under `key`; a file already gone is fine.
 pub(crate) async fn remove_stored(state: &AppState, key: &str) {
     let _ = tokio::fs::remove_file(storage_dir(state).join(key)).await;
-}
-
-/// Stores a file for a request (and optionally one of its comments).
-pub async fn store(
-    state: &AppState,
-    caller: &Caller,
-    ticket_id: i64,
-    comment_id: Option<i64>,
-    file_name: &str,
-    bytes: &[u8],
-) -> ServiceResult<AttachmentView> {
-    let row = super::tickets::visible(state, caller, ticket_id).await?;
-    if let Some(cid) = comment_id {
-        let c = comment::Entity::find_by_id(cid).one(&state.db).await?;
-        let ok = c.is_some_and(|c| {
-            c.ticket_id == row.id && (!c.internal || caller.roles.can_see_internal(&row.unit_code))
-        });
-        if !ok {
-            return Err(AppError::NotFound.into());
-        }
-    }
-    let (content_type, key, path) = write_checked(state, bytes).await?;
-    let inserted = attachment::ActiveModel {
-        ticket_id: Set(row.id),
-        comment_id: Set(comment_id),
-        uploader_id: Set(caller.id),
-        file_name: Set(clean_file_name(file_name)),
-        content_type: Set(content_type.to_string()),
-        size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
-        storage_key: Set(key),
-        created_at: Set(state.now()),
-        ..Default::default()
-    }
-    .insert(&state.db)
-    .await;
-    match inserted {
-        Ok(a) => Ok(view(a)),
-        Err(e) => {
-            // Lose nothing half-written: the file goes if its row could not be saved.
-            let _ = tokio::fs::remove_file(&path).await;
-            Err(ServiceError::Db(e))
-        }
-    }
-}
-
-/// Files of a request that belong to the request itself or to a visible comment.
-pub async fn list(
-    state: &AppState,
-    ticket_id: i64,
-    visible_comments: &[CommentView],
-) -> ServiceResult<Vec<AttachmentView>> {
-    let rows = attachment::Entity::find()
-        .filter(attachment::Column::TicketId.eq(ticket_id))
-        .order_by_asc(attachment::Column::Id)
-        .all(&state.db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|a| {
-            a.comment_id
-                .is_none_or(|c| visible_comments.iter().any(|v| v.id == c))
-        })
-        .map(view)
-        .collect())
-}
-
-/// The file and its bytes, if the caller may see it.
-pub async fn open(
-    state: &AppState,
-    caller: &Caller,
-    id: i64,
-) -> ServiceResult<(AttachmentView, Vec<u8>)> {
-    let a = attachment::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let row = super::tickets::visible(state, caller, a.ticket_id).await?;
-    if let Some(cid) = a.comment_id {
-        let internal = comment::Entity::find_by_id(cid)
-            .one(&state.db)
-            .await?
-            .is_some_and(|c| c.internal);
-        if internal && !caller.roles.can_see_internal(&row.unit_code) {
-            return Err(AppError::NotFound.into());
-        }
-    }
-    let bytes = read_stored(state, &a.storage_key).await?;
-    Ok((view(a), bytes))
 }
 
 #[cfg(test)]

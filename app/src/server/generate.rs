@@ -15,10 +15,10 @@ use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
+use super::catalogue::kinds;
 use super::entity::{ticket, ticket_counter, user};
 use super::error::{ServiceError, ServiceResult};
 use super::state::AppState;
-use super::tickets::kinds;
 use crate::domain::{Channel, Outcome, RequestForm, Status};
 
 /// A small deterministic generator (SplitMix64): the same seed gives the same data.
@@ -139,6 +139,7 @@ async fn ensure_users(
             active: Set(true),
             created_at: Set(now),
             last_login_at: Set(None),
+            mail_queue: Set(true),
             ..Default::default()
         }))
         .on_conflict(
@@ -327,6 +328,7 @@ pub async fn generate(state: &AppState, requests: usize, seed: u64) -> ServiceRe
             overdue_noticed_at: Set(None),
             taken_at: Set((taken && assignee.is_some()).then_some(taken_at)),
             questions: Set(questions),
+            answers: Set(i32::from(answered_at.is_some())),
             ..Default::default()
         });
         if batch.len() == 500 {

@@ -5,6 +5,7 @@
 //!   on the first working day of the week (later in the week if that run was missed);
 //! - final control: overdue requests to their executors and unit heads, weekly;
 //! - a notice to the unit head when a request becomes overdue;
+//! - closing answered requests nobody reopened within 10 working days;
 //! - last month's report to unit heads on the first working day of a month;
 //! - removing report files older than a day;
 //! - sending the mail queue.
@@ -22,12 +23,12 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use super::auth::parse_roles;
 use super::calendar;
+use super::catalogue::open_codes;
 use super::entity::{job_run, ticket, user};
 use super::error::ServiceResult;
 use super::mail;
-use super::notify::{self, Notice};
+use super::notify::{self, Notice, TicketNotice};
 use super::state::AppState;
-use super::tickets::open_codes;
 use crate::domain::calendar::WorkCalendar;
 
 /// A claimed run older than this without finishing is taken over.
@@ -251,19 +252,19 @@ async fn overdue_notices(state: &AppState, users: &[user::Model]) -> ServiceResu
     let count = due.len();
     for t in due {
         for head in heads(&t.unit_code, users) {
-            let notice = Notice {
-                ticket_id: Some(t.id),
+            let data = serde_json::json!({
+                "number": t.number,
+                "subject": t.subject,
+                "due": state.local(t.due_at).format("%d.%m.%Y %H:%M").to_string(),
+            });
+            let notice = TicketNotice {
+                ticket_id: t.id,
                 kind: "overdue",
-                subject: format!("Просрочено обращение {}", t.number),
-                body: format!(
-                    "Истёк срок ответа по обращению {} «{}» ({}). Ответ не дан, срок не продлён.",
-                    t.number,
-                    t.subject,
-                    state.local(t.due_at).format("%d.%m.%Y %H:%M")
-                ),
+                data: &data,
                 dedup_key: format!("overdue:{}", t.id),
+                mail: true,
             };
-            notify::send(&state.db, head, notice, now).await?;
+            notify::tell(&state.db, head, notice, now).await?;
         }
         let mut update: ticket::ActiveModel = t.into();
         update.overdue_noticed_at = Set(Some(now));
@@ -283,6 +284,7 @@ pub fn week_of(date: NaiveDate) -> String {
 pub struct TickReport {
     pub ran: Vec<String>,
     pub overdue_noticed: usize,
+    pub auto_closed: usize,
     pub mail_sent: usize,
 }
 
@@ -291,6 +293,7 @@ pub async fn tick(state: &AppState) -> ServiceResult<TickReport> {
     let mut report = TickReport::default();
     let users = user::Entity::find().all(&state.db).await?;
     report.overdue_noticed = overdue_notices(state, &users).await?;
+    report.auto_closed = super::tickets::close_unclaimed(state).await?;
     let local = state.local(state.now());
     let today = local.date();
     let cal: WorkCalendar = calendar::load(state).await?;

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod catalogue;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -20,7 +21,6 @@ pub mod search;
 pub mod state;
 pub mod templates;
 pub mod tickets;
-pub mod workflow;
 
 pub use error::ServiceError;
 pub use state::AppState;

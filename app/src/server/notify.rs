@@ -1,6 +1,10 @@
 //! Notifications: an in-app notice (the bell) and, when the person has an
-//! address, an e-mail queued in the outbox for the mail job to send. Texts
-//! are Russian, plain and short.
+//! address, an e-mail queued in the outbox for the mail job to send.
+//!
+//! Notices about a request are stored as kind plus data and worded by
+//! `i18n::notice` in the reader's language: the bell words them for whoever
+//! reads, the mail for its recipient. Digests (lists of requests) are stored
+//! as their text.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -9,10 +13,13 @@ use sea_orm::{
     QuerySelect, Set,
 };
 
+use serde_json::Value;
+
 use super::auth::Caller;
 use super::entity::{mail_outbox, notification, user};
-use super::error::ServiceResult;
+use super::error::{ServiceError, ServiceResult};
 use super::state::AppState;
+use crate::i18n::{self, Lang};
 use crate::wire::{Inbox, NotificationView};
 
 /// One message to one person.
@@ -83,28 +90,86 @@ pub async fn send<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let key = format!("{}:{}", notice.dedup_key, to.id);
-    let inserted = notification::Entity::insert(notification::ActiveModel {
+    let row = notification::ActiveModel {
         user_id: Set(to.id),
         ticket_id: Set(notice.ticket_id),
         kind: Set(notice.kind.to_string()),
         body: Set(notice.body.clone()),
+        data: Set("{}".into()),
         dedup_key: Set(key.clone()),
         created_at: Set(now),
         read_at: Set(None),
         ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(notification::Column::DedupKey)
-            .do_nothing()
-            .to_owned(),
-    )
-    .try_insert()
-    .exec_without_returning(db)
-    .await?;
-    if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+    };
+    if record(db, row).await? {
         enqueue_mail(db, &to.email, &notice.subject, &notice.body, &key, now).await?;
     }
     Ok(())
+}
+
+/// Records a notice once per dedup key; true if it is new.
+async fn record<C: ConnectionTrait>(db: &C, row: notification::ActiveModel) -> ServiceResult<bool> {
+    let inserted = notification::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(notification::Column::DedupKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .try_insert()
+        .exec_without_returning(db)
+        .await?;
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+/// A notice about a request, worded from `kind` and `data`.
+pub struct TicketNotice<'a> {
+    pub ticket_id: i64,
+    pub kind: &'a str,
+    pub data: &'a Value,
+    /// Identifies the change it tells of; the recipient is added.
+    pub dedup_key: String,
+    /// Whether it also goes by e-mail.
+    pub mail: bool,
+}
+
+/// Tells one person of a change to a request: the bell at once and, unless
+/// `mail` is off, an e-mail in their language through the outbox.
+pub async fn tell<C: ConnectionTrait>(
+    db: &C,
+    to: &user::Model,
+    notice: TicketNotice<'_>,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let lang = Lang::parse(&to.lang);
+    let (subject, body) = i18n::notice(notice.kind, notice.data, lang)
+        .ok_or_else(|| ServiceError::Corrupt(format!("notice kind {}", notice.kind)))?;
+    let key = format!("{}:{}", notice.dedup_key, to.id);
+    let row = notification::ActiveModel {
+        user_id: Set(to.id),
+        ticket_id: Set(Some(notice.ticket_id)),
+        kind: Set(notice.kind.to_string()),
+        body: Set(body.clone()),
+        data: Set(notice.data.to_string()),
+        dedup_key: Set(key.clone()),
+        created_at: Set(now),
+        read_at: Set(None),
+        ..Default::default()
+    };
+    if record(db, row).await? && notice.mail {
+        enqueue_mail(db, &to.email, &subject, &body, &key, now).await?;
+    }
+    Ok(())
+}
+
+/// A stored notice in the reader's language (its stored text when its data
+/// cannot be worded).
+fn text_of(n: &notification::Model, lang: Lang) -> String {
+    serde_json::from_str::<Value>(&n.data)
+        .ok()
+        .filter(|d| d.as_object().is_some_and(|o| !o.is_empty()))
+        .and_then(|d| i18n::notice(&n.kind, &d, lang))
+        .map(|(_, body)| body)
+        .unwrap_or_else(|| n.body.clone())
 }
 
 /// How many of the caller's notices are unread (the bell).
@@ -130,8 +195,8 @@ pub async fn inbox(state: &AppState, caller: &Caller, limit: u64) -> ServiceResu
         .map(|n| NotificationView {
             id: n.id,
             ticket_id: n.ticket_id,
+            text: text_of(&n, caller.lang),
             kind: n.kind,
-            body: n.body,
             created_at: n.created_at,
             read: n.read_at.is_some(),
         })

@@ -10,7 +10,10 @@ pub struct Model {
     pub user_id: i64,
     pub ticket_id: Option<i64>,
     pub kind: String,
+    /// The text as first worded (notices stored before `data` existed show it).
     pub body: String,
+    /// What the notice is worded from, as a JSON object; see `i18n::notice`.
+    pub data: String,
     /// The same notice is recorded once.
     pub dedup_key: String,
     pub created_at: DateTimeUtc,

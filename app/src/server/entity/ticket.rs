@@ -38,6 +38,17 @@ pub struct Model {
     pub taken_at: Option<DateTimeUtc>,
     /// Clarifying questions asked of the requester.
     pub questions: i32,
+    /// Bumped by every change; changes are written `WHERE version = ?`.
+    pub version: i64,
+    /// Final answers given (a reopened request is answered again).
+    pub answers: i32,
+    /// Final answers the requester has rated.
+    pub rated_answers: i32,
+    pub reopen_count: i32,
+    /// Until when the requester may reopen the answered request.
+    pub reopen_until: Option<DateTimeUtc>,
+    /// The executor's extension request waiting for the head.
+    pub pending_extension_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,8 @@ pub struct Model {
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,
+    /// Whether notices about the unit's queue also come by e-mail.
+    pub mail_queue: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -222,7 +222,7 @@ pub async fn mail_monthly(
 ) -> ServiceResult<usize> {
     let now = state.now();
     let mut sent = 0;
-    for unit in super::super::tickets::units(&state.db).await? {
+    for unit in super::super::catalogue::units(&state.db).await? {
         let heads: Vec<&user::Model> = users
             .iter()
             .filter(|u| u.active && parse_roles(&u.roles).is_head_of(&unit.code))

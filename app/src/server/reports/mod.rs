@@ -20,10 +20,10 @@ use sea_orm::{
 };
 
 use super::auth::{Caller, parse_roles};
+use super::catalogue::{kinds_all, open_codes};
 use super::entity::{report_proposal, ticket, unit, user};
 use super::error::ServiceResult;
 use super::state::AppState;
-use super::tickets::{kinds_all, open_codes};
 use crate::domain::fields::{BODY_MAX, validate_text};
 use crate::domain::report::{
     Facts, Moment, OverdueItem, Period, PeriodError, PeriodKind, WeekTally, Window, Worker,
@@ -160,7 +160,7 @@ pub async fn unit_for(state: &AppState, caller: &Caller, code: &str) -> ServiceR
 
 /// The units whose reports the caller sees, in catalogue order.
 pub async fn report_units(state: &AppState, caller: &Caller) -> ServiceResult<Vec<UnitRef>> {
-    Ok(super::tickets::units(&state.db)
+    Ok(super::catalogue::units(&state.db)
         .await?
         .into_iter()
         .filter(|u| caller.roles.can_report(&u.code))

@@ -128,10 +128,11 @@ async fn indicators(
     mut loads: Option<&mut LoadTally>,
 ) -> ServiceResult<Indicators> {
     let mut tally = Tally::new(w);
-    let (registered, answered, late) = tokio::try_join!(
+    let (registered, answered, late, ratings) = tokio::try_join!(
         registered(db, unit, w),
         answered(db, unit, w),
-        late(db, unit, w)
+        late(db, unit, w),
+        ratings(db, unit, w)
     )?;
     for g in registered {
         tally.add_registered(&g);
@@ -148,7 +149,26 @@ async fn indicators(
             loads.add_late(id, number(n));
         }
     }
-    Ok(tally.finish())
+    let mut ind = tally.finish();
+    ind.add_ratings(ratings.0, ratings.1);
+    Ok(ind)
+}
+
+/// The ratings given in the window to the unit's answers: how many and their sum.
+async fn ratings(db: &DatabaseConnection, unit: &str, w: Window) -> ServiceResult<(u64, u64)> {
+    use super::super::entity::ticket_rating::{Column as R, Entity};
+    let row: Option<(i64, i64)> = Entity::find()
+        .select_only()
+        .filter(R::UnitCode.eq(unit))
+        .filter(R::CreatedAt.gte(w.start))
+        .filter(R::CreatedAt.lt(w.end))
+        .expr_as(count(), "n")
+        .expr_as(bigint(Expr::cust("COALESCE(SUM(score), 0)")), "total")
+        .into_tuple()
+        .one(db)
+        .await?;
+    let (n, total) = row.unwrap_or_default();
+    Ok((number(n), number(total)))
 }
 
 /// Requests due in the window and unanswered at its end, by executor.

@@ -3,9 +3,7 @@
 
 use app::i18n::{self, Lang};
 use app::server::auth::{self, Caller};
-use app::server::{
-    AppState, ServiceError, calendar, files, kb, notify, templates, tickets, workflow,
-};
+use app::server::{AppState, ServiceError, calendar, catalogue, kb, notify, templates, tickets};
 use app::wire::{AppError, NewTicket};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{
@@ -18,6 +16,8 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+
+mod lifecycle;
 
 /// An error as the API answers it.
 pub struct ApiError(pub AppError, pub Lang);
@@ -152,7 +152,7 @@ async fn request_kinds(
     State(state): State<AppState>,
     Authed(caller): Authed,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let kinds = with_lang(tickets::kinds(&state.db).await, &caller)?;
+    let kinds = with_lang(catalogue::kinds(&state.db).await, &caller)?;
     Ok(Json(json!(kinds)))
 }
 
@@ -206,6 +206,9 @@ struct CommentBody {
     body: String,
     #[serde(default)]
     internal: bool,
+    /// A clarifying question: the request waits for the requester.
+    #[serde(default)]
+    question: bool,
 }
 
 async fn add_comment(
@@ -215,7 +218,15 @@ async fn add_comment(
     ApiJson(body): ApiJson<CommentBody>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let c = with_lang(
-        tickets::add_comment(&state, &caller, id, &body.body, body.internal).await,
+        tickets::comment(
+            &state,
+            &caller,
+            id,
+            &body.body,
+            body.internal,
+            body.question,
+        )
+        .await,
         &caller,
     )?;
     Ok((StatusCode::CREATED, Json(json!(c))))
@@ -302,7 +313,7 @@ async fn upload(
         .await
         .map_err(|e| ApiError(e, caller.lang))?;
     let a = with_lang(
-        files::store(&state, &caller, id, None, &name, &bytes).await,
+        tickets::attachments::store(&state, &caller, id, None, &name, &bytes).await,
         &caller,
     )?;
     Ok((StatusCode::CREATED, Json(json!(a))))
@@ -362,7 +373,10 @@ async fn download(
     Authed(caller): Authed,
     Id(id): Id,
 ) -> ApiResult<Response> {
-    let (view, bytes) = with_lang(files::open(&state, &caller, id).await, &caller)?;
+    let (view, bytes) = with_lang(
+        tickets::attachments::open(&state, &caller, id).await,
+        &caller,
+    )?;
     Ok(file_response(view, bytes))
 }
 
@@ -380,7 +394,7 @@ async fn extend(
     ApiJson(body): ApiJson<ExtendBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let t = with_lang(
-        workflow::extend(&state, &caller, id, body.days, &body.reason).await,
+        tickets::extend(&state, &caller, id, body.days, &body.reason).await,
         &caller,
     )?;
     Ok(Json(json!(t)))
@@ -400,7 +414,7 @@ async fn transfer(
     ApiJson(body): ApiJson<TransferBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let t = with_lang(
-        workflow::transfer(&state, &caller, id, &body.unit, &body.reason).await,
+        tickets::transfer(&state, &caller, id, &body.unit, &body.reason).await,
         &caller,
     )?;
     Ok(Json(json!(t)))
@@ -424,14 +438,14 @@ async fn answer(
     Id(id): Id,
     ApiJson(b): ApiJson<AnswerBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let input = workflow::AnswerInput {
+    let input = tickets::AnswerInput {
         body: b.body,
         final_answer: b.r#final,
         question: b.question && !b.r#final,
         outcome: b.outcome,
         planned_on: b.planned_on,
     };
-    let t = with_lang(workflow::answer(&state, &caller, id, input).await, &caller)?;
+    let t = with_lang(tickets::answer(&state, &caller, id, input).await, &caller)?;
     Ok(Json(json!(t)))
 }
 
@@ -866,6 +880,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .unwrap_or(usize::MAX)
         .saturating_add(64 * 1024);
     Router::new()
+        .merge(lifecycle::router())
         .route("/api/v1/auth/login", post(login))
         .route("/api/v1/auth/logout", post(logout))
         .route("/api/v1/me", get(me))

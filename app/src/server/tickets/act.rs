@@ -1,0 +1,415 @@
+//! What people do with a request. Each action reads the request, asks the
+//! domain's transition for the change (or its refusal), and hands the change
+//! to `store::apply`, which writes it guarded against a concurrent one.
+
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+
+use super::read::view_for;
+use super::store::{self, apply, visible};
+use crate::domain::deadline;
+use crate::domain::lifecycle::{Action, Actor, FinalAnswer, NewTerm, Record, Ticket};
+use crate::domain::{FieldErrorCode, Outcome, Status};
+use crate::server::auth::{Caller, parse_roles};
+use crate::server::calendar;
+use crate::server::catalogue::units;
+use crate::server::entity::{extension_request, ticket, user};
+use crate::server::error::{ServiceError, ServiceResult};
+use crate::server::state::AppState;
+use crate::wire::{AppError, CommentView, TicketView, UserRef};
+
+async fn load(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ServiceResult<(ticket::Model, Ticket)> {
+    let row = visible(state, caller, id).await?;
+    let t = store::parse(&row)?;
+    Ok((row, t))
+}
+
+fn actor(caller: &Caller) -> Actor<'_> {
+    Actor {
+        id: caller.id,
+        roles: &caller.roles,
+    }
+}
+
+/// Writes a change and answers with the request as it is now.
+async fn done(
+    state: &AppState,
+    caller: &Caller,
+    before: &Ticket,
+    change: crate::domain::lifecycle::Change,
+) -> ServiceResult<TicketView> {
+    let applied = apply(state, Some(caller), before, change).await?;
+    view_for(state, applied.row, caller.lang).await
+}
+
+/// The term of a written request with `days` of extension, on the calendar.
+fn extended_term<'a>(
+    state: &'a AppState,
+    cal: &'a crate::domain::calendar::WorkCalendar,
+    t: &Ticket,
+) -> impl FnOnce(u32) -> Result<NewTerm, crate::domain::calendar::CalendarError> + 'a {
+    let registered_on = state.local(t.registered_at).date();
+    move |days| {
+        let due = deadline::written(cal, &state.hours, registered_on, Some(days))?;
+        Ok(NewTerm {
+            due_at: state.from_local(due.due_at),
+            explanation: due.explanation,
+            due_on: due.due_on,
+        })
+    }
+}
+
+/// An executor takes a request of their unit into work.
+pub async fn take(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketView> {
+    let (_, t) = load(state, caller, id).await?;
+    let change = t.take(actor(caller), state.now())?;
+    done(state, caller, &t, change).await
+}
+
+/// The unit head assigns a request to one of the unit's staff.
+pub async fn assign(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    login: &str,
+) -> ServiceResult<TicketView> {
+    let (_, t) = load(state, caller, id).await?;
+    let now = state.now();
+    t.may(Action::Assign, actor(caller), now)?;
+    let target = user::Entity::find()
+        .filter(user::Column::Login.eq(login.trim()))
+        .one(&state.db)
+        .await?;
+    let Some(target) = target.filter(|u| u.active && parse_roles(&u.roles).is_staff_of(&t.unit))
+    else {
+        return Err(AppError::invalid("assignee", FieldErrorCode::UnknownOption).into());
+    };
+    let change = t.assign(actor(caller), target.id, now)?;
+    done(state, caller, &t, change).await
+}
+
+/// A public reply or an internal note. Neither closes the request.
+pub async fn add_comment(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: &str,
+    internal: bool,
+) -> ServiceResult<CommentView> {
+    comment(state, caller, id, body, internal, false).await
+}
+
+/// A public reply, an internal note, or (`question`) a clarifying question
+/// after which the request waits for the requester; their reply returns it
+/// to work. The due date does not move.
+pub async fn comment(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: &str,
+    internal: bool,
+    question: bool,
+) -> ServiceResult<CommentView> {
+    let (row, t) = load(state, caller, id).await?;
+    let now = state.now();
+    let may = if internal {
+        Action::Note
+    } else {
+        Action::Reply
+    };
+    t.may(may, actor(caller), now)?;
+    // Staff may write placeholders (an inserted template): filled here or refused.
+    let body = if caller.roles.can_work(&t.unit) {
+        crate::server::templates::fill_reply(state, caller, &row, body).await?
+    } else {
+        body.to_string()
+    };
+    let change = t.comment(actor(caller), &body, internal, question, now)?;
+    let applied = apply(state, Some(caller), &t, change).await?;
+    let saved = applied
+        .comment
+        .ok_or_else(|| ServiceError::Corrupt("comment not saved".into()))?;
+    Ok(CommentView {
+        id: saved.id,
+        author: UserRef {
+            login: caller.login.clone(),
+            name: caller.name.clone(),
+        },
+        body: saved.body,
+        internal: saved.internal,
+        created_at: saved.created_at,
+    })
+}
+
+/// Extends the term of a written request once, by 1–30 days (unit head or administrator).
+pub async fn extend(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    days: i64,
+    reason: &str,
+) -> ServiceResult<TicketView> {
+    let (_, t) = load(state, caller, id).await?;
+    let cal = calendar::load(state).await?;
+    let change = t.extend(
+        actor(caller),
+        days,
+        reason,
+        extended_term(state, &cal, &t),
+        state.now(),
+    )?;
+    done(state, caller, &t, change).await
+}
+
+/// An executor asks the unit head to extend the term.
+pub async fn ask_extension(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    days: i64,
+    reason: &str,
+) -> ServiceResult<TicketView> {
+    let (_, t) = load(state, caller, id).await?;
+    let change = t.request_extension(actor(caller), days, reason, state.now())?;
+    done(state, caller, &t, change).await
+}
+
+/// The head approves an executor's extension request (the extension rule
+/// then applies) or refuses it with a reason.
+pub async fn decide_extension(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    request_id: i64,
+    approve: bool,
+    reason: &str,
+) -> ServiceResult<TicketView> {
+    let (_, t) = load(state, caller, id).await?;
+    let now = state.now();
+    t.may(Action::DecideExtension, actor(caller), now)?;
+    let asked = extension_request::Entity::find_by_id(request_id)
+        .one(&state.db)
+        .await?
+        .filter(|r| r.ticket_id == t.id)
+        .ok_or(AppError::NotFound)?;
+    let days = u32::try_from(asked.days)
+        .map_err(|_| ServiceError::Corrupt(format!("extension days {}", asked.days)))?;
+    let cal = calendar::load(state).await?;
+    let change = t.decide_extension(
+        actor(caller),
+        request_id,
+        asked.requested_by,
+        days,
+        approve,
+        reason,
+        extended_term(state, &cal, &t),
+        now,
+    )?;
+    done(state, caller, &t, change).await
+}
+
+/// Transfers a request to another unit (staff of its unit or administrator),
+/// at most twice; it keeps its number and due date.
+pub async fn transfer(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    unit_code: &str,
+    reason: &str,
+) -> ServiceResult<TicketView> {
+    let (_, t) = load(state, caller, id).await?;
+    let code = unit_code.trim().to_uppercase();
+    let target = units(&state.db).await?.into_iter().find(|u| u.code == code);
+    let change = t.transfer(
+        actor(caller),
+        target.as_ref().map(|u| (u.code.as_str(), u.name.as_str())),
+        reason,
+        state.now(),
+    )?;
+    done(state, caller, &t, change).await
+}
+
+/// An answer as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerInput {
+    pub body: String,
+    pub final_answer: bool,
+    /// An interim answer that asks the requester something: the request waits for them.
+    pub question: bool,
+    pub outcome: Option<String>,
+    pub planned_on: Option<String>,
+}
+
+fn signature(
+    outcome: Option<Outcome>,
+    planned: Option<chrono::NaiveDate>,
+    executor: &user::Model,
+) -> String {
+    let outcome_text = match outcome {
+        Some(Outcome::Solved) | None => "вопрос решён".to_string(),
+        Some(Outcome::WillBeSolved) => format!(
+            "вопрос будет решён до {}",
+            planned
+                .map(|d| d.format("%d.%m.%Y").to_string())
+                .unwrap_or_default()
+        ),
+        Some(Outcome::SolvableNoDate) => {
+            "вопрос может быть решён, срок пока определить нельзя".to_string()
+        }
+        Some(Outcome::CannotBeSolved) => "вопрос не может быть решён".to_string(),
+    };
+    let mut contacts = String::new();
+    if !executor.phone.is_empty() {
+        contacts.push_str(&format!(", тел. {}", executor.phone));
+    }
+    if !executor.email.is_empty() {
+        contacts.push_str(&format!(", e-mail {}", executor.email));
+    }
+    format!(
+        "Итог: {outcome_text}.\nИсполнитель: {}{contacts}",
+        executor.full_name
+    )
+}
+
+/// Answers a request. An interim answer is a public reply that keeps the
+/// request open (a question makes it wait for the requester); the final one
+/// records the outcome, signed with the executor's contacts, and the request
+/// waits for the requester to confirm or reopen it.
+pub async fn answer(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    input: AnswerInput,
+) -> ServiceResult<TicketView> {
+    if !input.final_answer {
+        let (_, t) = load(state, caller, id).await?;
+        t.may(Action::Answer, actor(caller), state.now())?;
+        comment(state, caller, id, &input.body, false, input.question).await?;
+        return super::read::get(state, caller, id).await;
+    }
+    let (row, t) = load(state, caller, id).await?;
+    let now = state.now();
+    t.may(Action::Answer, actor(caller), now)?;
+    let body = crate::server::templates::fill_reply(state, caller, &row, &input.body).await?;
+    let cal = calendar::load(state).await?;
+    let reopen_until = calendar::reopen_until(state, &cal, now)?;
+    let mut change = t.answer(
+        actor(caller),
+        FinalAnswer {
+            body: &body,
+            outcome: input.outcome.as_deref(),
+            planned_on: input.planned_on.as_deref(),
+            registered_on: state.local(t.registered_at).date(),
+            reopen_until,
+        },
+        now,
+    )?;
+    let executor = user::Entity::find_by_id(caller.id)
+        .one(&state.db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let signed = format!(
+        "{}\n\n{}",
+        body.trim(),
+        signature(change.after.outcome, change.after.planned_on, &executor)
+    );
+    change.record = Some(Record::Comment {
+        body: signed.clone(),
+        internal: false,
+    });
+    if let Some(event) = change.event.as_mut()
+        && let Some(data) = event.data.as_object_mut()
+    {
+        data.insert(
+            "executor".into(),
+            serde_json::json!({ "name": executor.full_name, "phone": executor.phone, "email": executor.email }),
+        );
+    }
+    for n in &mut change.notices {
+        if let Some(data) = n.data.as_object_mut() {
+            data.insert("text".into(), serde_json::json!(signed));
+        }
+    }
+    done(state, caller, &t, change).await
+}
+
+/// The requester confirms that the answer settles it: the request closes.
+pub async fn confirm(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketView> {
+    let (_, t) = load(state, caller, id).await?;
+    let change = t.confirm(actor(caller), state.now())?;
+    done(state, caller, &t, change).await
+}
+
+/// The requester returns an answered request to work within the window.
+pub async fn reopen(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    reason: &str,
+) -> ServiceResult<TicketView> {
+    let (_, t) = load(state, caller, id).await?;
+    let change = t.reopen(actor(caller), reason, state.now())?;
+    done(state, caller, &t, change).await
+}
+
+/// The unit head (or administrator) takes an answered request off control.
+pub async fn close(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketView> {
+    let (_, t) = load(state, caller, id).await?;
+    let change = t.close(actor(caller), state.now())?;
+    done(state, caller, &t, change).await
+}
+
+/// The requester rates the latest final answer, once.
+pub async fn rate(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    score: i64,
+    comment: &str,
+) -> ServiceResult<TicketView> {
+    let (_, t) = load(state, caller, id).await?;
+    let change = t.rate(actor(caller), score, comment, state.now())?;
+    done(state, caller, &t, change).await
+}
+
+/// Closes answered requests whose reopening window has passed (the
+/// scheduler, on every instance; the version guard lets one win).
+pub async fn close_unclaimed(state: &AppState) -> ServiceResult<usize> {
+    let now = state.now();
+    let rows = ticket::Entity::find()
+        .filter(ticket::Column::Status.eq(Status::Answered.code()))
+        .filter(
+            Condition::any()
+                .add(ticket::Column::ReopenUntil.lt(now))
+                .add(ticket::Column::ReopenUntil.is_null()),
+        )
+        .all(&state.db)
+        .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let cal = calendar::load(state).await?;
+    let mut closed = 0;
+    for row in rows {
+        let mut t = store::parse(&row)?;
+        // Answered before the window was recorded: count it from the answer.
+        if t.reopen_until.is_none()
+            && let Some(answered) = t.answered_at
+        {
+            t.reopen_until = calendar::reopen_until(state, &cal, answered).ok();
+        }
+        let Ok(change) = t.close_unclaimed(now) else {
+            continue;
+        };
+        match apply(state, None, &t, change).await {
+            Ok(_) => closed += 1,
+            // Somebody acted on it meanwhile (or another instance closed it).
+            Err(ServiceError::App(AppError::Conflict { .. })) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(closed)
+}

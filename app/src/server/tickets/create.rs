@@ -1,0 +1,201 @@
+//! Filing a request: the kind's fields checked, routing to a unit, the
+//! registration number, the due date, the acknowledgement to the requester
+//! and the notice to the unit's staff, all in one transaction.
+
+use chrono::Datelike;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use serde_json::{Map, Value, json};
+
+use super::read::view_for;
+use super::store::{self, add_event, next_sequence};
+use crate::domain::fields::{BODY_MAX, SUBJECT_MAX, validate_text};
+use crate::domain::lifecycle::{Audience, NoticeSpec};
+use crate::domain::{Channel, FieldError, FieldErrorCode, RequestForm, Status, TicketNumber};
+use crate::server::auth::{Caller, upsert_user};
+use crate::server::catalogue::{kinds, units};
+use crate::server::entity::{ticket, user};
+use crate::server::error::ServiceResult;
+use crate::server::state::AppState;
+use crate::wire::{AppError, NewTicket, TicketView};
+
+/// Files a request. Employees file their own written requests from the
+/// portal; unit staff may register a request on an employee's behalf with
+/// any channel and form.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    input: NewTicket,
+) -> ServiceResult<TicketView> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let kinds = kinds(&state.db).await?;
+    let kind = kinds.iter().find(|k| k.code == input.kind);
+    if kind.is_none() {
+        errors.push(FieldError::new("kind", FieldErrorCode::UnknownKind));
+    }
+    let subject = validate_text("subject", &input.subject, true, SUBJECT_MAX, &mut errors);
+    let description = validate_text(
+        "description",
+        &input.description,
+        false,
+        BODY_MAX,
+        &mut errors,
+    );
+    let on_behalf = input
+        .requester_login
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    let staff = caller.roles.is_staff() || caller.roles.is_admin();
+
+    let channel = match input.channel.as_deref().filter(|c| !c.is_empty()) {
+        None => Some(Channel::Portal),
+        Some(code) => match Channel::parse(code) {
+            Some(c) if c == Channel::Portal || staff => Some(c),
+            Some(_) => {
+                errors.push(FieldError::new("channel", FieldErrorCode::NotAllowed));
+                None
+            }
+            None => {
+                errors.push(FieldError::new("channel", FieldErrorCode::UnknownOption));
+                None
+            }
+        },
+    };
+    let form = match input.form.as_deref().filter(|f| !f.is_empty()) {
+        None => channel.map(Channel::default_form),
+        Some(code) => match RequestForm::parse(code) {
+            Some(RequestForm::Oral) if !staff => {
+                errors.push(FieldError::new("form", FieldErrorCode::NotAllowed));
+                None
+            }
+            Some(f) => Some(f),
+            None => {
+                errors.push(FieldError::new("form", FieldErrorCode::UnknownOption));
+                None
+            }
+        },
+    };
+    let fields = match kind.map(|k| k.validate(&input.fields)) {
+        Some(Ok(f)) => f,
+        Some(Err(mut e)) => {
+            errors.append(&mut e);
+            Map::new()
+        }
+        None => Map::new(),
+    };
+    let unit = kind.and_then(|k| k.unit_for(&fields));
+
+    let requester = match on_behalf {
+        None => None,
+        Some(_) if !staff => {
+            errors.push(FieldError::new(
+                "requester_login",
+                FieldErrorCode::NotAllowed,
+            ));
+            None
+        }
+        Some(login) => match state.directory.lookup(login).await {
+            Ok(Some(person)) => Some(upsert_user(state, &person, false).await?),
+            Ok(None) => {
+                errors.push(FieldError::new(
+                    "requester_login",
+                    FieldErrorCode::UnknownOption,
+                ));
+                None
+            }
+            Err(e) => return Err(AppError::from(e).into()),
+        },
+    };
+
+    let (Some(kind), Some(unit), Some(channel), Some(form), true) =
+        (kind, unit, channel, form, errors.is_empty())
+    else {
+        return Err(AppError::Invalid { fields: errors }.into());
+    };
+    let requester = match requester {
+        Some(r) => r,
+        None => user::Entity::find_by_id(caller.id)
+            .one(&state.db)
+            .await?
+            .ok_or(AppError::Unauthenticated)?,
+    };
+    let requester_id = requester.id;
+    let now = state.now();
+    let local = state.local(now);
+    let cal = crate::server::calendar::load(state).await?;
+    let due = crate::server::calendar::deadline_for(state, &cal, form, local, None)?;
+    let due_at = state.from_local(due.due_at);
+    let year = local.year();
+
+    let unit_name = units(&state.db)
+        .await?
+        .into_iter()
+        .find(|u| u.code == unit)
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let txn = state.db.begin().await?;
+    let sequence = next_sequence(&txn, &unit, year).await?;
+    let number = TicketNumber {
+        unit: unit.clone(),
+        year,
+        sequence,
+    }
+    .to_string();
+    let row = ticket::ActiveModel {
+        number: Set(number.clone()),
+        kind_code: Set(kind.code.clone()),
+        unit_code: Set(unit.clone()),
+        requester_id: Set(requester_id),
+        registered_by_id: Set(caller.id),
+        assignee_id: Set(None),
+        status: Set(Status::Registered.code().into()),
+        form: Set(form.code().into()),
+        channel: Set(channel.code().into()),
+        subject: Set(subject),
+        description: Set(description),
+        fields: Set(Value::Object(fields).to_string()),
+        registered_at: Set(now),
+        due_at: Set(due_at),
+        updated_at: Set(now),
+        closed_at: Set(None),
+        due_explanation: Set(serde_json::to_string(&due.explanation).unwrap_or_default()),
+        transfer_count: Set(0),
+        questions: Set(0),
+        version: Set(0),
+        answers: Set(0),
+        rated_answers: Set(0),
+        reopen_count: Set(0),
+        reopen_until: Set(None),
+        pending_extension_id: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    add_event(
+        &txn,
+        row.id,
+        Some(caller.id),
+        "registered",
+        json!({ "number": number, "unit": unit }),
+        false,
+        now,
+    )
+    .await?;
+    let mut notices = vec![NoticeSpec {
+        to: Audience::UnitStaff(unit.clone()),
+        kind: "new_request",
+        data: json!({ "actor": requester.full_name, "due_on": due.due_on }),
+    }];
+    if form == RequestForm::Written {
+        // Acknowledgement of receipt: number, due date, the unit that answers.
+        notices.push(NoticeSpec {
+            to: Audience::Requester,
+            kind: "registered",
+            data: json!({ "due_on": due.due_on, "unit_name": unit_name }),
+        });
+    }
+    store::send_notices(&txn, Some(caller), &store::parse(&row)?, &notices).await?;
+    txn.commit().await?;
+    tracing::info!(%number, kind = %kind.code, %unit, "request registered");
+    view_for(state, row, caller.lang).await
+}

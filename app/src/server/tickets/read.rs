@@ -1,0 +1,274 @@
+//! Reading requests: the view of rows (a fixed number of queries however
+//! many rows), one request, and the request page with its replies,
+//! timeline, files and what the viewer may do.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::Value;
+
+use super::store::{self, users_by_id, visible};
+use crate::domain::lifecycle::Actions;
+use crate::domain::{Channel, deadline};
+use crate::i18n::Lang;
+use crate::server::auth::Caller;
+use crate::server::catalogue::{kinds_all, unit_staff, units, user_ref};
+use crate::server::entity::{comment, extension_request, ticket, ticket_event, ticket_rating};
+use crate::server::error::{ServiceError, ServiceResult};
+use crate::server::state::AppState;
+use crate::wire::{
+    CommentView, EventView, ExtensionRequestView, TicketDetail, TicketView, UnitRef,
+};
+
+/// Turns ticket rows into views with three queries in all, however many rows.
+pub(crate) async fn views(
+    state: &AppState,
+    rows: Vec<ticket::Model>,
+    lang: Lang,
+) -> ServiceResult<Vec<TicketView>> {
+    let users = users_by_id(
+        &state.db,
+        rows.iter()
+            .flat_map(|t| [Some(t.requester_id), t.assignee_id])
+            .flatten()
+            .collect(),
+    )
+    .await?;
+    let units: HashMap<String, String> = units(&state.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.code, u.name))
+        .collect();
+    let kinds: HashMap<String, String> = kinds_all(&state.db)
+        .await?
+        .into_iter()
+        .map(|k| (k.code, k.title))
+        .collect();
+    let now = state.now();
+    rows.into_iter()
+        .map(|row| {
+            let t = store::parse(&row)?;
+            let requester = users
+                .get(&t.requester_id)
+                .map(user_ref)
+                .ok_or_else(|| ServiceError::Corrupt("requester".into()))?;
+            Ok(TicketView {
+                id: t.id,
+                kind_title: kinds
+                    .get(&row.kind_code)
+                    .cloned()
+                    .unwrap_or_else(|| row.kind_code.clone()),
+                unit: UnitRef {
+                    name: units.get(&t.unit).cloned().unwrap_or_default(),
+                    code: t.unit.clone(),
+                },
+                status: t.status,
+                form: t.form,
+                channel: Channel::parse(&row.channel).unwrap_or(Channel::Portal),
+                fields: serde_json::from_str(&row.fields).unwrap_or_default(),
+                overdue: deadline::is_overdue(t.status.is_open(), t.answered_at, t.due_at, now),
+                due_explanation: t
+                    .due_explanation
+                    .as_ref()
+                    .map(|e| crate::i18n::explain(e, lang))
+                    .unwrap_or_default(),
+                extension_days: t.extension_days,
+                extension_reason: t.extension_reason,
+                transfer_count: t.transfer_count,
+                answered_at: t.answered_at,
+                outcome: row.outcome,
+                planned_on: row.planned_on,
+                requester,
+                assignee: t.assignee_id.and_then(|id| users.get(&id)).map(user_ref),
+                reopen_count: t.reopen_count,
+                closed_at: t.closed_at,
+                number: row.number,
+                kind: row.kind_code,
+                subject: row.subject,
+                description: row.description,
+                registered_at: row.registered_at,
+                due_at: row.due_at,
+            })
+        })
+        .collect()
+}
+
+/// The view of one row (after an action changed it).
+pub(crate) async fn view_for(
+    state: &AppState,
+    row: ticket::Model,
+    lang: Lang,
+) -> ServiceResult<TicketView> {
+    views(state, vec![row], lang)
+        .await?
+        .pop()
+        .ok_or_else(|| ServiceError::Corrupt("view".into()))
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketView> {
+    let row = visible(state, caller, id).await?;
+    view_for(state, row, caller.lang).await
+}
+
+/// The request page: the request, its replies, timeline and files, filtered for the caller.
+pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketDetail> {
+    let row = visible(state, caller, id).await?;
+    let t = store::parse(&row)?;
+    let now = state.now();
+    let actions = Actions::of(&caller.roles, caller.id, &t, now);
+    let internal = caller.roles.can_see_internal(&t.unit);
+    let comments = comments_of(state, &row, internal).await?;
+    let mut events_q = ticket_event::Entity::find().filter(ticket_event::Column::TicketId.eq(id));
+    if !internal {
+        events_q = events_q.filter(ticket_event::Column::Internal.eq(false));
+    }
+    let events = events_q
+        .order_by_asc(ticket_event::Column::Id)
+        .all(&state.db)
+        .await?;
+    let mut people: Vec<i64> = events.iter().filter_map(|e| e.actor_id).collect();
+    people.extend(
+        events
+            .iter()
+            .filter_map(|e| serde_json::from_str::<Value>(&e.data).ok())
+            .filter_map(|d| d.get("assignee_id").and_then(Value::as_i64)),
+    );
+    let pending = match t.pending_extension {
+        Some(pid) if actions.decide_extension || internal => {
+            extension_request::Entity::find_by_id(pid)
+                .one(&state.db)
+                .await?
+        }
+        _ => None,
+    };
+    people.extend(pending.iter().map(|p| p.requested_by));
+    let people = users_by_id(&state.db, people).await?;
+    let events = events
+        .into_iter()
+        .map(|e| {
+            let mut data: Value = serde_json::from_str(&e.data).unwrap_or(Value::Null);
+            // Older entries carry the assignee's name; newer ones their id.
+            if let Some(person) = data
+                .get("assignee_id")
+                .and_then(Value::as_i64)
+                .and_then(|id| people.get(&id))
+                && let Some(obj) = data.as_object_mut()
+            {
+                obj.insert("assignee".into(), serde_json::json!(user_ref(person)));
+            }
+            EventView {
+                id: e.id,
+                actor: e.actor_id.and_then(|a| people.get(&a)).map(user_ref),
+                data,
+                kind: e.kind,
+                created_at: e.created_at,
+            }
+        })
+        .collect();
+    let extension_request = pending.and_then(|p| {
+        Some(ExtensionRequestView {
+            id: p.id,
+            requested_by: people.get(&p.requested_by).map(user_ref)?,
+            days: u32::try_from(p.days).ok()?,
+            reason: p.reason,
+            created_at: p.created_at,
+        })
+    });
+    let attachments = super::attachments::list(state, id, &comments).await?;
+    let staff = if actions.assign {
+        unit_staff(state, &t.unit).await?
+    } else {
+        Vec::new()
+    };
+    let transfer_units = if actions.transfer {
+        units(&state.db)
+            .await?
+            .into_iter()
+            .filter(|u| u.code != t.unit)
+            .map(|u| UnitRef {
+                code: u.code,
+                name: u.name,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let works = actions.answer;
+    let forward_by = if works {
+        let cal = crate::server::calendar::load(state).await?;
+        crate::server::calendar::forward_deadline(state, &cal, t.registered_at)
+            .ok()
+            .map(|(_, explanation)| crate::i18n::explain(&explanation, caller.lang))
+    } else {
+        None
+    };
+    let templates = if works {
+        crate::server::templates::for_ticket(state, caller, &row).await?
+    } else {
+        Vec::new()
+    };
+    let my_rating = if caller.id == t.requester_id && t.answers > 0 {
+        ticket_rating::Entity::find()
+            .filter(ticket_rating::Column::TicketId.eq(id))
+            .filter(ticket_rating::Column::Answer.eq(i32::try_from(t.answers).unwrap_or(0)))
+            .one(&state.db)
+            .await?
+            .and_then(|r| u8::try_from(r.score).ok())
+    } else {
+        None
+    };
+    Ok(TicketDetail {
+        ticket: view_for(state, row, caller.lang).await?,
+        comments,
+        events,
+        attachments,
+        can_see_internal: internal,
+        actions,
+        staff,
+        extension_request,
+        my_rating,
+        reopen_until: t
+            .reopen_until
+            .filter(|_| t.status == crate::domain::Status::Answered),
+        transfer_units,
+        forward_by,
+        templates,
+    })
+}
+
+pub(crate) async fn comments_of(
+    state: &AppState,
+    row: &ticket::Model,
+    internal: bool,
+) -> ServiceResult<Vec<CommentView>> {
+    let mut q = comment::Entity::find().filter(comment::Column::TicketId.eq(row.id));
+    if !internal {
+        q = q.filter(comment::Column::Internal.eq(false));
+    }
+    let rows = q.order_by_asc(comment::Column::Id).all(&state.db).await?;
+    let authors = users_by_id(&state.db, rows.iter().map(|c| c.author_id).collect()).await?;
+    rows.into_iter()
+        .map(|c| {
+            let author = authors
+                .get(&c.author_id)
+                .map(user_ref)
+                .ok_or_else(|| ServiceError::Corrupt("author".into()))?;
+            Ok(CommentView {
+                id: c.id,
+                author,
+                body: c.body,
+                internal: c.internal,
+                created_at: c.created_at,
+            })
+        })
+        .collect()
+}
+
+pub async fn comments(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ServiceResult<Vec<CommentView>> {
+    let row = visible(state, caller, id).await?;
+    comments_of(state, &row, caller.roles.can_see_internal(&row.unit_code)).await
+}
