@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::sync::{Arc, Mutex};
 
 use app::domain::{Role, Roles};

@@ -5,9 +5,9 @@
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
 use super::read::view_for;
-use super::store::{self, apply, visible};
+use super::store::{self, Applied, apply, visible};
 use crate::domain::deadline;
-use crate::domain::lifecycle::{Action, Actor, FinalAnswer, NewTerm, Record, Ticket};
+use crate::domain::lifecycle::{Action, Actor, Change, FinalAnswer, NewTerm, Record, Ticket};
 use crate::domain::{FieldErrorCode, Outcome, Status};
 use crate::server::auth::{Caller, parse_roles};
 use crate::server::calendar;
@@ -34,14 +34,42 @@ fn actor(caller: &Caller) -> Actor<'_> {
     }
 }
 
-/// Writes a change and answers with the request as it is now.
-async fn done(
-    state: &AppState,
-    caller: &Caller,
-    before: &Ticket,
-    change: crate::domain::lifecycle::Change,
-) -> ServiceResult<TicketView> {
-    let applied = apply(state, Some(caller), before, change).await?;
+/// How often an action is judged again after a concurrent change.
+const ATTEMPTS: usize = 8;
+
+fn lost_race(e: &ServiceError) -> bool {
+    matches!(e, ServiceError::App(AppError::Conflict { reason }) if reason == "changed")
+}
+
+/// Reads the request, asks `decide` for the change and writes it. When
+/// somebody changed the request in between, it is read and judged again, so
+/// every rule is checked against the state the change really applies to:
+/// of ten simultaneous transfers exactly two pass, the rest are refused by
+/// the rule, not by chance.
+async fn act<F>(state: &AppState, caller: &Caller, id: i64, mut decide: F) -> ServiceResult<Applied>
+where
+    F: FnMut(&Ticket) -> ServiceResult<Change>,
+{
+    for _ in 0..ATTEMPTS {
+        let (_, t) = load(state, caller, id).await?;
+        let change = decide(&t)?;
+        match apply(state, Some(caller), &t, change).await {
+            Err(e) if lost_race(&e) => continue,
+            other => return other,
+        }
+    }
+    Err(AppError::Conflict {
+        reason: "changed".into(),
+    }
+    .into())
+}
+
+/// [`act`], answering with the request as it is now.
+async fn done<F>(state: &AppState, caller: &Caller, id: i64, decide: F) -> ServiceResult<TicketView>
+where
+    F: FnMut(&Ticket) -> ServiceResult<Change>,
+{
+    let applied = act(state, caller, id, decide).await?;
     view_for(state, applied.row, caller.lang).await
 }
 
@@ -64,9 +92,8 @@ fn extended_term<'a>(
 
 /// An executor takes a request of their unit into work.
 pub async fn take(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketView> {
-    let (_, t) = load(state, caller, id).await?;
-    let change = t.take(actor(caller), state.now())?;
-    done(state, caller, &t, change).await
+    let now = state.now();
+    done(state, caller, id, |t| Ok(t.take(actor(caller), now)?)).await
 }
 
 /// The unit head assigns a request to one of the unit's staff.
@@ -87,8 +114,10 @@ pub async fn assign(
     else {
         return Err(AppError::invalid("assignee", FieldErrorCode::UnknownOption).into());
     };
-    let change = t.assign(actor(caller), target.id, now)?;
-    done(state, caller, &t, change).await
+    done(state, caller, id, |t| {
+        Ok(t.assign(actor(caller), target.id, now)?)
+    })
+    .await
 }
 
 /// A public reply or an internal note. Neither closes the request.
@@ -127,8 +156,10 @@ pub async fn comment(
     } else {
         body.to_string()
     };
-    let change = t.comment(actor(caller), &body, internal, question, now)?;
-    let applied = apply(state, Some(caller), &t, change).await?;
+    let applied = act(state, caller, id, |t| {
+        Ok(t.comment(actor(caller), &body, internal, question, now)?)
+    })
+    .await?;
     let saved = applied
         .comment
         .ok_or_else(|| ServiceError::Corrupt("comment not saved".into()))?;
@@ -152,16 +183,18 @@ pub async fn extend(
     days: i64,
     reason: &str,
 ) -> ServiceResult<TicketView> {
-    let (_, t) = load(state, caller, id).await?;
     let cal = calendar::load(state).await?;
-    let change = t.extend(
-        actor(caller),
-        days,
-        reason,
-        extended_term(state, &cal, &t),
-        state.now(),
-    )?;
-    done(state, caller, &t, change).await
+    let now = state.now();
+    done(state, caller, id, |t| {
+        Ok(t.extend(
+            actor(caller),
+            days,
+            reason,
+            extended_term(state, &cal, t),
+            now,
+        )?)
+    })
+    .await
 }
 
 /// An executor asks the unit head to extend the term.
@@ -172,9 +205,11 @@ pub async fn ask_extension(
     days: i64,
     reason: &str,
 ) -> ServiceResult<TicketView> {
-    let (_, t) = load(state, caller, id).await?;
-    let change = t.request_extension(actor(caller), days, reason, state.now())?;
-    done(state, caller, &t, change).await
+    let now = state.now();
+    done(state, caller, id, |t| {
+        Ok(t.request_extension(actor(caller), days, reason, now)?)
+    })
+    .await
 }
 
 /// The head approves an executor's extension request (the extension rule
@@ -198,17 +233,19 @@ pub async fn decide_extension(
     let days = u32::try_from(asked.days)
         .map_err(|_| ServiceError::Corrupt(format!("extension days {}", asked.days)))?;
     let cal = calendar::load(state).await?;
-    let change = t.decide_extension(
-        actor(caller),
-        request_id,
-        asked.requested_by,
-        days,
-        approve,
-        reason,
-        extended_term(state, &cal, &t),
-        now,
-    )?;
-    done(state, caller, &t, change).await
+    done(state, caller, id, |t| {
+        Ok(t.decide_extension(
+            actor(caller),
+            request_id,
+            asked.requested_by,
+            days,
+            approve,
+            reason,
+            extended_term(state, &cal, t),
+            now,
+        )?)
+    })
+    .await
 }
 
 /// Transfers a request to another unit (staff of its unit or administrator),
@@ -220,16 +257,14 @@ pub async fn transfer(
     unit_code: &str,
     reason: &str,
 ) -> ServiceResult<TicketView> {
-    let (_, t) = load(state, caller, id).await?;
     let code = unit_code.trim().to_uppercase();
     let target = units(&state.db).await?.into_iter().find(|u| u.code == code);
-    let change = t.transfer(
-        actor(caller),
-        target.as_ref().map(|u| (u.code.as_str(), u.name.as_str())),
-        reason,
-        state.now(),
-    )?;
-    done(state, caller, &t, change).await
+    let target = target.as_ref().map(|u| (u.code.as_str(), u.name.as_str()));
+    let now = state.now();
+    done(state, caller, id, |t| {
+        Ok(t.transfer(actor(caller), target, reason, now)?)
+    })
+    .await
 }
 
 /// An answer as submitted.
@@ -296,25 +331,34 @@ pub async fn answer(
     let body = crate::server::templates::fill_reply(state, caller, &row, &input.body).await?;
     let cal = calendar::load(state).await?;
     let reopen_until = calendar::reopen_until(state, &cal, now)?;
-    let mut change = t.answer(
-        actor(caller),
-        FinalAnswer {
-            body: &body,
-            outcome: input.outcome.as_deref(),
-            planned_on: input.planned_on.as_deref(),
-            registered_on: state.local(t.registered_at).date(),
-            reopen_until,
-        },
-        now,
-    )?;
     let executor = user::Entity::find_by_id(caller.id)
         .one(&state.db)
         .await?
         .ok_or(AppError::Unauthenticated)?;
+    let registered_on = state.local(t.registered_at).date();
+    done(state, caller, id, |t| {
+        let mut change = t.answer(
+            actor(caller),
+            FinalAnswer {
+                body: &body,
+                outcome: input.outcome.as_deref(),
+                planned_on: input.planned_on.as_deref(),
+                registered_on,
+                reopen_until,
+            },
+            now,
+        )?;
+        sign(&mut change, body.trim(), &executor);
+        Ok(change)
+    })
+    .await
+}
+
+/// Adds the outcome and the executor's contacts to a final answer.
+fn sign(change: &mut Change, body: &str, executor: &user::Model) {
     let signed = format!(
-        "{}\n\n{}",
-        body.trim(),
-        signature(change.after.outcome, change.after.planned_on, &executor)
+        "{body}\n\n{}",
+        signature(change.after.outcome, change.after.planned_on, executor)
     );
     change.record = Some(Record::Comment {
         body: signed.clone(),
@@ -333,14 +377,12 @@ pub async fn answer(
             data.insert("text".into(), serde_json::json!(signed));
         }
     }
-    done(state, caller, &t, change).await
 }
 
 /// The requester confirms that the answer settles it: the request closes.
 pub async fn confirm(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketView> {
-    let (_, t) = load(state, caller, id).await?;
-    let change = t.confirm(actor(caller), state.now())?;
-    done(state, caller, &t, change).await
+    let now = state.now();
+    done(state, caller, id, |t| Ok(t.confirm(actor(caller), now)?)).await
 }
 
 /// The requester returns an answered request to work within the window.
@@ -350,16 +392,17 @@ pub async fn reopen(
     id: i64,
     reason: &str,
 ) -> ServiceResult<TicketView> {
-    let (_, t) = load(state, caller, id).await?;
-    let change = t.reopen(actor(caller), reason, state.now())?;
-    done(state, caller, &t, change).await
+    let now = state.now();
+    done(state, caller, id, |t| {
+        Ok(t.reopen(actor(caller), reason, now)?)
+    })
+    .await
 }
 
 /// The unit head (or administrator) takes an answered request off control.
 pub async fn close(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketView> {
-    let (_, t) = load(state, caller, id).await?;
-    let change = t.close(actor(caller), state.now())?;
-    done(state, caller, &t, change).await
+    let now = state.now();
+    done(state, caller, id, |t| Ok(t.close(actor(caller), now)?)).await
 }
 
 /// The requester rates the latest final answer, once.
@@ -370,9 +413,11 @@ pub async fn rate(
     score: i64,
     comment: &str,
 ) -> ServiceResult<TicketView> {
-    let (_, t) = load(state, caller, id).await?;
-    let change = t.rate(actor(caller), score, comment, state.now())?;
-    done(state, caller, &t, change).await
+    let now = state.now();
+    done(state, caller, id, |t| {
+        Ok(t.rate(actor(caller), score, comment, now)?)
+    })
+    .await
 }
 
 /// Closes answered requests whose reopening window has passed (the
