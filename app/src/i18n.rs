@@ -108,6 +108,11 @@ messages! {
     AttachFile => "Приложить файл", "Attach a file";
     Upload => "Загрузить", "Upload";
     AttachHint => "PDF, изображения, документы Word и Excel, до 10 МБ.", "PDF, images, Word and Excel documents, up to 10 MB.";
+    MailSettings => "Уведомления по почте", "Notices by e-mail";
+    QueueMail => "Присылать по почте уведомления о новых и переданных обращениях в очереди подразделения", "E-mail me about new and transferred-in requests in my unit's queue";
+    QueueMailHint => "Уведомления на этой странице приходят в любом случае; уведомления о ваших обращениях и назначенных вам приходят и по почте.", "Notices on this page arrive either way; notices about your own requests and those assigned to you always come by e-mail too.";
+    FileMessage => "Сообщение к файлу (необязательно)", "Message with the file (optional)";
+    FileInternal => "Служебный файл: видят только сотрудники подразделения", "Internal file: only the unit's staff see it";
     AddLine => "Ещё строка", "Add a line";
     Item => "Позиция", "Item";
     Quantity => "Количество", "Quantity";
@@ -330,6 +335,26 @@ messages! {
     BackToReports => "← Нагрузка и отчёты", "← Workload and reports";
     StateOn => "на", "as of";
     QueueFiltered => "Отбор:", "Filter:";
+    // Queue search and filters.
+    FiltersTitle => "Поиск и отбор обращений", "Search and filter requests";
+    SearchLabel => "Поиск", "Search";
+    SearchHint => "Номер обращения (например, IT-2026-000123) или слова из темы, описания и имени заявителя — в любой форме.", "A request number (e.g. IT-2026-000123) or words from the subject, description or requester's name, in any form.";
+    FilterAnyKind => "Все виды", "All kinds";
+    FilterFinished => "Завершённые (дан ответ или закрыто)", "Finished (answered or closed)";
+    FilterAnyone => "Любой", "Anyone";
+    FilterAssignedToMe => "Назначены мне", "Assigned to me";
+    FilterNobody => "Не назначен", "Not assigned";
+    FilterOverdue => "Только просроченные", "Overdue only";
+    FilterDueBefore => "Срок ответа раньше", "Due before";
+    SortLabel => "Порядок", "Order";
+    SortDue => "Срок ответа: сначала ближайший", "Due date: soonest first";
+    SortDueDesc => "Срок ответа: сначала самый поздний", "Due date: latest first";
+    SortRegistered => "Сначала старые", "Oldest first";
+    SortRegisteredDesc => "Сначала новые", "Newest first";
+    FilterApply => "Найти", "Search";
+    FilterReset => "Сбросить отбор", "Clear filters";
+    NoMatches => "Ничего не найдено. Измените условия поиска или сбросьте отбор.", "Nothing found. Change the search or clear the filters.";
+    ExecutorQueue => "Открытые обращения исполнителя", "The executor's open requests";
 }
 
 pub fn status(s: Status, lang: Lang) -> &'static str {

@@ -253,6 +253,11 @@ pub struct ExtensionRequestView {
     pub days: u32,
     pub reason: String,
     pub created_at: DateTime<Utc>,
+    /// `pending`, `approved` or `refused`.
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub decision_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -305,6 +310,9 @@ pub struct NotificationView {
 pub struct Inbox {
     pub unread: u64,
     pub items: Vec<NotificationView>,
+    /// For unit staff: whether queue notices also come by e-mail.
+    #[serde(default)]
+    pub queue_mail: Option<bool>,
 }
 
 /// A knowledge-base article as readers and writers see it.

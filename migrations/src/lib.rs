@@ -14,6 +14,7 @@ mod m20261122_000007_index_published_articles;
 mod m20261122_000008_add_reports;
 mod m20261122_000009_index_report_sums;
 mod m20261203_000010_add_lifecycle;
+mod m20261203_000011_add_ticket_search;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_add_reports::Migration),
             Box::new(m20261122_000009_index_report_sums::Migration),
             Box::new(m20261203_000010_add_lifecycle::Migration),
+            Box::new(m20261203_000011_add_ticket_search::Migration),
         ]
     }
 }

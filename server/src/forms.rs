@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use crate::api::{Id, file_response, read_file_part};
+use crate::api::{Id, file_response, read_file_part, read_upload};
 
 #[derive(Deserialize)]
 struct LoginForm {
@@ -145,10 +145,21 @@ async fn upload(
         return Redirect::to("/login").into_response();
     };
     let page = format!("/requests/{id}");
-    let result = match read_file_part(multipart, state.config.upload_max_bytes).await {
-        Ok((name, bytes)) => tickets::attachments::store(&state, &caller, id, None, &name, &bytes)
-            .await
-            .map_err(AppError::from),
+    // The file with an optional message; staff may make it an internal note.
+    let result = match read_upload(multipart, state.config.upload_max_bytes).await {
+        Ok(u) => {
+            let internal = !u.field("internal").is_empty() && u.field("internal") != "false";
+            let text = u.field("body").to_string();
+            let stored = if text.is_empty() && !internal {
+                tickets::attachments::store(&state, &caller, id, None, &u.name, &u.bytes).await
+            } else {
+                tickets::attachments::store_with_message(
+                    &state, &caller, id, &text, internal, &u.name, &u.bytes,
+                )
+                .await
+            };
+            stored.map_err(AppError::from)
+        }
         Err(e) => Err(e),
     };
     match result {

@@ -683,3 +683,127 @@ async fn a_plain_form_upload_that_is_too_large_comes_back_with_the_configured_li
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_requester_closes_the_loop_through_the_api() {
+    with_api(async |api, _| {
+        let ivanova = api.login("ivanova").await;
+        let smirnov = api.login("smirnov").await;
+        let kuznetsova = api.login("kuznetsova").await;
+        let (_, t) = api.post(&ivanova, "/tickets", esign()).await;
+        let id = t["id"].as_i64().expect("id");
+
+        let (status, _) = api
+            .post(
+                &smirnov,
+                &format!("/tickets/{id}/comments"),
+                json!({"body": "Какая система?", "internal": false, "question": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, t) = api.get(&ivanova, &format!("/tickets/{id}")).await;
+        assert_eq!(t["status"], "awaiting_requester");
+        api.post(
+            &ivanova,
+            &format!("/tickets/{id}/comments"),
+            json!({"body": "Бюджет"}),
+        )
+        .await;
+        let (_, t) = api.get(&ivanova, &format!("/tickets/{id}")).await;
+        assert_eq!(t["status"], "in_progress");
+
+        let (status, e) = api
+            .post(&kuznetsova, &format!("/tickets/{id}/close"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(e["error"]["reason"], "awaiting_answer");
+        let (status, t) = api
+            .post(
+                &smirnov,
+                &format!("/tickets/{id}/answer"),
+                json!({"body": "Готово", "final": true, "outcome": "solved"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{t}");
+        assert_eq!(t["status"], "answered");
+
+        let rating = format!("/tickets/{id}/rating");
+        let (status, e) = api.post(&ivanova, &rating, json!({"score": 9})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(e["error"]["fields"][0]["field"], "score");
+        let (status, _) = api.post(&kuznetsova, &rating, json!({"score": 5})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = api
+            .post(&ivanova, &rating, json!({"score": 5, "comment": "Спасибо"}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, e) = api.post(&ivanova, &rating, json!({"score": 4})).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(e["error"]["code"], "conflict");
+        assert_eq!(e["error"]["reason"], "already_rated");
+        assert_eq!(
+            e["error"]["message"],
+            "Этот ответ уже оценён: оценить его можно один раз."
+        );
+
+        let (status, t) = api
+            .post(
+                &ivanova,
+                &format!("/tickets/{id}/reopen"),
+                json!({"reason": "Не работает"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(t["status"], "in_progress");
+        assert_eq!(t["reopen_count"], 1);
+
+        let (status, t) = api
+            .post(
+                &smirnov,
+                &format!("/tickets/{id}/extension-requests"),
+                json!({"days": 5, "reason": "Ждём ответа"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+        let (_, notes) = api.get(&kuznetsova, "/notifications").await;
+        assert!(
+            notes["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .any(|n| n["kind"] == "extension_asked"
+                    && n["ticket_id"] == id
+                    && n["text"].as_str().is_some_and(|t| t.contains("на 5 дн."))),
+            "{notes}"
+        );
+        let path = format!("/tickets/{id}/extension-requests");
+        let (status, _) = api.get(&ivanova, &path).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "the requester does not see them"
+        );
+        let (status, list) = api.get(&kuznetsova, &path).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(list[0]["state"], "pending");
+        assert_eq!(list[0]["days"], 5);
+        let rid = list[0]["id"].as_i64().expect("rid");
+        let (status, t) = api
+            .post(&kuznetsova, &format!("{path}/{rid}/approve"), json!({}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{t}");
+        assert_eq!(t["extension_days"], 5);
+        let (status, e) = api
+            .post(
+                &kuznetsova,
+                &format!("{path}/{rid}/refuse"),
+                json!({"reason": "Поздно"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(e["error"]["reason"], "no_extension_request");
+        let (_, list) = api.get(&smirnov, &path).await;
+        assert_eq!(list[0]["state"], "approved");
+    })
+    .await;
+}

@@ -426,9 +426,15 @@ on_both_databases!(
             .expect("language");
         smith.lang = Lang::En;
         let kuznetsova = db.user("kuznetsova", &["employee", "head:IT"]).await;
+        // One executor wants queue notices in the bell only.
+        let quiet = db.user("quiet", &["employee", "executor:IT"]).await;
+        notify::set_mail_queue(&state, &quiet, false)
+            .await
+            .expect("setting");
         let t = tickets::create(&state, &ivanova, esign("Продлить ключ"))
             .await
             .expect("filed");
+        assert!(has(&notices(&state, &quiet).await, "new_request"));
         // The bell words the notice in the reader's language.
         let bell = notices(&state, &smith).await;
         assert!(
@@ -484,6 +490,12 @@ on_both_databases!(
                 .any(|(to, s)| *to == "smith@servicedesk.test" && s.contains("being worked on"))
         );
         let _ = kuznetsova;
+        assert!(
+            !subjects
+                .iter()
+                .any(|(to, _)| *to == "quiet@servicedesk.test"),
+            "{subjects:?}"
+        );
     }
 );
 
@@ -603,5 +615,103 @@ on_both_databases!(
             .await
             .expect("ratings");
         assert_eq!(ratings, 1);
+    }
+);
+
+on_both_databases!(
+    async fn a_file_on_an_internal_note_never_reaches_the_requester(db: TestDb) {
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        let t = tickets::create(&db.state, &ivanova, esign("Продлить ключ"))
+            .await
+            .expect("filed");
+        let pdf = b"%PDF-1.7\nscan".to_vec();
+        let theirs = tickets::attachments::store_with_message(
+            &db.state,
+            &ivanova,
+            t.id,
+            "Скан доверенности",
+            false,
+            "доверенность.pdf",
+            &pdf,
+        )
+        .await
+        .expect("requester's file");
+        let note = tickets::attachments::store_with_message(
+            &db.state,
+            &smirnov,
+            t.id,
+            "",
+            true,
+            "служебное.pdf",
+            &pdf,
+        )
+        .await
+        .expect("internal file");
+        // A message that fails leaves nothing behind.
+        let before = tickets::comments(&db.state, &smirnov, t.id)
+            .await
+            .expect("comments");
+        assert_eq!(
+            err(tickets::attachments::store_with_message(
+                &db.state,
+                &ivanova,
+                t.id,
+                "Вот exe",
+                false,
+                "a.pdf",
+                b"MZ\x90\x00 exe",
+            )
+            .await
+            .expect_err("bad type")),
+            AppError::UnsupportedFileType
+        );
+        assert_eq!(
+            tickets::comments(&db.state, &smirnov, t.id)
+                .await
+                .expect("comments")
+                .len(),
+            before.len()
+        );
+
+        let mine = tickets::detail(&db.state, &ivanova, t.id)
+            .await
+            .expect("detail");
+        let names: Vec<&str> = mine
+            .attachments
+            .iter()
+            .map(|a| a.file_name.as_str())
+            .collect();
+        assert_eq!(names, ["доверенность.pdf"]);
+        assert!(mine.comments.iter().all(|c| !c.body.contains("служебное")));
+        assert_eq!(
+            err(tickets::attachments::open(&db.state, &ivanova, note.id)
+                .await
+                .expect_err("hidden")),
+            AppError::NotFound
+        );
+        let staff = tickets::detail(&db.state, &smirnov, t.id)
+            .await
+            .expect("detail");
+        assert_eq!(staff.attachments.len(), 2);
+        assert!(theirs.comment_id.is_some());
+        let (_, bytes) = tickets::attachments::open(&db.state, &smirnov, note.id)
+            .await
+            .expect("staff open it");
+        assert_eq!(bytes, pdf);
+        // Nobody attaches a file to someone else's message.
+        assert_eq!(
+            err(tickets::attachments::store(
+                &db.state,
+                &smirnov,
+                t.id,
+                theirs.comment_id,
+                "x.pdf",
+                &pdf,
+            )
+            .await
+            .expect_err("not theirs")),
+            AppError::NotFound
+        );
     }
 );

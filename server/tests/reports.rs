@@ -63,6 +63,12 @@ async fn insert(db: &TestDb, requester: i64, s: Spec<'_>) {
         "in_progress"
     };
     ticket::ActiveModel {
+        search_text: Set(Some(app::server::tickets::search_text(
+            s.number,
+            &format!("Тема {}", s.number),
+            "",
+            "",
+        ))),
         number: Set(s.number.into()),
         kind_code: Set(s.kind.into()),
         unit_code: Set("IT".into()),

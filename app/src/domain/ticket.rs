@@ -113,6 +113,33 @@ pub struct TicketNumber {
     pub sequence: u32,
 }
 
+impl TicketNumber {
+    /// Reads a number as people type it: any letter case, and the sequence
+    /// with or without its leading zeros (`it-2026-123` is `IT-2026-000123`).
+    pub fn parse(text: &str) -> Option<TicketNumber> {
+        let mut parts = text.trim().split('-');
+        let (unit, year, sequence) = (parts.next()?, parts.next()?, parts.next()?);
+        let digits = |s: &str, max: usize| {
+            !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
+        };
+        let unit_ok = !unit.is_empty() && unit.chars().count() <= 16;
+        if parts.next().is_some()
+            || !unit_ok
+            || !unit.chars().all(char::is_alphabetic)
+            || year.len() != 4
+            || !digits(year, 4)
+            || !digits(sequence, 9)
+        {
+            return None;
+        }
+        Some(TicketNumber {
+            unit: unit.to_uppercase(),
+            year: year.parse().ok()?,
+            sequence: sequence.parse().ok()?,
+        })
+    }
+}
+
 impl fmt::Display for TicketNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{}-{:06}", self.unit, self.year, self.sequence)
@@ -137,6 +164,42 @@ mod tests {
             sequence: 1_234_567,
         };
         assert_eq!(n.to_string(), "BUH-2027-1234567");
+    }
+
+    #[test]
+    fn numbers_are_read_in_any_case_and_with_or_without_leading_zeros() {
+        let it = |s| TicketNumber {
+            unit: "IT".into(),
+            year: 2026,
+            sequence: s,
+        };
+        for (text, expected) in [
+            ("IT-2026-000123", Some(it(123))),
+            ("  it-2026-000123 ", Some(it(123))),
+            ("It-2026-123", Some(it(123))),
+            (
+                "аХо-2026-000007",
+                Some(TicketNumber {
+                    unit: "АХО".into(),
+                    year: 2026,
+                    sequence: 7,
+                }),
+            ),
+            ("IT-2026", None),
+            ("IT-26-000123", None),
+            ("IT-2026-000123-1", None),
+            ("IT-2026-", None),
+            ("I1-2026-000123", None),
+            ("-2026-000123", None),
+            ("принтер", None),
+            ("IT-2026-0000000001", None),
+        ] {
+            assert_eq!(TicketNumber::parse(text), expected, "{text}");
+        }
+        assert_eq!(
+            TicketNumber::parse("it-2026-42").map(|n| n.to_string()),
+            Some("IT-2026-000042".into())
+        );
     }
 
     #[test]

@@ -19,10 +19,21 @@ pub async fn mark_all_read() -> Result<u64, AppError> {
     Ok(crate::server::notify::mark_all_read(&state, &caller).await?)
 }
 
+#[server]
+pub async fn save_queue_mail(queue_mail: Option<String>) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    let on = queue_mail.is_some_and(|v| !v.is_empty() && v != "false");
+    Ok(crate::server::notify::set_mail_queue(&state, &caller, on).await?)
+}
+
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
     let mark = ServerAction::<MarkAllRead>::new();
-    let inbox = Resource::new(move || mark.version().get(), |_| get_inbox());
+    let save = ServerAction::<SaveQueueMail>::new();
+    let inbox = Resource::new(
+        move || (mark.version().get(), save.version().get()),
+        |_| get_inbox(),
+    );
     signed_in_page(move |info, _user| async move {
         let lang = info.lang;
         let offset = info.offset();
@@ -54,6 +65,19 @@ pub fn NotificationsPage() -> impl IntoView {
             })}
             {empty.then(|| view! { <p class="empty">{Msg::NoNotifications.text(lang)}</p> })}
             <ul class="notices">{items}</ul>
+            {inbox.queue_mail.map(|on| view! {
+                <section class="settings" aria-labelledby="h-mail">
+                    <h2 id="h-mail">{Msg::MailSettings.text(lang)}</h2>
+                    <ActionForm action=save attr:class="stack queue-mail-form">
+                        <div class="checkbox">
+                            <input type="checkbox" id="f-queue-mail" name="queue_mail" value="true" checked=on/>
+                            <label for="f-queue-mail">{Msg::QueueMail.text(lang)}</label>
+                        </div>
+                        <p class="hint">{Msg::QueueMailHint.text(lang)}</p>
+                        <button type="submit">{Msg::Save.text(lang)}</button>
+                    </ActionForm>
+                </section>
+            })}
         }
         .into_any()
     })

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::charts;
 use super::common::{LoadError, fmt_time, signed_in_page};
+use super::requests::ListFilters;
 use crate::domain::report::{Indicators, Period, PeriodKind, Workload};
 use crate::i18n::{self, Lang, Msg};
 use crate::wire::{AppError, ExportView, UnitRef};
@@ -372,9 +373,18 @@ fn ExecutorTable(w: Workload, lang: Lang) -> impl IntoView {
         .executors
         .iter()
         .map(|e| {
+            let queue = ListFilters {
+                unit: w.unit.clone(),
+                assignee: e.login.clone(),
+                status: "open".into(),
+                ..ListFilters::default()
+            }
+            .href("/queue");
             view! {
                 <tr data-login=e.login.clone()>
-                    <th scope="row">{e.name.clone()}</th>
+                    <th scope="row">
+                        <a href=queue>{e.name.clone()}<span class="sr-only">" — "{Msg::ExecutorQueue.text(lang)}</span></a>
+                    </th>
                     <td data-col="open">{e.open}</td>
                     <td data-col="taken">{e.taken}</td>
                     <td data-col="closed">{e.closed}</td>

@@ -7,8 +7,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 
 use super::common::{
-    ErrorSummary, FileList, LoadError, StatusBadge, UploadForm, fmt_time, signed_in_page,
-    upload_error,
+    ErrorSummary, FileList, LoadError, StatusBadge, fmt_time, signed_in_page, upload_error,
 };
 use super::request_new::get_request_kinds;
 use crate::domain::{FieldType, KindSpec};
@@ -403,6 +402,35 @@ fn HeadDecisions(
     }
 }
 
+/// A file with an optional message; staff may make it an internal note,
+/// whose file the requester never sees. A plain multipart form, with or
+/// without JavaScript.
+#[component]
+fn FileMessageForm(
+    action: String,
+    error: Option<AppError>,
+    staff: bool,
+    lang: Lang,
+) -> impl IntoView {
+    view! {
+        {error.map(|e| view! { <div class="alert alert-error" role="alert">{i18n::error(&e, lang)}</div> })}
+        <form method="post" action=action enctype="multipart/form-data" class="stack file-form">
+            <label for="f-file">{Msg::AttachFile.text(lang)}</label>
+            <input id="f-file" type="file" name="file" required aria-describedby="h-file"/>
+            <p class="hint" id="h-file">{Msg::AttachHint.text(lang)}</p>
+            <label for="f-file-body">{Msg::FileMessage.text(lang)}</label>
+            <textarea id="f-file-body" name="body" rows="2"></textarea>
+            {staff.then(|| view! {
+                <div class="checkbox">
+                    <input type="checkbox" id="f-file-internal" name="internal" value="true"/>
+                    <label for="f-file-internal">{Msg::FileInternal.text(lang)}</label>
+                </div>
+            })}
+            <button type="submit">{Msg::Upload.text(lang)}</button>
+        </form>
+    }
+}
+
 #[component]
 pub fn RequestPage() -> impl IntoView {
     let params = use_params_map();
@@ -720,7 +748,11 @@ pub fn RequestPage() -> impl IntoView {
                 <section aria-labelledby="h-files">
                     <h2 id="h-files">{Msg::Attachments.text(lang)}</h2>
                     <FileList files=d.attachments.clone() href="/files/"/>
-                    <UploadForm action=upload_action hint=Msg::AttachHint error=upload_error lang=lang/>
+                    {d.actions.reply.then(|| {
+                        let action = upload_action.clone();
+                        let error = upload_error.clone();
+                        view! { <FileMessageForm action=action error=error staff=d.actions.note lang=lang/> }
+                    })}
                 </section>
                 <section aria-labelledby="h-timeline">
                     <h2 id="h-timeline">{Msg::Timeline.text(lang)}</h2>

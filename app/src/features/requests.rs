@@ -1,31 +1,178 @@
-//! "My requests" and the unit queue: keyset-paged lists of requests.
+//! "My requests" and the unit queue: keyset-paged lists of requests with a
+//! search box and filters. The filters are a plain GET form and live in the
+//! address, so a view can be bookmarked or linked to (the workload page
+//! does) and works with JavaScript off; «Показать ещё» keeps them.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
+use serde::{Deserialize, Serialize};
 
-use super::common::{LoadError, TicketTable, signed_in_page};
+use super::common::{ErrorSummary, LoadError, TicketTable, signed_in_page};
+use super::kb_edit::Choice;
 use super::{session_info, use_session};
-use crate::i18n::Msg;
-use crate::wire::{AppError, TicketPage};
+use crate::domain::Status;
+use crate::i18n::{self, Lang, Msg};
+use crate::wire::{AppError, TicketPage, UserRef};
+
+/// A list's filters as the address carries them; empty means "not given".
+/// The service checks the values (unknown ones are named in the error).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListFilters {
+    pub unit: String,
+    pub focus: String,
+    pub assignee: String,
+    pub status: String,
+    pub q: String,
+    pub kind: String,
+    pub overdue: String,
+    pub due_before: String,
+    pub sort: String,
+    pub cursor: String,
+}
+
+impl ListFilters {
+    /// The filters of the current address; the queue shows open requests
+    /// unless told otherwise, one's own requests all of them.
+    pub fn from_query(q: &ParamsMap, queue: bool) -> ListFilters {
+        let get = |k: &str| q.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+        let status = Some(get("status"))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| if queue { "open" } else { "all" }.into());
+        ListFilters {
+            unit: get("unit"),
+            focus: get("focus"),
+            assignee: get("assignee"),
+            status,
+            q: get("q"),
+            kind: get("kind"),
+            overdue: get("overdue"),
+            due_before: get("due_before"),
+            sort: get("sort"),
+            cursor: get("cursor"),
+        }
+    }
+
+    fn pairs(&self) -> [(&'static str, &str); 10] {
+        [
+            ("unit", &self.unit),
+            ("focus", &self.focus),
+            ("assignee", &self.assignee),
+            ("status", &self.status),
+            ("q", &self.q),
+            ("kind", &self.kind),
+            ("overdue", &self.overdue),
+            ("due_before", &self.due_before),
+            ("sort", &self.sort),
+            ("cursor", &self.cursor),
+        ]
+    }
+
+    /// The address of this view under `base` (`/queue`, `/requests`), with
+    /// only the values given.
+    pub fn href(&self, base: &str) -> String {
+        let query: Vec<String> = self
+            .pairs()
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        if query.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", query.join("&"))
+        }
+    }
+
+    /// Whether anything narrows the list beyond the page's default view.
+    fn narrowed(&self, queue: bool) -> bool {
+        let plain = ListFilters::from_query(&ParamsMap::new(), queue);
+        ListFilters {
+            cursor: String::new(),
+            ..self.clone()
+        } != plain
+    }
+}
+
+/// Percent-encodes a query value (UTF-8), leaving the unreserved characters.
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
 
 #[server]
-pub async fn list_requests(
-    scope: String,
-    status: String,
-    cursor: Option<String>,
-    unit: Option<String>,
-    focus: Option<String>,
-) -> Result<TicketPage, AppError> {
-    use crate::server::tickets::{ListQuery, list};
+pub async fn list_requests(scope: String, filters: ListFilters) -> Result<TicketPage, AppError> {
+    use crate::server::tickets::{ListParams, ListQuery, list};
     let (state, caller) = super::ssr::caller().await?;
-    let query = ListQuery::parse(
-        Some(&scope),
-        Some(&status),
-        None,
-        cursor.filter(|c| !c.is_empty()),
-    )?
-    .narrowed(unit.as_deref(), focus.as_deref())?;
+    let f = filters;
+    let params = ListParams {
+        scope: Some(scope),
+        status: Some(f.status),
+        limit: None,
+        cursor: Some(f.cursor),
+        unit: Some(f.unit),
+        focus: Some(f.focus),
+        q: Some(f.q),
+        kind: Some(f.kind),
+        assignee: Some(f.assignee),
+        overdue: Some(f.overdue),
+        due_before: Some(f.due_before),
+        sort: Some(f.sort),
+    };
+    let query = ListQuery::from_params(&params)?;
     Ok(list(&state, &caller, query).await?)
+}
+
+/// What the filter form offers: the request kinds and, in a queue, the
+/// people who work it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FilterChoices {
+    pub kinds: Vec<Choice>,
+    pub staff: Vec<UserRef>,
+}
+
+#[server]
+pub async fn get_filter_choices(queue: bool, unit: String) -> Result<FilterChoices, AppError> {
+    use crate::server::catalogue;
+    let (state, caller) = super::ssr::caller().await?;
+    let active = catalogue::kinds(&state.db).await?;
+    let retired: Vec<_> = catalogue::kinds_all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|k| !active.iter().any(|a| a.code == k.code))
+        .collect();
+    let kinds = active
+        .into_iter()
+        .chain(retired)
+        .map(|k| Choice {
+            title: i18n::pick(caller.lang, &k.title, k.title_en.as_ref()).to_string(),
+            code: k.code,
+        })
+        .collect();
+    let unit = unit.trim().to_uppercase();
+    let units = if !queue {
+        Vec::new()
+    } else if !unit.is_empty() && (caller.roles.is_admin() || caller.roles.is_staff_of(&unit)) {
+        vec![unit]
+    } else {
+        caller.roles.staff_units()
+    };
+    let mut staff: Vec<UserRef> = Vec::new();
+    for unit in units {
+        for person in catalogue::unit_staff(&state, &unit).await? {
+            if !staff.iter().any(|s| s.login == person.login) {
+                staff.push(person);
+            }
+        }
+    }
+    staff.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(FilterChoices { kinds, staff })
 }
 
 fn focus_label(code: &str) -> Option<Msg> {
@@ -40,67 +187,174 @@ fn focus_label(code: &str) -> Option<Msg> {
     })
 }
 
+/// `<option>`s for `(value, text)` pairs, the one equal to `current` chosen;
+/// a `current` value the list lacks (a bookmarked login) is added as is.
+fn options(items: Vec<(String, String)>, current: &str) -> impl IntoView + use<> {
+    let mut items = items;
+    if !current.is_empty() && !items.iter().any(|(v, _)| v == current) {
+        items.push((current.to_string(), current.to_string()));
+    }
+    items
+        .into_iter()
+        .map(|(value, text)| {
+            let selected = value == current;
+            view! { <option value=value selected=selected>{text}</option> }
+        })
+        .collect_view()
+}
+
+/// The search box and filters: a plain GET form back to the same page.
+#[component]
+fn FilterForm(
+    queue: bool,
+    filters: ListFilters,
+    choices: FilterChoices,
+    lang: Lang,
+) -> impl IntoView {
+    let f = filters;
+    let base = if queue { "/queue" } else { "/requests" };
+    let pair = |v: &str, m: Msg| (v.to_string(), m.text(lang).to_string());
+    let kinds = std::iter::once(pair("", Msg::FilterAnyKind))
+        .chain(choices.kinds.into_iter().map(|k| (k.code, k.title)))
+        .collect();
+    let mut statuses = vec![
+        pair("open", Msg::Open),
+        pair("closed", Msg::FilterFinished),
+        pair("all", Msg::All),
+    ];
+    // `closed` is the group above (answered or closed); the other statuses one by one.
+    statuses.extend(
+        Status::ALL
+            .iter()
+            .filter(|s| **s != Status::Closed)
+            .map(|s| (s.code().to_string(), i18n::status(*s, lang).to_string())),
+    );
+    let mut assignees = vec![pair("", Msg::FilterAnyone)];
+    if queue {
+        assignees.push(pair("me", Msg::FilterAssignedToMe));
+    }
+    assignees.push(pair("none", Msg::FilterNobody));
+    assignees.extend(choices.staff.into_iter().map(|s| (s.login, s.name)));
+    // The page's own order has the empty value, so the address stays short.
+    let sorts = if queue {
+        vec![
+            pair("", Msg::SortDue),
+            pair("-due", Msg::SortDueDesc),
+            pair("-registered", Msg::SortRegisteredDesc),
+            pair("registered", Msg::SortRegistered),
+        ]
+    } else {
+        vec![
+            pair("", Msg::SortRegisteredDesc),
+            pair("registered", Msg::SortRegistered),
+            pair("due", Msg::SortDue),
+            pair("-due", Msg::SortDueDesc),
+        ]
+    };
+    let sort = if queue && f.sort == "due" {
+        ""
+    } else {
+        f.sort.as_str()
+    };
+    let hidden = |name: &'static str, value: &str| {
+        (!value.is_empty())
+            .then(|| view! { <input type="hidden" name=name value=value.to_string()/> })
+    };
+    view! {
+        <form method="get" action=base class="filters period-picker" role="search" aria-label=Msg::FiltersTitle.text(lang)>
+            {hidden("unit", &f.unit)}
+            {hidden("focus", &f.focus)}
+            <div class="field">
+                <label for="f-q">{Msg::SearchLabel.text(lang)}</label>
+                <input id="f-q" type="search" name="q" value=f.q.clone() maxlength="200" aria-describedby="h-q"/>
+                <p class="hint" id="h-q">{Msg::SearchHint.text(lang)}</p>
+            </div>
+            <div class="field">
+                <label for="f-kind">{Msg::KindLabel.text(lang)}</label>
+                <select id="f-kind" name="kind">{options(kinds, &f.kind)}</select>
+            </div>
+            <div class="field">
+                <label for="f-status">{Msg::StatusLabel.text(lang)}</label>
+                <select id="f-status" name="status">{options(statuses, &f.status)}</select>
+            </div>
+            <div class="field">
+                <label for="f-assignee">{Msg::Assignee.text(lang)}</label>
+                <select id="f-assignee" name="assignee">{options(assignees, &f.assignee)}</select>
+            </div>
+            <div class="field">
+                <label for="f-due_before">{Msg::FilterDueBefore.text(lang)}</label>
+                <input id="f-due_before" type="date" name="due_before" value=f.due_before.clone()/>
+            </div>
+            <div class="field">
+                <label for="f-sort">{Msg::SortLabel.text(lang)}</label>
+                <select id="f-sort" name="sort">{options(sorts, sort)}</select>
+            </div>
+            <div class="checkbox">
+                <input id="f-overdue" type="checkbox" name="overdue" value="true" checked=f.overdue == "true"/>
+                <label for="f-overdue">{Msg::FilterOverdue.text(lang)}</label>
+            </div>
+            <button type="submit">{Msg::FilterApply.text(lang)}</button>
+            <a href=base>{Msg::FilterReset.text(lang)}</a>
+        </form>
+    }
+}
+
 /// A paged list for one scope; `queue` shows the unit's open requests by due date.
 #[component]
 fn RequestList(queue: bool) -> impl IntoView {
     let query = use_query_map();
+    let filters = Memo::new(move |_| query.with(|q| ListFilters::from_query(q, queue)));
     let page = Resource::new(
-        move || {
-            query.with(|q| {
-                (
-                    q.get("cursor"),
-                    q.get("status"),
-                    q.get("unit"),
-                    q.get("focus"),
-                )
-            })
-        },
-        move |(cursor, status, unit, focus)| {
+        move || filters.get(),
+        move |f| {
             let scope = if queue { "unit" } else { "mine" };
-            let status = status.unwrap_or_else(|| if queue { "open".into() } else { "all".into() });
-            list_requests(scope.into(), status, cursor, unit, focus)
+            list_requests(scope.into(), f)
         },
+    );
+    let choices = Resource::new(
+        move || filters.with(|f| f.unit.clone()),
+        move |unit| get_filter_choices(queue, unit),
     );
     signed_in_page(move |info, _user| async move {
         let lang = info.lang;
         let offset = info.offset();
+        let f = filters.get_untracked();
+        let base = if queue { "/queue" } else { "/requests" };
         let title = if queue {
             Msg::UnitQueue
         } else {
             Msg::MyRequests
         };
+        // Without its choices the form still searches and filters by status.
+        let choices = choices.await.unwrap_or_default();
         let body = match page.await {
+            Ok(p) if p.items.is_empty() && f.narrowed(queue) => {
+                view! { <p class="empty" role="status">{Msg::NoMatches.text(lang)}</p> }.into_any()
+            }
             Ok(p) => {
                 let more = p.next_cursor.map(|c| {
-                    let q = query.read_untracked();
-                    let status = q.get("status").unwrap_or_default();
-                    let unit = q.get("unit").unwrap_or_default();
-                    let focus = q.get("focus").unwrap_or_default();
-                    let base = if queue { "/queue" } else { "/requests" };
-                    let href =
-                        format!("{base}?status={status}&unit={unit}&focus={focus}&cursor={c}");
+                    let href = ListFilters {
+                        cursor: c,
+                        ..f.clone()
+                    }
+                    .href(base);
                     view! { <p><a href=href class="button">{Msg::MoreRequests.text(lang)}</a></p> }
                 });
                 view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue/>{more} }.into_any()
             }
+            Err(e @ AppError::Invalid { .. }) => {
+                view! { <ErrorSummary error=Some(e) lang=lang/> }.into_any()
+            }
             Err(e) => view! { <LoadError error=e lang=lang/> }.into_any(),
         };
-        let focus = query
-            .read_untracked()
-            .get("focus")
-            .and_then(|f| focus_label(&f));
-        let filters = queue.then(|| view! {
-                {focus.map(|f| view! { <p class="focus">{Msg::QueueFiltered.text(lang)}" "<strong>{f.text(lang)}</strong></p> })}
-                <p class="filters">
-                    <a href="/queue?status=open">{Msg::Open.text(lang)}</a>
-                    " · "
-                    <a href="/queue?status=all">{Msg::All.text(lang)}</a>
-                </p>
-            });
+        let focus = focus_label(&f.focus).map(|m| {
+            view! { <p class="focus">{Msg::QueueFiltered.text(lang)}" "<strong>{m.text(lang)}</strong></p> }
+        });
         view! {
                 <h1>{title.text(lang)}</h1>
                 {(!queue).then(|| view! { <p><a class="button primary" href="/requests/new">{Msg::NewRequest.text(lang)}</a></p> })}
-                {filters}
+                {queue.then_some(focus)}
+                <FilterForm queue=queue filters=f choices=choices lang=lang/>
                 {body}
             }
             .into_any()
@@ -132,5 +386,52 @@ pub fn HomePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_keeps_only_the_given_values_encoded() {
+        let f = ListFilters {
+            unit: "IT".into(),
+            assignee: "smirnov".into(),
+            status: "open".into(),
+            ..ListFilters::default()
+        };
+        assert_eq!(
+            f.href("/queue"),
+            "/queue?unit=IT&assignee=smirnov&status=open"
+        );
+        let f = ListFilters {
+            q: "принтер 305/2".into(),
+            cursor: "-due.1775055600000000000.42".into(),
+            ..ListFilters::default()
+        };
+        assert_eq!(
+            f.href("/requests"),
+            "/requests?q=%D0%BF%D1%80%D0%B8%D0%BD%D1%82%D0%B5%D1%80%20305%2F2&cursor=-due.1775055600000000000.42"
+        );
+        assert_eq!(ListFilters::default().href("/queue"), "/queue");
+    }
+
+    #[test]
+    fn a_view_is_narrowed_by_anything_but_its_defaults_and_cursor() {
+        let plain = ListFilters::from_query(&ParamsMap::new(), true);
+        assert_eq!(plain.status, "open");
+        assert!(!plain.narrowed(true));
+        let next = ListFilters {
+            cursor: "due.1.2".into(),
+            ..plain.clone()
+        };
+        assert!(!next.narrowed(true));
+        let all = ListFilters {
+            status: "all".into(),
+            ..plain.clone()
+        };
+        assert!(all.narrowed(true));
+        assert!(!all.narrowed(false));
     }
 }

@@ -3,8 +3,9 @@
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
-/// Connects (creating the SQLite file's folder when needed) and runs every
-/// pending migration.
+/// Connects (creating the SQLite file's folder when needed), runs every
+/// pending migration and fills the derived data a migration left empty (the
+/// queues' search words).
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr> {
     let sqlite = url.starts_with("sqlite:");
     if let Some(path) = url.strip_prefix("sqlite://") {
@@ -29,5 +30,6 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbErr>
     }
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;
+    crate::server::tickets::fill_search_text(&db).await?;
     Ok(db)
 }

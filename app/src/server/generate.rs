@@ -104,12 +104,15 @@ pub struct Generated {
     pub requests: usize,
 }
 
+/// The people who may file (id and name) and each unit's staff (ids).
+type People = (Vec<(i64, String)>, HashMap<String, Vec<i64>>);
+
 async fn ensure_users(
     state: &AppState,
     rng: &mut Rng,
     units: &[String],
     employees: usize,
-) -> ServiceResult<(Vec<i64>, HashMap<String, Vec<i64>>)> {
+) -> ServiceResult<People> {
     let now = state.now();
     let mut rows = Vec::new();
     for i in 0..employees {
@@ -155,7 +158,7 @@ async fn ensure_users(
         .filter(user::Column::Active.eq(true))
         .all(&state.db)
         .await?;
-    let requesters: Vec<i64> = all.iter().map(|u| u.id).collect();
+    let requesters: Vec<(i64, String)> = all.iter().map(|u| (u.id, u.full_name.clone())).collect();
     let mut staff: HashMap<String, Vec<i64>> = HashMap::new();
     for u in &all {
         let roles = super::auth::parse_roles(&u.roles);
@@ -298,19 +301,26 @@ pub async fn generate(state: &AppState, requests: usize, seed: u64) -> ServiceRe
         let counter = counters.entry((unit.clone(), year)).or_insert(0);
         *counter += 1;
         let number = format!("{unit}-{year}-{:06}", counter);
-        let requester = *rng.pick(&requesters);
+        let (requester, requester_name) = rng.pick(&requesters);
+        let subject = *rng.pick(SUBJECTS);
         let taken = status != Status::Registered || answered_at.is_some();
         batch.push(ticket::ActiveModel {
+            search_text: Set(Some(super::tickets::search_text(
+                &number,
+                subject,
+                "",
+                requester_name,
+            ))),
             number: Set(number),
             kind_code: Set(kind_code.clone()),
             unit_code: Set(unit.clone()),
-            requester_id: Set(requester),
-            registered_by_id: Set(requester),
+            requester_id: Set(*requester),
+            registered_by_id: Set(*requester),
             assignee_id: Set(assignee.filter(|_| taken)),
             status: Set(status.code().into()),
             form: Set(form.code().into()),
             channel: Set(channel.code().into()),
-            subject: Set(rng.pick(SUBJECTS).to_string()),
+            subject: Set(subject.to_string()),
             description: Set(String::new()),
             fields: Set("{}".into()),
             registered_at: Set(registered_at),

@@ -184,6 +184,11 @@ pub async fn unread_count(state: &AppState, caller: &Caller) -> ServiceResult<u6
 /// The caller's latest notices and how many are unread.
 pub async fn inbox(state: &AppState, caller: &Caller, limit: u64) -> ServiceResult<Inbox> {
     let unread = unread_count(state, caller).await?;
+    let queue_mail = if caller.roles.is_staff() {
+        Some(mail_queue(state, caller).await?)
+    } else {
+        None
+    };
     let rows = notification::Entity::find()
         .filter(notification::Column::UserId.eq(caller.id))
         .order_by_desc(notification::Column::Id)
@@ -201,7 +206,11 @@ pub async fn inbox(state: &AppState, caller: &Caller, limit: u64) -> ServiceResu
             read: n.read_at.is_some(),
         })
         .collect();
-    Ok(Inbox { unread, items })
+    Ok(Inbox {
+        unread,
+        items,
+        queue_mail,
+    })
 }
 
 /// Marks all of the caller's notices read.
@@ -216,4 +225,23 @@ pub async fn mark_all_read(state: &AppState, caller: &Caller) -> ServiceResult<u
         .exec(&state.db)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// Whether notices about the unit's queue (new and transferred-in requests)
+/// also come to the caller by e-mail.
+pub async fn mail_queue(state: &AppState, caller: &Caller) -> ServiceResult<bool> {
+    Ok(user::Entity::find_by_id(caller.id)
+        .one(&state.db)
+        .await?
+        .is_none_or(|u| u.mail_queue))
+}
+
+/// Switches the e-mail part of queue notices on or off for the caller.
+pub async fn set_mail_queue(state: &AppState, caller: &Caller, on: bool) -> ServiceResult<()> {
+    user::Entity::update_many()
+        .col_expr(user::Column::MailQueue, sea_orm::sea_query::Expr::value(on))
+        .filter(user::Column::Id.eq(caller.id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
 }

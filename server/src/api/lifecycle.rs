@@ -107,6 +107,18 @@ async fn ask_extension(
     Ok((StatusCode::CREATED, Json(json!(t))))
 }
 
+async fn extension_requests(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    Id(id): Id,
+) -> ApiResult<Json<Value>> {
+    let list = with_lang(
+        tickets::extension_requests(&state, &caller, id).await,
+        &caller,
+    )?;
+    Ok(Json(json!(list)))
+}
+
 async fn decide(
     state: AppState,
     caller: app::server::auth::Caller,
@@ -154,15 +166,44 @@ async fn refuse(
     decide(state, caller, ids, false, &b.reason).await
 }
 
+#[derive(Deserialize)]
+struct SettingsBody {
+    mail_queue: bool,
+}
+
+async fn settings(State(state): State<AppState>, Authed(caller): Authed) -> ApiResult<Json<Value>> {
+    let on = with_lang(
+        app::server::notify::mail_queue(&state, &caller).await,
+        &caller,
+    )?;
+    Ok(Json(json!({ "mail_queue": on })))
+}
+
+async fn save_settings(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(b): ApiJson<SettingsBody>,
+) -> ApiResult<Json<Value>> {
+    with_lang(
+        app::server::notify::set_mail_queue(&state, &caller, b.mail_queue).await,
+        &caller,
+    )?;
+    Ok(Json(json!({ "mail_queue": b.mail_queue })))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/api/v1/me/settings",
+            axum::routing::get(settings).put(save_settings),
+        )
         .route("/api/v1/tickets/{id}/confirm", post(confirm))
         .route("/api/v1/tickets/{id}/reopen", post(reopen))
         .route("/api/v1/tickets/{id}/close", post(close))
         .route("/api/v1/tickets/{id}/rating", post(rate))
         .route(
             "/api/v1/tickets/{id}/extension-requests",
-            post(ask_extension),
+            post(ask_extension).get(extension_requests),
         )
         .route(
             "/api/v1/tickets/{id}/extension-requests/{rid}/approve",

@@ -40,6 +40,10 @@ impl IntoResponse for ApiError {
         let status =
             StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut body = json!({ "code": err.code(), "message": i18n::error(&err, lang) });
+        // A state conflict names its reason: `already_rated`, `reopen_window_passed`, …
+        if let AppError::Conflict { reason } = &err {
+            body["reason"] = json!(reason);
+        }
         if let AppError::Invalid { fields } = &err {
             body["fields"] = fields
                 .iter()
@@ -174,29 +178,15 @@ async fn get_ticket(
     Ok(Json(json!(ticket)))
 }
 
-#[derive(Deserialize)]
-struct ListParams {
-    scope: Option<String>,
-    status: Option<String>,
-    limit: Option<String>,
-    cursor: Option<String>,
-    unit: Option<String>,
-    focus: Option<String>,
-}
-
+/// `GET /tickets`: own requests or a unit queue, searched (`q`), narrowed
+/// (`kind`, `status`, `assignee`, `overdue`, `due_before`, `unit`, `focus`)
+/// and sorted (`sort`), in keyset pages (`limit`, `cursor`).
 async fn list_tickets(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    Query(p): Query<ListParams>,
+    Query(p): Query<tickets::ListParams>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let q = tickets::ListQuery::parse(
-        p.scope.as_deref(),
-        p.status.as_deref(),
-        p.limit.as_deref(),
-        p.cursor,
-    )
-    .and_then(|q| q.narrowed(p.unit.as_deref(), p.focus.as_deref()))
-    .map_err(|e| ApiError(e, caller.lang))?;
+    let q = tickets::ListQuery::from_params(&p).map_err(|e| ApiError(e, caller.lang))?;
     let page = with_lang(tickets::list(&state, &caller, q).await, &caller)?;
     Ok(Json(json!(page)))
 }
@@ -268,29 +258,57 @@ async fn assign(
     Ok(Json(json!(t)))
 }
 
-/// Reads the one `file` part of a multipart upload.
-pub async fn read_file_part(
-    mut multipart: Multipart,
-    max: u64,
-) -> Result<(String, Vec<u8>), AppError> {
+/// A multipart upload: its one `file` part and its text fields.
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub fields: std::collections::HashMap<String, String>,
+}
+
+impl Upload {
+    /// A text field, trimmed; empty when missing.
+    pub fn field(&self, name: &str) -> &str {
+        self.fields.get(name).map(|v| v.trim()).unwrap_or_default()
+    }
+}
+
+/// Reads a multipart upload: the `file` part (required) and any text fields.
+pub async fn read_upload(mut multipart: Multipart, max: u64) -> Result<Upload, AppError> {
+    let mut file = None;
+    let mut fields = std::collections::HashMap::new();
     while let Some(field) = multipart
         .next_field()
         .await
         .map_err(|e| upload_error(&e.body_text(), max))?
     {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("file").to_string();
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("file").to_string();
             let bytes = field
                 .bytes()
                 .await
                 .map_err(|e| upload_error(&e.body_text(), max))?;
-            return Ok((name, bytes.to_vec()));
+            file = Some((file_name, bytes.to_vec()));
+        } else {
+            let text = field
+                .text()
+                .await
+                .map_err(|e| upload_error(&e.body_text(), max))?;
+            fields.insert(name, text);
         }
     }
-    Err(AppError::invalid(
-        "file",
-        app::domain::FieldErrorCode::Required,
-    ))
+    let (name, bytes) =
+        file.ok_or_else(|| AppError::invalid("file", app::domain::FieldErrorCode::Required))?;
+    Ok(Upload {
+        name,
+        bytes,
+        fields,
+    })
+}
+
+/// Reads the one `file` part of a multipart upload.
+pub async fn read_file_part(multipart: Multipart, max: u64) -> Result<(String, Vec<u8>), AppError> {
+    read_upload(multipart, max).await.map(|u| (u.name, u.bytes))
 }
 
 fn upload_error(detail: &str, max: u64) -> AppError {
@@ -309,11 +327,22 @@ async fn upload(
     Id(id): Id,
     multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
-    let (name, bytes) = read_file_part(multipart, state.config.upload_max_bytes)
+    let upload = read_upload(multipart, state.config.upload_max_bytes)
         .await
         .map_err(|e| ApiError(e, caller.lang))?;
+    // A file may belong to one of the caller's own messages.
+    let comment_id = match upload.field("comment_id") {
+        "" => None,
+        text => Some(text.parse::<i64>().map_err(|_| {
+            ApiError(
+                AppError::invalid("comment_id", app::domain::FieldErrorCode::NotANumber),
+                caller.lang,
+            )
+        })?),
+    };
     let a = with_lang(
-        tickets::attachments::store(&state, &caller, id, None, &name, &bytes).await,
+        tickets::attachments::store(&state, &caller, id, comment_id, &upload.name, &upload.bytes)
+            .await,
         &caller,
     )?;
     Ok((StatusCode::CREATED, Json(json!(a))))

@@ -49,6 +49,10 @@ pub struct Model {
     pub reopen_until: Option<DateTimeUtc>,
     /// The executor's extension request waiting for the head.
     pub pending_extension_id: Option<i64>,
+    /// The words the queues search: ` `-separated stems of the number,
+    /// subject, description and requester's name (`tickets::search_text`).
+    /// Empty (NULL) until computed; filled at start-up for older rows.
+    pub search_text: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

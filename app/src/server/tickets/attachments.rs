@@ -24,8 +24,11 @@ pub async fn store(
     let row = visible(state, caller, ticket_id).await?;
     if let Some(cid) = comment_id {
         let c = comment::Entity::find_by_id(cid).one(&state.db).await?;
+        // Only to one's own message of this request.
         let ok = c.is_some_and(|c| {
-            c.ticket_id == row.id && (!c.internal || caller.roles.can_see_internal(&row.unit_code))
+            c.ticket_id == row.id
+                && c.author_id == caller.id
+                && (!c.internal || caller.roles.can_see_internal(&row.unit_code))
         });
         if !ok {
             return Err(AppError::NotFound.into());
@@ -53,6 +56,42 @@ pub async fn store(
             Err(ServiceError::Db(e))
         }
     }
+}
+
+/// A message with a file, as the request page sends it: the text (may be
+/// empty) becomes a reply or, for staff, an internal note, and the file is
+/// attached to it. The file is checked before anything is written.
+pub async fn store_with_message(
+    state: &AppState,
+    caller: &Caller,
+    ticket_id: i64,
+    text: &str,
+    internal: bool,
+    file_name: &str,
+    bytes: &[u8],
+) -> ServiceResult<AttachmentView> {
+    check(state, bytes)?;
+    let name = clean_file_name(file_name);
+    let body = if text.trim().is_empty() {
+        format!("📎 {name}")
+    } else {
+        text.to_string()
+    };
+    let message = super::act::comment(state, caller, ticket_id, &body, internal, false).await?;
+    store(state, caller, ticket_id, Some(message.id), &name, bytes).await
+}
+
+/// Size and type, as `write_checked` will judge them.
+fn check(state: &AppState, bytes: &[u8]) -> ServiceResult<()> {
+    let max = state.config.upload_max_bytes;
+    if bytes.len() as u64 > max {
+        return Err(AppError::TooLarge { max_bytes: max }.into());
+    }
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", crate::domain::FieldErrorCode::Required).into());
+    }
+    crate::server::files::detect_type(bytes).ok_or(AppError::UnsupportedFileType)?;
+    Ok(())
 }
 
 /// Files of a request that belong to the request itself or to a visible comment.

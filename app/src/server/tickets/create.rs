@@ -141,7 +141,9 @@ pub async fn create(
         sequence,
     }
     .to_string();
+    let words = super::search_text(&number, &subject, &description, &requester.full_name);
     let row = ticket::ActiveModel {
+        search_text: Set(Some(words)),
         number: Set(number.clone()),
         kind_code: Set(kind.code.clone()),
         unit_code: Set(unit.clone()),

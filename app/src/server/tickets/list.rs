@@ -1,19 +1,32 @@
-//! The queues: a requester's own requests and a unit's queue, in keyset pages.
+//! The queues: a requester's own requests and a unit's queue, searched,
+//! narrowed and sorted, in keyset pages.
+//!
+//! A page's cursor names its order and the last row's key in that order:
+//! `id.<id>` for the default order of one's own requests (newest filed
+//! first), `<sort>.<nanoseconds>.<id>` for the sorts by due or registration
+//! time (`due.1775055600000000000.42`). The time is exact to the nanosecond,
+//! so the next page starts right after the last row on SQLite (timestamps
+//! as text) and PostgreSQL alike; a cursor of another order is refused.
 
-use chrono::DateTime;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use serde::Deserialize;
 
 use super::read::views;
-use crate::domain::{FieldError, FieldErrorCode};
+use super::words::{query_words, word_pattern};
+use crate::domain::{FieldError, FieldErrorCode, Status, TicketNumber};
 use crate::server::auth::Caller;
 use crate::server::catalogue::open_codes;
-use crate::server::entity::ticket;
+use crate::server::entity::{request_kind, ticket, user};
 use crate::server::error::{ServiceError, ServiceResult};
 use crate::server::state::AppState;
 use crate::wire::{AppError, TicketPage};
 
 /// Largest page of a list.
 pub const PAGE_MAX: u64 = 100;
+
+/// Longest search query, in characters.
+pub const QUERY_MAX: usize = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -24,8 +37,11 @@ pub enum Scope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusFilter {
     Open,
+    /// No longer open: answered or closed.
     Closed,
     All,
+    /// Exactly this status.
+    Is(Status),
 }
 
 /// A narrower view of the unit queue, as the workload page links to it.
@@ -53,6 +69,89 @@ impl Focus {
     }
 }
 
+/// Who works the requests shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Me,
+    Nobody,
+    Login(String),
+}
+
+/// What the search box asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextQuery {
+    /// A registration number, written the way it is stored.
+    Number(String),
+    /// Stems that must all start a word of the request.
+    Words(Vec<String>),
+}
+
+/// An order a list can be sorted in; each pages by its own key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Due,
+    DueDesc,
+    Registered,
+    RegisteredDesc,
+}
+
+impl Sort {
+    pub fn parse(code: &str) -> Option<Sort> {
+        Some(match code {
+            "due" => Sort::Due,
+            "-due" => Sort::DueDesc,
+            "registered" => Sort::Registered,
+            "-registered" => Sort::RegisteredDesc,
+            _ => return None,
+        })
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Sort::Due => "due",
+            Sort::DueDesc => "-due",
+            Sort::Registered => "registered",
+            Sort::RegisteredDesc => "-registered",
+        }
+    }
+
+    fn column(self) -> ticket::Column {
+        match self {
+            Sort::Due | Sort::DueDesc => ticket::Column::DueAt,
+            Sort::Registered | Sort::RegisteredDesc => ticket::Column::RegisteredAt,
+        }
+    }
+
+    fn descending(self) -> bool {
+        matches!(self, Sort::DueDesc | Sort::RegisteredDesc)
+    }
+
+    fn key(self, row: &ticket::Model) -> DateTime<Utc> {
+        match self {
+            Sort::Due | Sort::DueDesc => row.due_at,
+            Sort::Registered | Sort::RegisteredDesc => row.registered_at,
+        }
+    }
+}
+
+/// The query string of a list as sent by the API or a page: every value
+/// optional text, empty meaning "not given".
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListParams {
+    pub scope: Option<String>,
+    pub status: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+    pub unit: Option<String>,
+    pub focus: Option<String>,
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    pub assignee: Option<String>,
+    pub overdue: Option<String>,
+    pub due_before: Option<String>,
+    pub sort: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     pub scope: Scope,
@@ -62,35 +161,79 @@ pub struct ListQuery {
     /// Only this unit (of those the caller works).
     pub unit: Option<String>,
     pub focus: Option<Focus>,
+    pub text: Option<TextQuery>,
+    /// Only this request kind (code).
+    pub kind: Option<String>,
+    pub assignee: Option<AssigneeFilter>,
+    /// Only overdue (`true`) or only not overdue (`false`) requests, overdue
+    /// as the request's badge says: open past its due time, or answered late.
+    pub overdue: Option<bool>,
+    /// Only requests due before the start of this local day.
+    pub due_before: Option<NaiveDate>,
+    /// `None`: the scope's order (own requests newest filed first, the queue
+    /// by due time).
+    pub sort: Option<Sort>,
+}
+
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 impl ListQuery {
-    /// Parses the query-string form; unknown values are input errors.
-    pub fn parse(
-        scope: Option<&str>,
-        status: Option<&str>,
-        limit: Option<&str>,
-        cursor: Option<String>,
-    ) -> Result<ListQuery, AppError> {
+    /// Parses the query-string form; unknown values are input errors, each
+    /// naming its field.
+    pub fn from_params(p: &ListParams) -> Result<ListQuery, AppError> {
         let mut errors = Vec::new();
-        let scope = match scope.unwrap_or("mine") {
+        let mut unknown =
+            |field: &str| errors.push(FieldError::new(field, FieldErrorCode::UnknownOption));
+        let scope = match given(&p.scope).unwrap_or("mine") {
             "mine" => Scope::Mine,
             "unit" => Scope::Unit,
             _ => {
-                errors.push(FieldError::new("scope", FieldErrorCode::UnknownOption));
+                unknown("scope");
                 Scope::Mine
             }
         };
-        let status = match status.unwrap_or("all") {
+        let status = match given(&p.status).unwrap_or("all") {
             "open" => StatusFilter::Open,
             "closed" => StatusFilter::Closed,
             "all" => StatusFilter::All,
-            _ => {
-                errors.push(FieldError::new("status", FieldErrorCode::UnknownOption));
-                StatusFilter::All
+            code => Status::parse(code)
+                .map(StatusFilter::Is)
+                .unwrap_or_else(|| {
+                    unknown("status");
+                    StatusFilter::All
+                }),
+        };
+        let focus = given(&p.focus).and_then(|code| {
+            let focus = Focus::parse(code);
+            if focus.is_none() {
+                unknown("focus");
+            }
+            focus
+        });
+        let assignee = given(&p.assignee).map(|a| match a {
+            "me" => AssigneeFilter::Me,
+            "none" => AssigneeFilter::Nobody,
+            login => AssigneeFilter::Login(login.to_lowercase()),
+        });
+        let overdue = match given(&p.overdue) {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(_) => {
+                unknown("overdue");
+                None
             }
         };
-        let limit = match limit.map(str::parse::<u64>) {
+        let sort = given(&p.sort).and_then(|code| {
+            let sort = Sort::parse(code);
+            if sort.is_none() {
+                unknown("sort");
+            }
+            sort
+        });
+        let limit = match given(&p.limit).map(str::parse::<u64>) {
             None => 20,
             Some(Ok(n)) if (1..=PAGE_MAX).contains(&n) => n,
             Some(_) => {
@@ -103,18 +246,62 @@ impl ListQuery {
                 20
             }
         };
-        if errors.is_empty() {
-            Ok(ListQuery {
-                scope,
-                status,
-                limit,
-                cursor,
-                unit: None,
-                focus: None,
-            })
-        } else {
-            Err(AppError::Invalid { fields: errors })
+        let due_before = given(&p.due_before).and_then(|d| {
+            let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").ok();
+            if date.is_none() {
+                errors.push(FieldError::new("due_before", FieldErrorCode::InvalidDate));
+            }
+            date
+        });
+        let text = match given(&p.q) {
+            None => None,
+            Some(q) if q.chars().count() > QUERY_MAX => {
+                errors.push(FieldError::new(
+                    "q",
+                    FieldErrorCode::TooLong { max: QUERY_MAX },
+                ));
+                None
+            }
+            Some(q) => match TicketNumber::parse(q) {
+                Some(number) => Some(TextQuery::Number(number.to_string())),
+                None => Some(query_words(q))
+                    .filter(|w| !w.is_empty())
+                    .map(TextQuery::Words),
+            },
+        };
+        if !errors.is_empty() {
+            return Err(AppError::Invalid { fields: errors });
         }
+        Ok(ListQuery {
+            scope,
+            status,
+            limit,
+            cursor: given(&p.cursor).map(str::to_string),
+            unit: given(&p.unit).map(str::to_uppercase),
+            focus,
+            text,
+            kind: given(&p.kind).map(str::to_string),
+            assignee,
+            overdue,
+            due_before,
+            sort,
+        })
+    }
+
+    /// Parses the scope, status, page size and cursor alone.
+    pub fn parse(
+        scope: Option<&str>,
+        status: Option<&str>,
+        limit: Option<&str>,
+        cursor: Option<String>,
+    ) -> Result<ListQuery, AppError> {
+        ListQuery::from_params(&ListParams {
+            scope: scope.map(str::to_string),
+            status: status.map(str::to_string),
+            limit: limit.map(str::to_string),
+            cursor,
+            ..ListParams::default()
+        })
     }
 
     /// Narrows a unit queue to one unit and a focus (`due_today`, `due_week`,
@@ -132,28 +319,115 @@ impl ListQuery {
         };
         Ok(self)
     }
+
+    fn order(&self) -> Order {
+        match (self.sort, self.scope) {
+            (Some(sort), _) => Order::By(sort),
+            (None, Scope::Mine) => Order::Filed,
+            (None, Scope::Unit) => Order::By(Sort::Due),
+        }
+    }
+}
+
+/// The order a list is read in.
+#[derive(Debug, Clone, Copy)]
+enum Order {
+    /// Newest filed first: by id, which grows with each filing.
+    Filed,
+    By(Sort),
+}
+
+const NANOS: i128 = 1_000_000_000;
+
+fn nanos(at: DateTime<Utc>) -> i128 {
+    i128::from(at.timestamp()) * NANOS + i128::from(at.timestamp_subsec_nanos())
+}
+
+fn from_nanos(n: i128) -> Option<DateTime<Utc>> {
+    let secs = i64::try_from(n.div_euclid(NANOS)).ok()?;
+    let sub = u32::try_from(n.rem_euclid(NANOS)).ok()?;
+    DateTime::from_timestamp(secs, sub)
 }
 
 fn bad_cursor() -> ServiceError {
     AppError::invalid("cursor", FieldErrorCode::Pattern).into()
 }
 
-/// Keyset pages: "mine" newest first by id; "unit" by due time then id.
+impl Order {
+    fn cursor_after(self, last: &ticket::Model) -> String {
+        match self {
+            Order::Filed => format!("id.{}", last.id),
+            Order::By(sort) => format!("{}.{}.{}", sort.code(), nanos(sort.key(last)), last.id),
+        }
+    }
+
+    /// Orders `select` and starts it after `cursor`.
+    fn apply(
+        self,
+        mut select: Select<ticket::Entity>,
+        cursor: Option<&str>,
+    ) -> ServiceResult<Select<ticket::Entity>> {
+        let id = ticket::Column::Id;
+        match self {
+            Order::Filed => {
+                if let Some(c) = cursor {
+                    let last: i64 = c
+                        .strip_prefix("id.")
+                        .and_then(|n| n.parse().ok())
+                        .ok_or_else(bad_cursor)?;
+                    select = select.filter(id.lt(last));
+                }
+                Ok(select.order_by_desc(id))
+            }
+            Order::By(sort) => {
+                let col = sort.column();
+                if let Some(c) = cursor {
+                    let mut parts = c.split('.');
+                    let (Some(code), Some(at), Some(last), None) =
+                        (parts.next(), parts.next(), parts.next(), parts.next())
+                    else {
+                        return Err(bad_cursor());
+                    };
+                    let at = at
+                        .parse::<i128>()
+                        .ok()
+                        .and_then(from_nanos)
+                        .filter(|_| code == sort.code())
+                        .ok_or_else(bad_cursor)?;
+                    let last: i64 = last.parse().map_err(|_| bad_cursor())?;
+                    let after = if sort.descending() {
+                        Condition::any()
+                            .add(col.lt(at))
+                            .add(Condition::all().add(col.eq(at)).add(id.lt(last)))
+                    } else {
+                        Condition::any()
+                            .add(col.gt(at))
+                            .add(Condition::all().add(col.eq(at)).add(id.gt(last)))
+                    };
+                    select = select.filter(after);
+                }
+                Ok(if sort.descending() {
+                    select.order_by_desc(col).order_by_desc(id)
+                } else {
+                    select.order_by_asc(col).order_by_asc(id)
+                })
+            }
+        }
+    }
+}
+
+/// One page of a list, in the query's order.
 pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ServiceResult<TicketPage> {
     let mut select = ticket::Entity::find();
     select = match q.status {
         StatusFilter::Open => select.filter(ticket::Column::Status.is_in(open_codes())),
         StatusFilter::Closed => select.filter(ticket::Column::Status.is_not_in(open_codes())),
         StatusFilter::All => select,
+        StatusFilter::Is(status) => select.filter(ticket::Column::Status.eq(status.code())),
     };
     match q.scope {
         Scope::Mine => {
             select = select.filter(ticket::Column::RequesterId.eq(caller.id));
-            if let Some(c) = &q.cursor {
-                let id: i64 = c.parse().map_err(|_| bad_cursor())?;
-                select = select.filter(ticket::Column::Id.lt(id));
-            }
-            select = select.order_by_desc(ticket::Column::Id);
         }
         Scope::Unit => {
             if !caller.roles.is_admin() {
@@ -169,38 +443,89 @@ pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ServiceRes
             if let Some(focus) = q.focus {
                 select = focused(state, select, focus);
             }
-            if let Some(c) = &q.cursor {
-                let (due, id) = c.split_once('_').ok_or_else(bad_cursor)?;
-                let due = DateTime::from_timestamp_millis(due.parse().map_err(|_| bad_cursor())?)
-                    .ok_or_else(bad_cursor)?;
-                let id: i64 = id.parse().map_err(|_| bad_cursor())?;
-                select = select.filter(
-                    Condition::any().add(ticket::Column::DueAt.gt(due)).add(
-                        Condition::all()
-                            .add(ticket::Column::DueAt.eq(due))
-                            .add(ticket::Column::Id.gt(id)),
-                    ),
-                );
-            }
-            select = select
-                .order_by_asc(ticket::Column::DueAt)
-                .order_by_asc(ticket::Column::Id);
         }
     }
+    select = match &q.text {
+        None => select,
+        Some(TextQuery::Number(number)) => select.filter(ticket::Column::Number.eq(number)),
+        Some(TextQuery::Words(words)) => words.iter().fold(select, |s, w| {
+            s.filter(ticket::Column::SearchText.like(word_pattern(w)))
+        }),
+    };
+    let mut errors = Vec::new();
+    if let Some(kind) = &q.kind {
+        let known = request_kind::Entity::find()
+            .filter(request_kind::Column::Code.eq(kind))
+            .one(&state.db)
+            .await?
+            .is_some();
+        if !known {
+            errors.push(FieldError::new("kind", FieldErrorCode::UnknownOption));
+        }
+        select = select.filter(ticket::Column::KindCode.eq(kind));
+    }
+    match &q.assignee {
+        None => {}
+        Some(AssigneeFilter::Me) => {
+            select = select.filter(ticket::Column::AssigneeId.eq(caller.id))
+        }
+        Some(AssigneeFilter::Nobody) => {
+            select = select.filter(ticket::Column::AssigneeId.is_null())
+        }
+        Some(AssigneeFilter::Login(login)) => {
+            match user::Entity::find()
+                .filter(user::Column::Login.eq(login))
+                .one(&state.db)
+                .await?
+            {
+                Some(u) => select = select.filter(ticket::Column::AssigneeId.eq(u.id)),
+                None => errors.push(FieldError::new("assignee", FieldErrorCode::UnknownOption)),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid { fields: errors }.into());
+    }
+    if let Some(overdue) = q.overdue {
+        let condition = overdue_now(state.now());
+        select = select.filter(if overdue { condition } else { condition.not() });
+    }
+    if let Some(day) = q.due_before {
+        select =
+            select.filter(ticket::Column::DueAt.lt(state.from_local(day.and_time(NaiveTime::MIN))));
+    }
+    let order = q.order();
+    select = order.apply(select, q.cursor.as_deref())?;
     let mut rows = select.limit(q.limit + 1).all(&state.db).await?;
     let more = rows.len() as u64 > q.limit;
     rows.truncate(usize::try_from(q.limit).unwrap_or(usize::MAX));
     let next_cursor = match (more, rows.last()) {
-        (true, Some(last)) => Some(match q.scope {
-            Scope::Mine => last.id.to_string(),
-            Scope::Unit => format!("{}_{}", last.due_at.timestamp_millis(), last.id),
-        }),
+        (true, Some(last)) => Some(order.cursor_after(last)),
         _ => None,
     };
     Ok(TicketPage {
         items: views(state, rows, caller.lang).await?,
         next_cursor,
     })
+}
+
+/// Overdue at `now`, as `domain::deadline::is_overdue` decides for one
+/// request: answered after its due time, or unanswered, open and past it.
+/// Never NULL, so its negation is exactly "not overdue".
+fn overdue_now(now: DateTime<Utc>) -> Condition {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(ticket::Column::AnsweredAt.is_not_null())
+                .add(Expr::col(ticket::Column::AnsweredAt).gt(Expr::col(ticket::Column::DueAt))),
+        )
+        .add(
+            Condition::all()
+                .add(ticket::Column::AnsweredAt.is_null())
+                .add(ticket::Column::Status.is_in(open_codes()))
+                .add(ticket::Column::DueAt.lt(now)),
+        )
 }
 
 /// The open requests a focus picks, by the body's local day and week.
@@ -227,5 +552,119 @@ fn focused(
         Focus::Overdue => select.filter(ticket::Column::DueAt.lt(now)),
         Focus::Extended => select.filter(ticket::Column::ExtensionDays.is_not_null()),
         Focus::Transferred => select.filter(ticket::Column::TransferCount.gt(0)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> ListParams {
+        let mut p = ListParams::default();
+        for (k, v) in pairs {
+            let v = Some((*v).to_string());
+            match *k {
+                "scope" => p.scope = v,
+                "status" => p.status = v,
+                "q" => p.q = v,
+                "kind" => p.kind = v,
+                "assignee" => p.assignee = v,
+                "overdue" => p.overdue = v,
+                "due_before" => p.due_before = v,
+                "sort" => p.sort = v,
+                "focus" => p.focus = v,
+                "limit" => p.limit = v,
+                other => panic!("no parameter {other}"),
+            }
+        }
+        p
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, FieldErrorCode)> {
+        match ListQuery::from_params(&params(pairs)) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .fields()
+                .iter()
+                .map(|f| (f.field.clone(), f.code.clone()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn every_unknown_value_is_named_by_its_field() {
+        let unknown = |f: &str| (f.to_string(), FieldErrorCode::UnknownOption);
+        assert_eq!(
+            fields(&[
+                ("scope", "all"),
+                ("status", "lost"),
+                ("focus", "later"),
+                ("overdue", "yes"),
+                ("sort", "subject"),
+                ("due_before", "2026-02-30"),
+                ("limit", "0"),
+            ]),
+            vec![
+                unknown("scope"),
+                unknown("status"),
+                unknown("focus"),
+                unknown("overdue"),
+                unknown("sort"),
+                ("limit".into(), FieldErrorCode::AboveMax { max: 100.0 }),
+                ("due_before".into(), FieldErrorCode::InvalidDate),
+            ]
+        );
+        assert_eq!(
+            fields(&[("q", &"а".repeat(QUERY_MAX + 1))]),
+            vec![("q".into(), FieldErrorCode::TooLong { max: QUERY_MAX })]
+        );
+    }
+
+    #[test]
+    fn empty_values_are_not_given_and_the_search_box_tells_numbers_from_words() {
+        let q = ListQuery::from_params(&params(&[
+            ("scope", ""),
+            ("status", ""),
+            ("q", " it-2026-123 "),
+            ("kind", ""),
+            ("assignee", "Smirnov"),
+            ("overdue", "true"),
+            ("sort", "-due"),
+        ]))
+        .expect("valid");
+        assert_eq!(q.scope, Scope::Mine);
+        assert_eq!(q.status, StatusFilter::All);
+        assert_eq!(q.text, Some(TextQuery::Number("IT-2026-000123".into())));
+        assert_eq!(q.kind, None);
+        assert_eq!(q.assignee, Some(AssigneeFilter::Login("smirnov".into())));
+        assert_eq!(q.overdue, Some(true));
+        assert_eq!(q.sort, Some(Sort::DueDesc));
+        let q = ListQuery::from_params(&params(&[
+            ("q", "Принтера не печатают"),
+            ("status", "awaiting_requester"),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            q.text,
+            Some(TextQuery::Words(vec!["принтер".into(), "печата".into()]))
+        );
+        assert_eq!(q.status, StatusFilter::Is(Status::AwaitingRequester));
+        let q = ListQuery::from_params(&params(&[("q", " ?! ")])).expect("valid");
+        assert_eq!(q.text, None);
+    }
+
+    #[test]
+    fn cursor_times_keep_every_nanosecond() {
+        for at in [
+            "2026-03-02T06:00:00Z",
+            "2026-03-02T06:00:00.000000001Z",
+            "2026-03-02T06:00:00.123456789Z",
+            "1969-12-31T23:59:59.5Z",
+        ] {
+            let t = DateTime::parse_from_rfc3339(at)
+                .expect("time")
+                .with_timezone(&Utc);
+            assert_eq!(from_nanos(nanos(t)), Some(t), "{at}");
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! - `create`: filing;
 //! - `read`: views and the request page;
 //! - `list`: the queues;
+//! - `words`: the words the queues search a request by;
 //! - `act`: what people do with a request;
 //! - `attachments`: its files.
 
@@ -15,13 +16,18 @@ mod create;
 mod list;
 mod read;
 pub(crate) mod store;
+mod words;
 
 pub use act::{
     AnswerInput, add_comment, answer, ask_extension, assign, close, close_unclaimed, comment,
     confirm, decide_extension, extend, rate, reopen, take, transfer,
 };
 pub use create::create;
-pub use list::{Focus, ListQuery, PAGE_MAX, Scope, StatusFilter, list};
+pub use list::{
+    AssigneeFilter, Focus, ListParams, ListQuery, PAGE_MAX, QUERY_MAX, Scope, Sort, StatusFilter,
+    TextQuery, list,
+};
 pub(crate) use read::comments_of;
-pub use read::{comments, detail, get};
+pub use read::{comments, detail, extension_requests, get};
 pub(crate) use store::visible;
+pub use words::{fill_search_text, search_text};

@@ -172,6 +172,8 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
             days: u32::try_from(p.days).ok()?,
             reason: p.reason,
             created_at: p.created_at,
+            state: p.state,
+            decision_reason: p.decision_reason,
         })
     });
     let attachments = super::attachments::list(state, id, &comments).await?;
@@ -271,4 +273,39 @@ pub async fn comments(
 ) -> ServiceResult<Vec<CommentView>> {
     let row = visible(state, caller, id).await?;
     comments_of(state, &row, caller.roles.can_see_internal(&row.unit_code)).await
+}
+
+/// A request's extension requests, newest first (its unit's staff and the administrator).
+pub async fn extension_requests(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ServiceResult<Vec<ExtensionRequestView>> {
+    let row = visible(state, caller, id).await?;
+    if !caller.roles.can_see_internal(&row.unit_code) {
+        return Err(crate::wire::AppError::Forbidden.into());
+    }
+    let rows = extension_request::Entity::find()
+        .filter(extension_request::Column::TicketId.eq(id))
+        .order_by_desc(extension_request::Column::Id)
+        .all(&state.db)
+        .await?;
+    let people = users_by_id(&state.db, rows.iter().map(|r| r.requested_by).collect()).await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(ExtensionRequestView {
+                id: r.id,
+                requested_by: people
+                    .get(&r.requested_by)
+                    .map(user_ref)
+                    .ok_or_else(|| ServiceError::Corrupt("extension asked by".into()))?,
+                days: u32::try_from(r.days)
+                    .map_err(|_| ServiceError::Corrupt(format!("extension days {}", r.days)))?,
+                reason: r.reason,
+                created_at: r.created_at,
+                state: r.state,
+                decision_reason: r.decision_reason,
+            })
+        })
+        .collect()
 }
