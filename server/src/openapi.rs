@@ -24,6 +24,81 @@ fn body(schema: Value) -> Value {
 
 /// The whole document.
 pub fn document() -> Value {
+    let mut doc = base();
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        paths.extend(lifecycle_paths());
+    }
+    doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["reason"] = json!({
+        "type": "string",
+        "description": "For 409: why the request's state refuses the action (not_open, awaiting_answer, already_rated, reopen_window_passed, already_extended, too_many_transfers, extension_pending, no_extension_request, closed, changed)"
+    });
+    doc
+}
+
+/// The request's loop after the answer, extension requests and notice settings.
+fn lifecycle_paths() -> serde_json::Map<String, Value> {
+    let conflict = |text: &str| error_response(text);
+    let ticket = || ok("The request as it is now", reference("Ticket"));
+    let reason_body = |required: bool| {
+        let req: Vec<&str> = if required { vec!["reason"] } else { vec![] };
+        body(json!({ "type": "object", "required": req, "properties": { "reason": { "type": "string", "maxLength": 2000 } } }))
+    };
+    let rid = json!({ "name": "rid", "in": "path", "required": true, "schema": { "type": "integer" } });
+    let paths = json!({
+        "/tickets/{id}/confirm": { "post": { "summary": "The requester confirms the answer settles it: the request closes",
+            "parameters": [id_param()],
+            "responses": { "200": ticket(), "403": error_response("Not the requester"), "404": error_response("Not found"),
+                "409": conflict("No final answer to confirm (awaiting_answer)") } } },
+        "/tickets/{id}/reopen": { "post": { "summary": "The requester returns an answered request to work, within 10 working days of the answer",
+            "parameters": [id_param()], "requestBody": reason_body(true),
+            "responses": { "200": ticket(), "403": error_response("Not the requester"), "404": error_response("Not found"),
+                "409": conflict("awaiting_answer or reopen_window_passed"), "422": error_response("No reason") } } },
+        "/tickets/{id}/close": { "post": { "summary": "The unit head or administrator takes an answered request off control",
+            "parameters": [id_param()],
+            "responses": { "200": ticket(), "403": error_response("Not the unit head"), "404": error_response("Not found"),
+                "409": conflict("Not answered (awaiting_answer)") } } },
+        "/tickets/{id}/rating": { "post": { "summary": "The requester rates the latest final answer, once",
+            "parameters": [id_param()],
+            "requestBody": body(json!({ "type": "object", "required": ["score"], "properties": {
+                "score": { "type": "integer", "minimum": 1, "maximum": 5 }, "comment": { "type": "string", "maxLength": 2000 } } })),
+            "responses": { "201": ticket(), "403": error_response("Not the requester"), "404": error_response("Not found"),
+                "409": conflict("already_rated or awaiting_answer"), "422": error_response("Score out of 1–5") } } },
+        "/tickets/{id}/extension-requests": {
+            "post": { "summary": "The executor asks the unit head to extend the term",
+                "parameters": [id_param()],
+                "requestBody": body(json!({ "type": "object", "required": ["days", "reason"], "properties": {
+                    "days": { "type": "integer", "minimum": 1, "maximum": 30 }, "reason": { "type": "string" } } })),
+                "responses": { "201": ticket(), "403": error_response("Not an executor of the unit"), "404": error_response("Not found"),
+                    "409": conflict("extension_pending, already_extended, oral or not_open"), "422": error_response("Days or reason") } },
+            "get": { "summary": "The request's extension requests (unit staff)", "parameters": [id_param()],
+                "responses": { "200": ok("Newest first", json!({ "type": "array", "items": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "requested_by": reference("UserRef"), "days": { "type": "integer" },
+                    "reason": { "type": "string" }, "state": { "enum": ["pending", "approved", "refused"] },
+                    "decision_reason": { "type": ["string", "null"] }, "created_at": { "type": "string", "format": "date-time" } } } })),
+                    "403": error_response("Not unit staff"), "404": error_response("Not found") } } },
+        "/tickets/{id}/extension-requests/{rid}/approve": { "post": { "summary": "The head approves: the term is extended once by the days asked",
+            "parameters": [id_param(), rid.clone()], "requestBody": reason_body(false),
+            "responses": { "200": ticket(), "403": error_response("Not the unit head"), "404": error_response("Not found"),
+                "409": conflict("no_extension_request or already_extended") } } },
+        "/tickets/{id}/extension-requests/{rid}/refuse": { "post": { "summary": "The head refuses, with a reason",
+            "parameters": [id_param(), rid], "requestBody": reason_body(true),
+            "responses": { "200": ticket(), "403": error_response("Not the unit head"), "404": error_response("Not found"),
+                "409": conflict("no_extension_request"), "422": error_response("No reason") } } },
+        "/me/settings": {
+            "get": { "summary": "Whether queue notices also come by e-mail",
+                "responses": { "200": ok("Settings", json!({ "type": "object", "properties": { "mail_queue": { "type": "boolean" } } })) } },
+            "put": { "summary": "Switch the e-mail part of queue notices (new and transferred-in requests)",
+                "requestBody": body(json!({ "type": "object", "required": ["mail_queue"], "properties": { "mail_queue": { "type": "boolean" } } })),
+                "responses": { "200": ok("Saved", json!({ "type": "object" })), "400": error_response("Malformed body") } } }
+    });
+    match paths {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// Everything but the request's loop after the answer.
+fn base() -> Value {
     let errors = |codes: &[(&str, &str)]| -> Value {
         codes
             .iter()
@@ -103,7 +178,8 @@ pub fn document() -> Value {
                     "responses": with(json!({ "200": ok("Comments", json!({ "type": "array", "items": reference("Comment") })) }), errors(&common)) },
                 "post": { "summary": "Reply or add an internal note", "parameters": [id_param()],
                     "requestBody": body(json!({ "type": "object", "required": ["body"], "properties": {
-                        "body": { "type": "string", "maxLength": 10000 }, "internal": { "type": "boolean", "default": false } } })),
+                        "body": { "type": "string", "maxLength": 10000 }, "internal": { "type": "boolean", "default": false },
+                        "question": { "type": "boolean", "default": false, "description": "A clarifying question: the request waits for the requester (the due date does not move)" } } })),
                     "responses": with(json!({ "201": ok("Added", reference("Comment")) }),
                         errors(&[("401", "Not signed in"), ("403", "Internal notes are for unit staff"), ("404", "Not found"), ("422", "Empty body")])) }
             },
@@ -115,7 +191,8 @@ pub fn document() -> Value {
             "/tickets/{id}/attachments": { "post": { "summary": "Attach a file (PDF, PNG, JPEG, GIF, WEBP, DOCX, XLSX; type checked by content)",
                 "parameters": [id_param()],
                 "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object",
-                    "properties": { "file": { "type": "string", "format": "binary" } } } } } },
+                    "properties": { "file": { "type": "string", "format": "binary" },
+                        "comment_id": { "type": "integer", "description": "One of the caller's own messages of this request; a file on an internal note is never shown to the requester" } } } } } },
                 "responses": with(json!({ "201": ok("Stored", reference("Attachment")) }),
                     errors(&[("404", "Not found"), ("413", "Too large"), ("422", "Unsupported file type")])) } },
             "/attachments/{id}": { "get": { "summary": "Download a file (always as an attachment)", "parameters": [id_param()],
@@ -164,7 +241,7 @@ pub fn document() -> Value {
             "/calendar/import": { "post": { "summary": "Import whole years (administrator): servicedesk-calendar/1 JSON or xmlcalendar XML",
                 "requestBody": { "required": true, "content": { "application/json": {}, "application/xml": {} } },
                 "responses": with(json!({ "200": { "description": "Years imported" } }), errors(&[("403", "Not the administrator"), ("422", "Not a calendar file")])) } },
-            "/notifications": { "get": { "summary": "The caller's notifications and unread count",
+            "/notifications": { "get": { "summary": "The caller's notifications and unread count; each has kind, ticket_id, text (in the caller's language), read and created_at",
                 "responses": with(json!({ "200": { "description": "Inbox" } }), errors(&common[..1])) } },
             "/notifications/read": { "post": { "summary": "Mark all as read", "responses": { "200": { "description": "How many" } } } },
             "/kb/sections": { "get": { "summary": "Sections of the knowledge base", "responses": { "200": { "description": "Sections" } } },
@@ -295,7 +372,8 @@ pub fn document() -> Value {
                     "answered_at": { "type": ["string", "null"], "format": "date-time" },
                     "outcome": { "type": ["string", "null"] }, "planned_on": { "type": ["string", "null"], "format": "date" },
                     "requester": reference("UserRef"),
-                    "assignee": { "oneOf": [reference("UserRef"), { "type": "null" }] } } },
+                    "assignee": { "oneOf": [reference("UserRef"), { "type": "null" }] },
+                    "reopen_count": { "type": "integer" }, "closed_at": { "type": ["string", "null"], "format": "date-time" } } },
                 "ArticleInput": { "type": "object", "required": ["title", "section"], "properties": {
                     "title": { "type": "string", "maxLength": 300 }, "body": { "type": "string", "description": "Markdown" },
                     "section": { "enum": ["regulations", "procedures", "rules", "instructions", "request_templates", "faq"] },

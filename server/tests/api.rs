@@ -403,6 +403,14 @@ async fn the_openapi_document_describes_every_route() {
             "/kb/articles/{id}/files",
             "/templates",
             "/templates/{id}",
+            "/tickets/{id}/confirm",
+            "/tickets/{id}/reopen",
+            "/tickets/{id}/close",
+            "/tickets/{id}/rating",
+            "/tickets/{id}/extension-requests",
+            "/tickets/{id}/extension-requests/{rid}/approve",
+            "/tickets/{id}/extension-requests/{rid}/refuse",
+            "/me/settings",
         ] {
             assert!(doc["paths"][path].is_object(), "{path}");
         }

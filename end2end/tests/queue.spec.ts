@@ -1,0 +1,71 @@
+import { APIRequestContext, expect, test } from "@playwright/test";
+import { ready, signIn } from "./helpers";
+
+// Finding a request in the queue, with JavaScript on and off: by its
+// number (a phone call), by a word in another form, and from the workload
+// page's executor row.
+
+async function file(request: APIRequestContext, subject: string): Promise<{ id: number; number: string }> {
+  const login = await request.post("/api/v1/auth/login", { data: { login: "ivanova", password: "demo" } });
+  const token = (await login.json()).token;
+  const r = await request.post("/api/v1/tickets", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: {
+      kind: "esign_key",
+      subject,
+      fields: { system: "sed", action: "renewal", holder: "Иванова Анна Сергеевна" },
+    },
+  });
+  expect(r.status()).toBe(201);
+  return r.json();
+}
+
+test("staff find a request by its number and by a word form", async ({ page, request }, info) => {
+  const stamp = `${info.project.name}${Date.now()}`;
+  const t = await file(request, `Не печатает принтер ${stamp}`);
+  await signIn(page, info, "smirnov");
+  await page.goto("/queue");
+  await ready(page, info);
+
+  await page.getByLabel("Поиск").fill(t.number.toLowerCase());
+  await page.getByRole("button", { name: "Найти" }).click();
+  await ready(page, info);
+  await expect(page).toHaveURL(/[?&]q=/);
+  const rows = page.locator("tbody tr");
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText(t.number);
+
+  // «принтера» is another form of «принтер»; the stamp narrows it to this request.
+  await page.getByLabel("Поиск").fill(`принтера ${stamp}`);
+  await page.getByRole("button", { name: "Найти" }).click();
+  await ready(page, info);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText(`Не печатает принтер ${stamp}`);
+
+  // The view is kept in the address, so it can be bookmarked.
+  await page.reload();
+  await ready(page, info);
+  await expect(page.getByLabel("Поиск")).toHaveValue(`принтера ${stamp}`);
+  await expect(rows).toHaveCount(1);
+});
+
+test("the workload links an executor to their requests", async ({ page, request }, info) => {
+  const t = await file(request, `Нужен монитор ${info.project.name}${Date.now()}`);
+  // smirnov takes it, so it is his.
+  const login = await request.post("/api/v1/auth/login", { data: { login: "smirnov", password: "demo" } });
+  const token = (await login.json()).token;
+  const taken = await request.post(`/api/v1/tickets/${t.id}/take`, { headers: { Authorization: `Bearer ${token}` } });
+  expect(taken.status()).toBe(200);
+
+  await signIn(page, info, "kuznetsova");
+  await page.goto("/reports");
+  await ready(page, info);
+  await page.locator("table.executors tr[data-login=smirnov] a").first().click();
+  await ready(page, info);
+  await expect(page).toHaveURL(/\/queue\?.*assignee=smirnov/);
+  await expect(page.locator("tbody tr").filter({ hasText: t.number })).toHaveCount(1);
+  // Every row is his (the last column names the executor).
+  const assignees = await page.locator("tbody tr td:last-child").allTextContents();
+  expect(assignees.length).toBeGreaterThan(0);
+  for (const name of assignees) expect(name).toContain("Смирнов");
+});
