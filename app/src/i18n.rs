@@ -111,7 +111,7 @@ messages! {
     MailSettings => "Уведомления по почте", "Notices by e-mail";
     QueueMail => "Присылать по почте уведомления о новых и переданных обращениях в очереди подразделения", "E-mail me about new and transferred-in requests in my unit's queue";
     QueueMailHint => "Уведомления на этой странице приходят в любом случае; уведомления о ваших обращениях и назначенных вам приходят и по почте.", "Notices on this page arrive either way; notices about your own requests and those assigned to you always come by e-mail too.";
-    FileMessage => "Сообщение к файлу (необязательно)", "Message with the file (optional)";
+    FileMessage => "Пояснение к файлу (необязательно)", "Note on the file (optional)";
     FileInternal => "Служебный файл: видят только сотрудники подразделения", "Internal file: only the unit's staff see it";
     AddLine => "Ещё строка", "Add a line";
     Item => "Позиция", "Item";

@@ -27,7 +27,7 @@ test("staff find a request by its number and by a word form", async ({ page, req
   await page.goto("/queue");
   await ready(page, info);
 
-  await page.getByLabel("Поиск").fill(t.number.toLowerCase());
+  await page.getByRole("searchbox", { name: "Поиск" }).fill(t.number.toLowerCase());
   await page.getByRole("button", { name: "Найти" }).click();
   await ready(page, info);
   await expect(page).toHaveURL(/[?&]q=/);
@@ -36,7 +36,7 @@ test("staff find a request by its number and by a word form", async ({ page, req
   await expect(rows.first()).toContainText(t.number);
 
   // «принтера» is another form of «принтер»; the stamp narrows it to this request.
-  await page.getByLabel("Поиск").fill(`принтера ${stamp}`);
+  await page.getByRole("searchbox", { name: "Поиск" }).fill(`принтера ${stamp}`);
   await page.getByRole("button", { name: "Найти" }).click();
   await ready(page, info);
   await expect(rows).toHaveCount(1);
@@ -45,7 +45,7 @@ test("staff find a request by its number and by a word form", async ({ page, req
   // The view is kept in the address, so it can be bookmarked.
   await page.reload();
   await ready(page, info);
-  await expect(page.getByLabel("Поиск")).toHaveValue(`принтера ${stamp}`);
+  await expect(page.getByRole("searchbox", { name: "Поиск" })).toHaveValue(`принтера ${stamp}`);
   await expect(rows).toHaveCount(1);
 });
 

@@ -41,9 +41,12 @@ fn lifecycle_paths() -> serde_json::Map<String, Value> {
     let ticket = || ok("The request as it is now", reference("Ticket"));
     let reason_body = |required: bool| {
         let req: Vec<&str> = if required { vec!["reason"] } else { vec![] };
-        body(json!({ "type": "object", "required": req, "properties": { "reason": { "type": "string", "maxLength": 2000 } } }))
+        body(
+            json!({ "type": "object", "required": req, "properties": { "reason": { "type": "string", "maxLength": 2000 } } }),
+        )
     };
-    let rid = json!({ "name": "rid", "in": "path", "required": true, "schema": { "type": "integer" } });
+    let rid =
+        json!({ "name": "rid", "in": "path", "required": true, "schema": { "type": "integer" } });
     let paths = json!({
         "/tickets/{id}/confirm": { "post": { "summary": "The requester confirms the answer settles it: the request closes",
             "parameters": [id_param()],

@@ -715,3 +715,49 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    async fn requests_answered_before_the_loop_existed_close_quietly_after_their_window(
+        db: TestDb,
+    ) {
+        use sea_orm::sea_query::Expr;
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        let old = tickets::create(&db.state, &ivanova, esign("Старое"))
+            .await
+            .expect("filed");
+        let recent = tickets::create(&db.state, &ivanova, esign("Недавнее"))
+            .await
+            .expect("filed");
+        final_answer(&db.state, &smirnov, old.id).await;
+        db.set_now("2026-03-16T10:00:00+03:00");
+        final_answer(&db.state, &smirnov, recent.id).await;
+        // As migrated: no window recorded.
+        ticket::Entity::update_many()
+            .col_expr(
+                ticket::Column::ReopenUntil,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
+            .exec(&db.state.db)
+            .await
+            .expect("forget windows");
+        db.set_now("2026-03-18T10:00:00+03:00");
+        assert_eq!(jobs::tick(&db.state).await.expect("tick").auto_closed, 1);
+        let old_row = tickets::get(&db.state, &ivanova, old.id)
+            .await
+            .expect("get");
+        assert_eq!(old_row.status, Status::Closed);
+        assert!(!has(&notices(&db.state, &ivanova).await, "auto_closed"));
+        // The recent one keeps its window (16 March + 10 working days = 30 March).
+        let recent_row = ticket::Entity::find_by_id(recent.id)
+            .one(&db.state.db)
+            .await
+            .expect("row")
+            .expect("kept");
+        assert_eq!(recent_row.status, "answered");
+        assert_eq!(
+            recent_row.reopen_until,
+            Some(common::at("2026-03-30T18:00:00+03:00"))
+        );
+    }
+);

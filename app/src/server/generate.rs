@@ -291,7 +291,11 @@ pub async fn generate(state: &AppState, requests: usize, seed: u64) -> ServiceRe
                 Outcome::CannotBeSolved,
             ])
         });
+        // Answers older than the reopening window (about two weeks) are closed.
+        let window_end = answered_at.map(|a| a + Duration::days(14));
+        let closed_at = window_end.filter(|end| *end < now);
         let status = match answered_at {
+            Some(_) if closed_at.is_some() => Status::Closed,
             Some(_) => Status::Answered,
             None if assignee.is_none() || rng.chance(0.2) => Status::Registered,
             None if questions > 0 => Status::AwaitingRequester,
@@ -326,7 +330,8 @@ pub async fn generate(state: &AppState, requests: usize, seed: u64) -> ServiceRe
             registered_at: Set(registered_at),
             due_at: Set(due_at),
             updated_at: Set(answered_at.unwrap_or(registered_at)),
-            closed_at: Set(None),
+            closed_at: Set(closed_at),
+            reopen_until: Set(window_end.filter(|_| closed_at.is_none())),
             due_explanation: Set("{}".into()),
             extension_days: Set(extension),
             extension_reason: Set(extension.map(|_| "Нужен ответ другого подразделения".into())),

@@ -2,7 +2,7 @@
 //! domain's transition for the change (or its refusal), and hands the change
 //! to `store::apply`, which writes it guarded against a concurrent one.
 
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::read::view_for;
 use super::store::{self, Applied, apply, visible};
@@ -420,6 +420,9 @@ pub async fn rate(
     .await
 }
 
+/// Requests closed by one run of the scheduler at most; the rest wait for the next minute.
+const CLOSE_BATCH: u64 = 500;
+
 /// Closes answered requests whose reopening window has passed (the
 /// scheduler, on every instance; the version guard lets one win).
 pub async fn close_unclaimed(state: &AppState) -> ServiceResult<usize> {
@@ -431,6 +434,8 @@ pub async fn close_unclaimed(state: &AppState) -> ServiceResult<usize> {
                 .add(ticket::Column::ReopenUntil.lt(now))
                 .add(ticket::Column::ReopenUntil.is_null()),
         )
+        .order_by_asc(ticket::Column::Id)
+        .limit(CLOSE_BATCH)
         .all(&state.db)
         .await?;
     if rows.is_empty() {
@@ -440,15 +445,30 @@ pub async fn close_unclaimed(state: &AppState) -> ServiceResult<usize> {
     let mut closed = 0;
     for row in rows {
         let mut t = store::parse(&row)?;
-        // Answered before the window was recorded: count it from the answer.
-        if t.reopen_until.is_none()
-            && let Some(answered) = t.answered_at
-        {
+        // Answered before the window was recorded: count it from the answer,
+        // and close it quietly (its requester was never told of a window).
+        let legacy = t.reopen_until.is_none();
+        if legacy && let Some(answered) = t.answered_at {
             t.reopen_until = calendar::reopen_until(state, &cal, answered).ok();
         }
-        let Ok(change) = t.close_unclaimed(now) else {
+        let Ok(mut change) = t.close_unclaimed(now) else {
+            // Not due yet: keep its window, so it is not read again until then.
+            if legacy && let Some(until) = t.reopen_until {
+                ticket::Entity::update_many()
+                    .col_expr(
+                        ticket::Column::ReopenUntil,
+                        sea_orm::sea_query::Expr::value(until),
+                    )
+                    .filter(ticket::Column::Id.eq(t.id))
+                    .filter(ticket::Column::ReopenUntil.is_null())
+                    .exec(&state.db)
+                    .await?;
+            }
             continue;
         };
+        if legacy {
+            change.notices.clear();
+        }
         match apply(state, None, &t, change).await {
             Ok(_) => closed += 1,
             // Somebody acted on it meanwhile (or another instance closed it).
