@@ -615,6 +615,47 @@ on_both_databases!(
             .await
             .expect("ratings");
         assert_eq!(ratings, 1);
+
+        // One pending extension request at a time, and one decision on it.
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        let kuznetsova = db.user("kuznetsova", &["employee", "head:IT"]).await;
+        let other = tickets::create(&db.state, &ivanova, esign("Другое"))
+            .await
+            .expect("filed");
+        let (ok, refused) = at_once(10, |_| {
+            let (state, smirnov) = (db.state.clone(), smirnov.clone());
+            async move {
+                tickets::ask_extension(&state, &smirnov, other.id, 5, "Нужно время").await
+            }
+        })
+        .await;
+        assert_eq!(ok, 1, "{refused:?}");
+        assert!(
+            refused.iter().all(|e| *e == conflict("extension_pending")),
+            "{refused:?}"
+        );
+        let asked = extension_request::Entity::find()
+            .filter(extension_request::Column::TicketId.eq(other.id))
+            .all(&db.state.db)
+            .await
+            .expect("requests");
+        assert_eq!(asked.len(), 1);
+        let rid = asked[0].id;
+        let (ok, refused) = at_once(10, |i| {
+            let (state, head) = (db.state.clone(), kuznetsova.clone());
+            async move {
+                tickets::decide_extension(&state, &head, other.id, rid, i % 2 == 0, "Решено").await
+            }
+        })
+        .await;
+        assert_eq!(ok, 1, "{refused:?}");
+        assert!(
+            refused
+                .iter()
+                .all(|e| *e == conflict("no_extension_request")
+                    || *e == conflict("already_extended")),
+            "{refused:?}"
+        );
     }
 );
 
