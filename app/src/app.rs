@@ -19,6 +19,8 @@ use crate::i18n::Msg;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="ru">
@@ -33,6 +35,35 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The Content-Security-Policy of a page: its inline scripts (hydration,
+/// streamed data) carry this render's nonce; `'wasm-unsafe-eval'` lets the
+/// hydration code compile; styles come from the site's stylesheet only.
+#[cfg(feature = "ssr")]
+pub fn page_policy(nonce: &str) -> String {
+    let mut policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    if std::env::var_os("LEPTOS_WATCH").is_some() {
+        // `cargo leptos watch` reloads the page over its own socket.
+        policy.push_str("; connect-src 'self' ws://localhost:3001 ws://127.0.0.1:3001");
+    }
+    policy
+}
+
+#[cfg(feature = "ssr")]
+fn set_page_policy() {
+    use axum::http::{HeaderValue, header};
+    let nonce = leptos::nonce::use_nonce();
+    let options = use_context::<leptos_axum::ResponseOptions>();
+    if let (Some(nonce), Some(options)) = (nonce, options)
+        && let Ok(value) = HeaderValue::from_str(&page_policy(&nonce.to_string()))
+    {
+        options.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

@@ -106,6 +106,9 @@ messages! {
     Fields => "Сведения", "Details";
     Attachments => "Файлы", "Files";
     AttachFile => "Приложить файл", "Attach a file";
+    AttachFiles => "Файлы к обращению", "Files for the request";
+    AttachFilesHint => "PDF, PNG, JPEG, DOCX или XLSX, не больше 5 файлов.", "PDF, PNG, JPEG, DOCX or XLSX, at most 5 files.";
+    ChooseFilesAgain => "Файлы не сохранены, пока в форме были ошибки. Выберите их снова:", "The files were not kept while the form had errors. Choose them again:";
     Upload => "Загрузить", "Upload";
     AttachHint => "PDF, изображения, документы Word и Excel, до 10 МБ.", "PDF, images, Word and Excel documents, up to 10 MB.";
     MailSettings => "Уведомления по почте", "Notices by e-mail";
@@ -542,6 +545,28 @@ pub fn field_error(code: &FieldErrorCode, lang: Lang) -> String {
                 format!("A period of at most {max_days} days.")
             }
         }
+        C::FileTooLarge { name, max_bytes } => {
+            let mb = max_bytes / (1024 * 1024);
+            if ru {
+                format!("Файл «{name}» больше {mb} МБ.")
+            } else {
+                format!("The file “{name}” is larger than {mb} MB.")
+            }
+        }
+        C::FileType { name } => {
+            if ru {
+                format!("Файл «{name}» не подходит: принимаются PDF, PNG, JPEG, DOCX, XLSX.")
+            } else {
+                format!("The file “{name}” is not accepted: use PDF, PNG, JPEG, DOCX or XLSX.")
+            }
+        }
+        C::TooManyFiles { max } => {
+            if ru {
+                format!("Не больше {max} файлов к одному обращению.")
+            } else {
+                format!("At most {max} files with one request.")
+            }
+        }
     }
 }
 
@@ -689,9 +714,34 @@ pub fn error(err: &AppError, lang: Lang) -> String {
             ("not_answered", false) => {
                 "An article can be made once the request has its final answer."
             }
+            ("article_changed", true) => {
+                "Пока вы редактировали, статью сохранил другой автор. Ваш текст остался в форме: скопируйте его, обновите страницу и внесите правку снова."
+            }
+            ("article_changed", false) => {
+                "Someone else saved the article while you were editing. Your text is still in the form: copy it, reload the page and make your change again."
+            }
             (_, true) => "Действие уже невозможно: обращение изменилось.",
             (_, false) => "This can no longer be done: the request has changed.",
         },
+        AppError::CrossSite => {
+            if ru {
+                "Запрос пришёл со страницы другого сайта и отклонён. Откройте службу поддержки по её адресу и повторите действие."
+            } else {
+                "The request came from another site's page and was refused. Open the service desk at its own address and try again."
+            }
+        }
+        AppError::TooManyAttempts { retry_after_secs } => {
+            let minutes = retry_after_secs.div_ceil(60).max(1);
+            return if ru {
+                format!(
+                    "Слишком много неудачных попыток входа. Повторите через {minutes} мин. Если забыли пароль, обратитесь в отдел информационных технологий."
+                )
+            } else {
+                format!(
+                    "Too many failed sign-in attempts. Try again in {minutes} min. If you forgot your password, contact the IT unit."
+                )
+            };
+        }
         AppError::Internal => {
             if ru {
                 "Что-то пошло не так. Попробуйте ещё раз."

@@ -36,6 +36,10 @@ pub enum AppError {
     CalendarMissing { date: String },
     #[error("conflict: {reason}")]
     Conflict { reason: String },
+    #[error("cross-site request refused")]
+    CrossSite,
+    #[error("too many sign-in attempts")]
+    TooManyAttempts { retry_after_secs: u64 },
     #[error("internal error")]
     Internal,
     #[error("transport error: {detail}")]
@@ -64,6 +68,8 @@ impl AppError {
             AppError::UnsupportedFileType => "unsupported_file_type",
             AppError::CalendarMissing { .. } => "calendar_missing",
             AppError::Conflict { .. } => "conflict",
+            AppError::CrossSite => "cross_site",
+            AppError::TooManyAttempts { .. } => "too_many_attempts",
             AppError::Internal => "internal",
             AppError::Transport { .. } => "transport",
         }
@@ -77,7 +83,8 @@ impl AppError {
             | AppError::UnsupportedFileType
             | AppError::CalendarMissing { .. } => 422,
             AppError::Conflict { .. } => 409,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::CrossSite => 403,
+            AppError::TooManyAttempts { .. } => 429,
             AppError::NotFound => 404,
             AppError::TooLarge { .. } => 413,
             AppError::DirectoryUnavailable => 503,
@@ -125,8 +132,15 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        AppError::Transport {
-            detail: value.to_string(),
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            // Arguments the server could not read: the caller's mistake (400).
+            E::Args(_) | E::MissingArg(_) => AppError::Malformed {
+                detail: value.to_string(),
+            },
+            _ => AppError::Transport {
+                detail: value.to_string(),
+            },
         }
     }
 }

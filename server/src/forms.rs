@@ -2,6 +2,7 @@
 //! the language switch, file upload and download. Each answers with a
 //! redirect (post/redirect/get) carrying an error code when something failed.
 
+use app::domain::redirect::safe_next;
 use app::i18n::Lang;
 use app::server::auth;
 use app::server::{AppState, calendar, kb, tickets};
@@ -14,6 +15,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::api::{Id, file_response, read_file_part, read_upload};
+use crate::security::ClientAddress;
 
 #[derive(Deserialize)]
 struct LoginForm {
@@ -37,15 +39,6 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// Only local paths are followed after sign-in.
-fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
-    }
-}
-
 /// Logs an unexpected failure (the conversion does it) where the user's
 /// action can still complete.
 fn log_failure(e: app::server::ServiceError) {
@@ -59,16 +52,26 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
     response
 }
 
-async fn login(State(state): State<AppState>, Form(form): Form<LoginForm>) -> Response {
-    match auth::sign_in(&state, &form.login, &form.password).await {
+async fn login(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    match auth::sign_in(&state, &form.login, &form.password, &address).await {
         Ok((token, _user)) => with_cookie(
             Redirect::to(safe_next(&form.next)).into_response(),
             &auth::session_cookie(&state, &token),
         ),
         Err(e) => {
             let err = AppError::from(e);
+            let wait = match &err {
+                AppError::TooManyAttempts { retry_after_secs } => {
+                    format!("&wait={retry_after_secs}")
+                }
+                _ => String::new(),
+            };
             let to = format!(
-                "/login?error={}&login={}&next={}",
+                "/login?error={}&login={}&next={}{wait}",
                 err.code(),
                 encode(form.login.trim()),
                 encode(safe_next(&form.next))

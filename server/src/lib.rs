@@ -8,10 +8,15 @@ pub mod api;
 pub mod forms;
 pub mod openapi;
 pub mod reports;
+pub mod security;
 
 use app::app::{App, shell};
 use app::server::AppState;
 use axum::Router;
+use axum::extract::Request;
+use axum::http::{Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
@@ -21,6 +26,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
     let api = api::router(&state).with_state::<LeptosOptions>(state.clone());
     let forms = forms::router(&state).with_state::<LeptosOptions>(state.clone());
     let context_state = state.clone();
+    let guard_state = state.clone();
     Router::new()
         .merge(api)
         .merge(forms)
@@ -34,5 +40,70 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
             },
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(middleware::from_fn(multipart_guard))
+        .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn_with_state(
+            guard_state,
+            security::cross_site_guard,
+        ))
+        .layer(middleware::from_fn_with_state(state, security::headers))
         .with_state(options)
+}
+
+/// `server_fn` answers every error with 500; the error's own status (401,
+/// 403, 404, 409, 422, …) tells monitoring and clients what happened. The
+/// plain-form path (a redirect carrying the error) is left as it is.
+async fn server_fn_status(req: Request, next: Next) -> Response {
+    use axum::body::{Body, to_bytes};
+    use axum::http::StatusCode;
+    use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !res.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = to_bytes(body, 1 << 20).await.unwrap_or_default();
+    if let Ok(err) = serde_json::from_slice::<app::wire::AppError>(&bytes)
+        && let Ok(status) = StatusCode::from_u16(err.http_status())
+    {
+        parts.status = status;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The server functions that read a multipart form.
+fn multipart_fns() -> [&'static str; 1] {
+    use leptos::server_fn::ServerFn;
+    [<app::features::request_new::CreateRequest as ServerFn>::PATH]
+}
+
+/// `server_fn` panics on a multipart body without a boundary; such a post
+/// to a multipart server function is refused here as malformed instead.
+async fn multipart_guard(req: Request, next: Next) -> Response {
+    if req.method() == Method::POST && multipart_fns().contains(&req.uri().path()) {
+        let boundary = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .filter(|ct| {
+                ct.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/form-data")
+            })
+            .and_then(|ct| {
+                ct.split(';')
+                    .find_map(|p| p.trim().strip_prefix("boundary="))
+            })
+            .map(|b| b.trim_matches('"'))
+            .is_some_and(|b| !b.is_empty());
+        if !boundary {
+            let err = app::wire::AppError::Malformed {
+                detail: "expected a multipart/form-data body with a boundary".into(),
+            };
+            return api::ApiError::from(err).into_response();
+        }
+    }
+    next.run(req).await
 }

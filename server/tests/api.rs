@@ -815,3 +815,494 @@ async fn the_requester_closes_the_loop_through_the_api() {
     })
     .await;
 }
+
+/// The new-request form as a browser without JavaScript posts it: multipart,
+/// straight to the server function, following no redirect.
+struct RequestForm {
+    parts: Vec<(&'static str, String)>,
+    files: Vec<(&'static str, Vec<u8>)>,
+}
+
+impl RequestForm {
+    fn esign(subject: &str) -> RequestForm {
+        RequestForm {
+            parts: vec![
+                ("kind", "esign_key".into()),
+                ("back", "/requests/new".into()),
+                ("subject", subject.into()),
+                ("description", "Сертификат истекает в пятницу".into()),
+                ("f[system]", "budget".into()),
+                ("f[action]", "renewal".into()),
+                ("f[holder]", "Иванова А. С.".into()),
+            ],
+            files: Vec::new(),
+        }
+    }
+
+    fn file(mut self, name: &'static str, bytes: Vec<u8>) -> RequestForm {
+        self.files.push((name, bytes));
+        self
+    }
+
+    async fn post(self, api: &Api, token: &str, accept: &str) -> reqwest::Response {
+        use leptos::server_fn::ServerFn;
+        let path = <app::features::request_new::CreateRequest as ServerFn>::PATH;
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in self.parts {
+            form = form.text(k, v);
+        }
+        for (name, bytes) in self.files {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+        }
+        Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .post(format!("{}{path}", api.base))
+            .header("cookie", format!("sd_session={token}"))
+            .header("accept", accept)
+            .multipart(form)
+            .send()
+            .await
+            .expect("send")
+    }
+}
+
+fn png() -> Vec<u8> {
+    [
+        &[0x89u8, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a][..],
+        &[7u8; 40][..],
+    ]
+    .concat()
+}
+
+fn pdf(len: usize) -> Vec<u8> {
+    [b"%PDF-1.4\n".to_vec(), vec![b'a'; len]].concat()
+}
+
+async fn attachments_of(
+    db: &TestDb,
+    ticket: Option<i64>,
+) -> Vec<app::server::entity::attachment::Model> {
+    use app::server::entity::attachment;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut q = attachment::Entity::find();
+    if let Some(id) = ticket {
+        q = q.filter(attachment::Column::TicketId.eq(id));
+    }
+    q.all(&db.state.db).await.expect("attachments")
+}
+
+fn stored_files(db: &TestDb) -> usize {
+    std::fs::read_dir(db.state.config.data_dir.join("attachments"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_new_request_carries_its_files_from_the_form() {
+    with_api(async |api, db| {
+        let ivanova = api.login("ivanova").await;
+        let r = RequestForm::esign("Продлить ключ ЭП")
+            .file("скан заявления.pdf", pdf(1000))
+            .file("снимок.png", png())
+            .post(api, &ivanova, "text/html")
+            .await;
+        assert!(r.status().is_redirection(), "{}", r.status());
+        let location = r.headers()["location"].to_str().expect("ascii").to_string();
+        let id: i64 = location
+            .strip_prefix("/requests/")
+            .and_then(|l| l.strip_suffix("?created=1"))
+            .and_then(|l| l.parse().ok())
+            .unwrap_or_else(|| panic!("redirect to the new request, got {location}"));
+        let (_, t) = api.get(&ivanova, &format!("/tickets/{id}")).await;
+        assert_eq!(t["subject"], "Продлить ключ ЭП");
+        assert_eq!(t["fields"]["holder"], "Иванова А. С.");
+        let files = attachments_of(db, Some(id)).await;
+        let mut names: Vec<(&str, &str, i64)> = files
+            .iter()
+            .map(|f| (f.file_name.as_str(), f.content_type.as_str(), f.size))
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            vec![
+                ("скан заявления.pdf", "application/pdf", 1009),
+                ("снимок.png", "image/png", 48),
+            ]
+        );
+        assert!(files.iter().all(|f| f.comment_id.is_none()));
+        // The requester downloads exactly what was sent.
+        let png_id = files
+            .iter()
+            .find(|f| f.file_name == "снимок.png")
+            .expect("png")
+            .id;
+        let r = api
+            .http
+            .get(api.url(&format!("/attachments/{png_id}")))
+            .bearer_auth(&ivanova)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.bytes().await.expect("bytes").to_vec(), png());
+
+        // Without files the same form files a request with none.
+        let r = RequestForm::esign("Ещё один ключ")
+            .post(api, &ivanova, "text/html")
+            .await;
+        assert!(r.status().is_redirection());
+        assert_eq!(attachments_of(db, None).await.len(), 2);
+        assert_eq!(stored_files(db), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_refused_new_request_keeps_what_was_typed_names_each_file_and_writes_nothing() {
+    with_api(async |api, db| {
+        let ivanova = api.login("ivanova").await;
+        // Without JavaScript: back to the form with the text and the files to choose again.
+        let r = RequestForm::esign("")
+            .file("большой.pdf", pdf(70 * 1024))
+            .file("страница.html", b"<html><script>alert(1)</script>".to_vec())
+            .post(api, &ivanova, "text/html")
+            .await;
+        assert!(r.status().is_redirection(), "{}", r.status());
+        let location = r.headers()["location"].to_str().expect("ascii").to_string();
+        let url = reqwest::Url::parse(&format!("http://x{location}")).expect("url");
+        assert_eq!(url.path(), "/requests/new");
+        let query: std::collections::HashMap<String, String> =
+            url.query_pairs().into_owned().collect();
+        assert_eq!(query["kind"], "esign_key");
+        assert_eq!(query["description"], "Сертификат истекает в пятницу");
+        assert_eq!(query["f[holder]"], "Иванова А. С.");
+        assert_eq!(query["files_again"], "большой.pdf, страница.html");
+        use app::domain::{FieldError, FieldErrorCode};
+        let err = leptos::server_fn::error::ServerFnUrlError::<app::wire::AppError>::decode_err(
+            &query["__err"],
+        );
+        assert_eq!(
+            err.fields(),
+            &[
+                FieldError::new("subject", FieldErrorCode::Required),
+                FieldError::new(
+                    "file",
+                    FieldErrorCode::FileTooLarge {
+                        name: "большой.pdf".into(),
+                        max_bytes: 64 * 1024
+                    }
+                ),
+                FieldError::new(
+                    "file",
+                    FieldErrorCode::FileType {
+                        name: "страница.html".into()
+                    }
+                ),
+            ]
+        );
+
+        // With JavaScript: the same refusal as data, every file named.
+        let r = RequestForm::esign("Продлить ключ")
+            .file("большой.pdf", pdf(70 * 1024))
+            .file("страница.html", b"<html></html>".to_vec())
+            .file("хороший.png", png())
+            .post(api, &ivanova, "application/json")
+            .await;
+        assert!(r.status().is_client_error(), "{}", r.status());
+        let body = r.text().await.expect("body");
+        assert!(
+            body.contains("file_too_large") && body.contains("большой.pdf"),
+            "{body}"
+        );
+        assert!(
+            body.contains("file_type") && body.contains("страница.html"),
+            "{body}"
+        );
+        assert!(!body.contains("хороший.png"), "{body}");
+
+        // Six files are one too many.
+        let mut six = RequestForm::esign("Шесть файлов");
+        for name in ["1.png", "2.png", "3.png", "4.png", "5.png", "6.png"] {
+            six = six.file(name, png());
+        }
+        let r = six.post(api, &ivanova, "application/json").await;
+        assert!(r.status().is_client_error());
+        assert!(r.text().await.expect("body").contains("too_many_files"));
+
+        // Nothing was half-written: no request, no file row, no file on disk.
+        let (_, list) = api.get(&ivanova, "/tickets?scope=mine").await;
+        assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
+        assert!(attachments_of(db, None).await.is_empty());
+        assert_eq!(stored_files(db), 0);
+
+        // A post that is not multipart gets a clear 400, not a dropped connection.
+        use leptos::server_fn::ServerFn;
+        let path = <app::features::request_new::CreateRequest as ServerFn>::PATH;
+        let r = api
+            .http
+            .post(format!("{}{path}", api.base))
+            .header("cookie", format!("sd_session={ivanova}"))
+            .form(&[("kind", "esign_key"), ("subject", "x")])
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "malformed");
+    })
+    .await;
+}
+
+/// A client that follows no redirect and keeps no cookies, like a test browser.
+fn browser() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_throttled_with_a_wait_in_russian() {
+    with_api(async |api, _| {
+        let wrong = || json!({"login": "ivanova", "password": "nope"});
+        for _ in 0..app::server::throttle::DELAY_AFTER {
+            let r = api
+                .http
+                .post(api.url("/auth/login"))
+                .json(&wrong())
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        }
+        let r = api
+            .http
+            .post(api.url("/auth/login"))
+            .json(&wrong())
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(r.headers()["retry-after"], "1");
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "too_many_attempts");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m
+                    .starts_with("Слишком много неудачных попыток входа. Повторите через 1 мин.")),
+            "{body}"
+        );
+        // Even the right password waits out the delay: no guess is judged now.
+        let r = api
+            .http
+            .post(api.url("/auth/login"))
+            .json(&json!({"login": "ivanova", "password": "demo"}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+        // Another person signs in as usual.
+        api.login("smirnov").await;
+        // The sign-in form says the same and keeps the login typed.
+        let r = browser()
+            .post(format!("{}/auth/login", api.base))
+            .form(&[("login", "ivanova"), ("password", "nope"), ("next", "/kb")])
+            .send()
+            .await
+            .expect("send");
+        let location = r.headers()["location"].to_str().expect("ascii").to_string();
+        assert!(
+            location.starts_with("/login?error=too_many_attempts&login=ivanova&next=%2Fkb&wait="),
+            "{location}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_only_follows_paths_of_this_site() {
+    with_api(async |api, _| {
+        for (next, expected) in [
+            ("/requests/5", "/requests/5"),
+            ("/\t/evil.example/", "/"),
+            ("/\\evil.example/", "/"),
+            ("//evil.example/", "/"),
+            ("/%09/evil.example/", "/"),
+            ("https://evil.example/", "/"),
+            ("/\u{1}x", "/"),
+        ] {
+            let r = browser()
+                .post(format!("{}/auth/login", api.base))
+                .form(&[("login", "ivanova"), ("password", "demo"), ("next", next)])
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{next:?}");
+            assert_eq!(r.headers()["location"], expected, "{next:?}");
+            assert!(r.headers().contains_key("set-cookie"));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_signed_in_browser_cannot_be_made_to_act_by_another_site() {
+    with_api(async |api, _| {
+        let ivanova = api.login("ivanova").await;
+        let (_, t) = api.post(&ivanova, "/tickets", esign()).await;
+        let id = t["id"].as_i64().expect("id");
+        let cookie = format!("sd_session={ivanova}");
+        let comment = |client: &Client, headers: &[(&'static str, String)]| {
+            let mut r = client
+                .post(api.url(&format!("/tickets/{id}/comments")))
+                .header("cookie", cookie.clone())
+                .json(&json!({"body": "Сообщение"}));
+            for (k, v) in headers {
+                r = r.header(*k, v.clone());
+            }
+            r.send()
+        };
+        let own = api.base.clone();
+        let other_port = format!("{}:1", own.rsplit_once(':').expect("port").0);
+        for headers in [
+            vec![("origin", "http://evil.example".to_string())],
+            vec![("origin", other_port.clone())],
+            vec![("origin", "null".to_string())],
+            vec![
+                ("sec-fetch-site", "same-site".to_string()),
+                ("origin", other_port.clone()),
+            ],
+            vec![("sec-fetch-site", "cross-site".to_string())],
+            vec![("referer", format!("{other_port}/page"))],
+        ] {
+            let r = comment(&browser(), &headers).await.expect("send");
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{headers:?}");
+            let body: Value = r.json().await.expect("json");
+            assert_eq!(body["error"]["code"], "cross_site", "{headers:?}");
+        }
+        // The browser's own pages, and clients that are not browsers, pass.
+        for headers in [
+            vec![("origin", own.clone())],
+            vec![
+                ("sec-fetch-site", "same-origin".to_string()),
+                ("origin", own.clone()),
+            ],
+            vec![("referer", format!("{own}/requests/{id}"))],
+            vec![],
+        ] {
+            let r = comment(&browser(), &headers).await.expect("send");
+            assert_eq!(r.status(), StatusCode::CREATED, "{headers:?}");
+        }
+        // A bearer token is not a cookie a page could ride.
+        let r = api
+            .http
+            .post(api.url(&format!("/tickets/{id}/comments")))
+            .bearer_auth(&ivanova)
+            .header("origin", "http://evil.example")
+            .json(&json!({"body": "Из приложения"}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::CREATED);
+        // Forms and server functions are guarded the same way.
+        use leptos::server_fn::ServerFn;
+        let path = <app::features::notifications::MarkAllRead as ServerFn>::PATH;
+        for target in ["/auth/logout".to_string(), path.to_string()] {
+            let r = browser()
+                .post(format!("{}{target}", api.base))
+                .header("cookie", cookie.clone())
+                .header("origin", other_port.clone())
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{target}");
+        }
+        let (_, comments) = api.get(&ivanova, &format!("/tickets/{id}/comments")).await;
+        assert_eq!(comments.as_array().map(Vec::len), Some(5), "{comments}");
+        let (status, _) = api.get(&ivanova, "/me").await;
+        assert_eq!(status, StatusCode::OK, "the session was not signed out");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn answers_carry_security_headers_and_server_function_errors_their_status() {
+    with_api(async |api, _| {
+        let ivanova = api.login("ivanova").await;
+        let r = browser()
+            .get(format!("{}/kb", api.base))
+            .header("cookie", format!("sd_session={ivanova}"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK);
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .to_string();
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("a nonce in {csp}"))
+            .to_string();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"),
+            "{csp}"
+        );
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(r.headers()["referrer-policy"], "same-origin");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let html = r.text().await.expect("html");
+        let tags: Vec<&str> = html
+            .split("<script")
+            .skip(1)
+            .map(|rest| rest.split('>').next().unwrap_or_default())
+            .collect();
+        assert!(!tags.is_empty());
+        for tag in tags {
+            assert!(
+                tag.contains(&format!("nonce=\"{nonce}\"")),
+                "every script carries this page's nonce: {tag}"
+            );
+        }
+        let (_, me) = api.get(&ivanova, "/me").await;
+        assert_eq!(me["login"], "ivanova");
+        let r = api
+            .http
+            .get(api.url("/me"))
+            .bearer_auth(&ivanova)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        assert!(
+            r.headers()["content-security-policy"]
+                .to_str()
+                .expect("csp")
+                .starts_with("default-src 'none'")
+        );
+
+        // A server function refusing an anonymous caller says 401, not 500.
+        use leptos::server_fn::ServerFn;
+        let path = <app::features::notifications::GetInbox as ServerFn>::PATH;
+        let r = api
+            .http
+            .post(format!("{}{path}", api.base))
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        let body: Value = r.json().await.expect("json");
+        assert_eq!(body["code"], "unauthenticated");
+    })
+    .await;
+}

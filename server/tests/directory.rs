@@ -145,7 +145,7 @@ async fn a_wrong_service_password_is_unavailable_not_bad_credentials() {
 #[tokio::test]
 async fn sessions_live_in_the_database_and_end_at_sign_out_or_expiry() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let (token, user) = auth::sign_in(&db.state, "smirnov", "demo")
+    let (token, user) = auth::sign_in(&db.state, "smirnov", "demo", "127.0.0.1")
         .await
         .expect("signed in");
     assert_eq!(user.login, "smirnov");
@@ -171,7 +171,7 @@ async fn sessions_live_in_the_database_and_end_at_sign_out_or_expiry() {
             .is_none()
     );
 
-    let (token, _) = auth::sign_in(&db.state, "smirnov", "demo")
+    let (token, _) = auth::sign_in(&db.state, "smirnov", "demo", "127.0.0.1")
         .await
         .expect("signed in");
     db.set_now("2026-03-02T21:00:01+03:00");
@@ -196,7 +196,7 @@ async fn demo_requests_are_filed_once_for_the_demo_accounts() {
     let db = TestDb::new(Backend::Sqlite).await;
     assert_eq!(app::server::demo::seed(&db.state).await.expect("seeded"), 4);
     assert_eq!(app::server::demo::seed(&db.state).await.expect("again"), 0);
-    let (token, _) = auth::sign_in(&db.state, "ivanova", "demo")
+    let (token, _) = auth::sign_in(&db.state, "ivanova", "demo", "127.0.0.1")
         .await
         .expect("signed in");
     let ivanova = auth::caller_for_token(&db.state, &token)

@@ -142,6 +142,26 @@ on_both_databases!(
             "{diff:?}"
         );
 
+        // A reader sees the published version only: neither the draft's
+        // text nor a comparison with it.
+        let read = kb::versions(&db.state, &ivanova, draft.id)
+            .await
+            .expect("reader's versions");
+        assert_eq!(read.iter().map(|v| v.version).collect::<Vec<_>>(), vec![2]);
+        assert_eq!(
+            err(kb::compare(&db.state, &ivanova, draft.id, 1, 2)
+                .await
+                .expect_err("draft compared")),
+            AppError::NotFound
+        );
+        assert_eq!(
+            kb::compare(&db.state, &ivanova, draft.id, 2, 2)
+                .await
+                .expect("published with itself")
+                .len(),
+            3
+        );
+
         let restored = kb::restore(&db.state, &smirnov, draft.id, 1)
             .await
             .expect("restored");
@@ -250,5 +270,50 @@ on_both_databases!(
         kb::create(&db.state, &smirnov, input)
             .await
             .expect("an article in the new section");
+    }
+);
+
+on_both_databases!(
+    async fn of_ten_simultaneous_saves_of_one_article_one_wins_and_nine_hear_it_changed(
+        db: TestDb,
+    ) {
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        let a = kb::create(&db.state, &smirnov, article("Табель", "Текст.", "draft"))
+            .await
+            .expect("created");
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..10 {
+            let state = db.state.clone();
+            let who = smirnov.clone();
+            set.spawn(async move {
+                kb::update(
+                    &state,
+                    &who,
+                    a.id,
+                    article("Табель", &format!("Текст {i}."), "published"),
+                )
+                .await
+                .map_err(AppError::from)
+            });
+        }
+        let mut results = Vec::new();
+        while let Some(done) = set.join_next().await {
+            results.push(done.expect("task"));
+        }
+        let won = results.iter().filter(|r| r.is_ok()).count();
+        let changed = results
+            .iter()
+            .filter(
+                |r| matches!(r, Err(AppError::Conflict { reason }) if reason == "article_changed"),
+            )
+            .count();
+        // Each save that read the article before another committed is refused.
+        assert!(won >= 1, "{results:?}");
+        assert_eq!(won + changed, 10, "{results:?}");
+        let history = kb::versions(&db.state, &smirnov, a.id)
+            .await
+            .expect("versions");
+        assert_eq!(history.len(), 1 + won, "one version per successful save");
+        assert_eq!(history[0].version, 1 + won as i32);
     }
 );

@@ -165,6 +165,45 @@ on_both_databases!(
 );
 
 on_both_databases!(
+    async fn staff_register_on_behalf_only_into_their_own_units_queue(db: TestDb) {
+        let popov = db.user("popov", &["employee", "executor:AHO"]).await;
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        let admin = db.user("admin", &["employee", "admin"]).await;
+        let oral = || {
+            let mut input = esign("По телефону");
+            input.form = Some("oral".into());
+            input.channel = Some("phone".into());
+            input.requester_login = Some("ivanova".into());
+            input
+        };
+        let err = app_err(
+            tickets::create(&db.state, &popov, oral())
+                .await
+                .expect_err("another unit's queue"),
+        );
+        assert_eq!(
+            err.fields(),
+            &[app::domain::FieldError::new(
+                "kind",
+                FieldErrorCode::NotAllowed
+            )]
+        );
+        assert_eq!(count(db).await, 0);
+        for who in [&smirnov, &admin] {
+            let t = tickets::create(&db.state, who, oral())
+                .await
+                .expect("own unit, or the administrator");
+            assert_eq!(t.unit.code, "IT");
+        }
+        // Their own requests, from the portal, still go to any unit.
+        let t = tickets::create(&db.state, &popov, esign("Мой ключ"))
+            .await
+            .expect("own request");
+        assert_eq!(t.requester.login, "popov");
+    }
+);
+
+on_both_databases!(
     async fn each_role_sees_only_what_it_may(db: TestDb) {
         let ivanova = db.user("ivanova", &["employee"]).await;
         let petrova = db.user("petrova", &["employee"]).await;

@@ -122,6 +122,19 @@ pub enum FieldErrorCode {
     PeriodTooLong {
         max_days: i64,
     },
+    /// A file larger than the configured limit.
+    FileTooLarge {
+        name: String,
+        max_bytes: u64,
+    },
+    /// A file whose content is not one of the accepted types.
+    FileType {
+        name: String,
+    },
+    /// More files than one message may carry.
+    TooManyFiles {
+        max: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod deadline;
 pub mod fields;
 pub mod lifecycle;
+pub mod redirect;
 pub mod report;
 pub mod templates;
 pub mod ticket;

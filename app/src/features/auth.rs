@@ -10,9 +10,13 @@ use crate::i18n::{self, Lang, Msg};
 use crate::wire::AppError;
 
 /// Error codes the sign-in route puts into `?error=`.
-fn login_error(code: &str) -> Option<AppError> {
+fn login_error(code: &str, wait: Option<String>) -> Option<AppError> {
     match code {
         "bad_credentials" => Some(AppError::BadCredentials),
+        "too_many_attempts" => Some(AppError::TooManyAttempts {
+            retry_after_secs: wait.and_then(|w| w.parse().ok()).unwrap_or(60),
+        }),
+        "cross_site" => Some(AppError::CrossSite),
         "empty_password" => Some(AppError::EmptyPassword),
         "directory_unavailable" => Some(AppError::DirectoryUnavailable),
         "" => None,
@@ -30,9 +34,9 @@ pub fn LoginPage() -> impl IntoView {
                 let info = session_info(session).await;
                 let lang = info.lang;
                 let q = query.read_untracked();
-                let error = login_error(&q.get("error").unwrap_or_default());
+                let error = login_error(&q.get("error").unwrap_or_default(), q.get("wait"));
                 let login = q.get("login").unwrap_or_default();
-                let next = q.get("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+                let next = crate::domain::redirect::safe_next(&q.get("next").unwrap_or_default()).to_string();
                 view! {
                     <section class="card narrow">
                         <h1>{Msg::SignInTitle.text(lang)}</h1>

@@ -200,6 +200,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_legend_swatch_classes_match_the_palette() {
+        let css = include_str!("../../../style/main.css");
+        for (i, colour) in PALETTE.iter().enumerate() {
+            let rule = format!(".swatch-{i} {{ background: {colour}; }}");
+            assert!(css.contains(&rule), "style/main.css lacks {rule}");
+        }
+    }
+
+    #[test]
     fn axis_maxima_are_round() {
         assert_eq!(nice_max(0.0), 1.0);
         assert_eq!(nice_max(7.0), 10.0);

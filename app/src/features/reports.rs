@@ -466,8 +466,9 @@ fn Charts(w: Workload, lang: Lang) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(i, k)| {
-            let style = format!("background:{}", charts::PALETTE[i % charts::PALETTE.len()]);
-            view! { <li><span class="swatch" style=style aria-hidden="true"></span>{title_of(k)}</li> }
+            // Classes, not style attributes: the Content-Security-Policy allows no inline style.
+            let class = format!("swatch swatch-{}", i % charts::PALETTE.len());
+            view! { <li><span class=class aria-hidden="true"></span>{title_of(k)}</li> }
         })
         .collect_view();
     let weekly_rows = w
@@ -528,8 +529,8 @@ fn Charts(w: Workload, lang: Lang) -> impl IntoView {
                 <figcaption>{Msg::ChartLoad.text(lang)}</figcaption>
                 <div class="chart" inner_html=load></div>
                 <ul class="legend">
-                    <li><span class="swatch" style=format!("background:{}", charts::PALETTE[0]) aria-hidden="true"></span>{Msg::ExOpen.text(lang)}</li>
-                    <li><span class="swatch" style=format!("background:{}", charts::PALETTE[1]) aria-hidden="true"></span>{Msg::ExClosed.text(lang)}</li>
+                    <li><span class="swatch swatch-0" aria-hidden="true"></span>{Msg::ExOpen.text(lang)}</li>
+                    <li><span class="swatch swatch-1" aria-hidden="true"></span>{Msg::ExClosed.text(lang)}</li>
                 </ul>
                 <details>
                     <summary>{Msg::ChartData.text(lang)}</summary>

@@ -1,13 +1,14 @@
 //! Filing a new request (employees) and registering one on an employee's
 //! behalf (unit staff: oral requests by phone or in person, memos, e-mail).
 
-// The form's fields are the server function's arguments, one per input name.
-#![allow(clippy::too_many_arguments)]
-
 use std::collections::HashMap;
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+use leptos::wasm_bindgen::JsCast;
+use leptos::web_sys::{FormData, HtmlFormElement};
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
@@ -146,29 +147,44 @@ pub async fn get_request_kinds() -> Result<Vec<KindSpec>, AppError> {
     Ok(crate::server::catalogue::kinds(&state.db).await?)
 }
 
-#[server]
-pub async fn create_request(
-    kind: String,
-    subject: String,
-    description: Option<String>,
-    form: Option<String>,
-    channel: Option<String>,
-    requester_login: Option<String>,
-    f: Option<HashMap<String, String>>,
-    lines: Option<Vec<ItemLine>>,
-    back: Option<String>,
-) -> Result<i64, AppError> {
+/// Files a request from the form, with its files: a multipart form that the
+/// browser posts straight here without JavaScript, and the page sends as
+/// `FormData` with it. Field names as the form's inputs: `kind`, `subject`,
+/// `description`, `form`, `channel`, `requester_login`, `f[<code>]`,
+/// `lines[<i>][item]`, `lines[<i>][quantity]`, `back` and `file` (repeated).
+#[server(input = MultipartFormData)]
+pub async fn create_request(data: MultipartData) -> Result<i64, AppError> {
+    use std::collections::BTreeMap;
+
+    use crate::server::tickets::MAX_FILES;
     use crate::wire::NewTicket;
     use serde_json::{Map, Value, json};
 
     let (state, caller) = super::ssr::caller().await?;
+    let file_max = state.config.upload_max_bytes;
+    let body_max = file_max
+        .saturating_mul(MAX_FILES as u64 + 1)
+        .saturating_add(1 << 20);
+    let mut form = crate::server::form_data::read(data, file_max, body_max).await?;
+    let kind = form.get("kind").unwrap_or_default();
     let kinds = crate::server::catalogue::kinds(&state.db).await?;
-    let mut fields: Map<String, Value> = f
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
-        .collect();
+    let mut fields: Map<String, Value> = Map::new();
+    let mut lines: BTreeMap<usize, ItemLine> = BTreeMap::new();
+    for (k, v) in &form.pairs {
+        if let Some(code) = k.strip_prefix("f[").and_then(|r| r.strip_suffix(']')) {
+            fields.insert(code.to_string(), Value::String(v.clone()));
+        } else if let Some(rest) = k.strip_prefix("lines[")
+            && let Some((index, part)) = rest.split_once("][")
+            && let Ok(index) = index.parse::<usize>()
+        {
+            let line = lines.entry(index).or_default();
+            match part {
+                "item]" => line.item = v.clone(),
+                "quantity]" => line.quantity = v.clone(),
+                _ => {}
+            }
+        }
+    }
     if let Some(items_field) = kinds.iter().find(|k| k.code == kind).and_then(|k| {
         k.fields
             .iter()
@@ -176,23 +192,23 @@ pub async fn create_request(
             .map(|f| f.code.clone())
     }) {
         let list: Vec<Value> = lines
-            .clone()
-            .unwrap_or_default()
-            .into_iter()
+            .into_values()
             .map(|l| json!({ "item": l.item, "quantity": l.quantity }))
             .collect();
         fields.insert(items_field, Value::Array(list));
     }
     let input = NewTicket {
-        kind: kind.clone(),
-        form: form.clone(),
-        channel: channel.clone(),
-        subject: subject.clone(),
-        description: description.clone().unwrap_or_default(),
+        kind,
+        form: form.get("form"),
+        channel: form.get("channel"),
+        subject: form.get("subject").unwrap_or_default(),
+        description: form.get("description").unwrap_or_default(),
         fields,
-        requester_login: requester_login.clone(),
+        requester_login: form.get("requester_login"),
     };
-    match crate::server::tickets::create(&state, &caller, input).await {
+    let files = std::mem::take(&mut form.files);
+    let file_names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    match crate::server::tickets::create_with_files(&state, &caller, input, files).await {
         Ok(ticket) => {
             leptos_axum::redirect(&format!("/requests/{}?created=1", ticket.id));
             Ok(ticket.id)
@@ -200,30 +216,20 @@ pub async fn create_request(
         Err(e) => {
             let err = AppError::from(e);
             if super::ssr::is_plain_form_post() && matches!(err, AppError::Invalid { .. }) {
-                // Without JavaScript the browser reloads the form: send back what was typed.
-                let mut pairs: Vec<(String, String)> =
-                    vec![("kind".into(), kind), ("subject".into(), subject)];
-                let optional = [
-                    ("description", description),
-                    ("form", form),
-                    ("channel", channel),
-                    ("requester_login", requester_login),
-                ];
-                pairs.extend(
-                    optional
-                        .into_iter()
-                        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v))),
-                );
-                pairs.extend(
-                    f.unwrap_or_default()
-                        .into_iter()
-                        .map(|(k, v)| (format!("f[{k}]"), v)),
-                );
-                for (i, l) in lines.unwrap_or_default().into_iter().enumerate() {
-                    pairs.push((format!("lines[{i}][item]"), l.item));
-                    pairs.push((format!("lines[{i}][quantity]"), l.quantity));
+                // Without JavaScript the browser reloads the form: send back
+                // what was typed, and name the files to choose again (a
+                // browser never fills a file input for a page).
+                let mut pairs: Vec<(String, String)> = form
+                    .pairs
+                    .iter()
+                    .filter(|(k, _)| k != "back")
+                    .cloned()
+                    .collect();
+                if !file_names.is_empty() {
+                    pairs.push((FILES_AGAIN.into(), file_names.join(", ")));
                 }
-                let base = back
+                let base = form
+                    .get("back")
                     .filter(|b| b == "/queue/register")
                     .unwrap_or_else(|| "/requests/new".into());
                 leptos_axum::redirect(&super::ssr::error_url(
@@ -237,6 +243,9 @@ pub async fn create_request(
         }
     }
 }
+
+/// The address key naming the files to choose again after a failed post.
+const FILES_AGAIN: &str = "files_again";
 
 fn label_of(field: &FieldSpec, lang: Lang) -> String {
     i18n::pick(lang, &field.label, field.label_en.as_ref()).to_string()
@@ -399,7 +408,31 @@ fn RequestForm(
     prefill: Prefill,
     deadline_ctx: Option<DeadlineContext>,
 ) -> impl IntoView {
-    let action = ServerAction::<CreateRequest>::new();
+    // The form goes as multipart (it may carry files): straight to the server
+    // function without JavaScript, as `FormData` with it.
+    let action = Action::new_local(|data: &FormData| create_request(data.clone().into()));
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        // «Check the knowledge base first» reloads the page by GET, as without JavaScript.
+        let by_get = ev
+            .submitter()
+            .and_then(|b| b.get_attribute("formmethod"))
+            .is_some_and(|m| m == "get");
+        if by_get {
+            return;
+        }
+        ev.prevent_default();
+        if action.pending().get_untracked() {
+            // A second click while the first is on its way files nothing twice.
+            return;
+        }
+        let form = ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlFormElement>().ok());
+        if let Some(data) = form.and_then(|f| FormData::new_with_form(&f).ok()) {
+            action.dispatch_local(data);
+        }
+    };
+    let files_again = prefill.get(FILES_AGAIN).cloned();
     // The form and channel chosen so far decide the preview of the due date.
     let initial_channel = prefill
         .get("channel")
@@ -454,7 +487,7 @@ fn RequestForm(
     view! {
         <h2>{title}</h2>
         <div class="with-aside">
-        <ActionForm action=action attr:class="stack request-form" attr:novalidate=true>
+        <form method="post" enctype="multipart/form-data" action=CreateRequest::PATH class="stack request-form" novalidate=true on:submit=on_submit>
             {move || view! { <ErrorSummary error=error() lang=lang/> }}
             <input type="hidden" name="kind" value=kind_code/>
             <input type="hidden" name="back" value=back/>
@@ -519,13 +552,30 @@ fn RequestForm(
                 <textarea id="f-description" name="description" rows="5" aria-describedby="h-description">{description}</textarea>
                 <p class="hint" id="h-description">{Msg::DescriptionHint.text(lang)}</p>
             </div>
+            <div class="field">
+                <label for="f-file">{Msg::AttachFiles.text(lang)}<span class="muted">" ("{Msg::Optional.text(lang)}")"</span></label>
+                <input id="f-file" name="file" type="file" multiple=true aria-describedby="h-file" accept=".pdf,.png,.jpg,.jpeg,.docx,.xlsx"/>
+                <p class="hint" id="h-file">{Msg::AttachFilesHint.text(lang)}</p>
+                {files_again.map(|names| view! { <p class="field-error" id="e-file-again">{Msg::ChooseFilesAgain.text(lang)}" "{names}</p> })}
+                {move || {
+                    // Every file refused, each by name.
+                    let err = error();
+                    let texts: Vec<String> = err
+                        .iter()
+                        .flat_map(|e| e.fields().iter())
+                        .filter(|f| f.field == "file")
+                        .map(|f| i18n::field_error(&f.code, lang))
+                        .collect();
+                    (!texts.is_empty()).then(|| view! { <p class="field-error" id="e-file">{texts.join(" ")}</p> })
+                }}
+            </div>
             <p class="hint due-preview" id="due-preview" aria-live="polite">
                 {move || due_text().unwrap_or_else(|| Msg::DueHint.text(lang).to_string())}
             </p>
             <button type="submit" class="primary">{if register { Msg::Register.text(lang) } else { Msg::Submit.text(lang) }}</button>
             // Without JavaScript: reload this page with what was typed, and the suggestions for it.
             <button type="submit" class="nojs-only" formmethod="get" formaction=back formnovalidate=true>{Msg::KbCheckFirst.text(lang)}</button>
-        </ActionForm>
+        </form>
         <Suggestions kind=suggest_kind subject=suggest_for lang=lang/>
         </div>
     }

@@ -130,16 +130,45 @@ pub async fn upsert_user(
 }
 
 /// Signs in with the directory and opens a session; returns its token.
+/// `address` is the client's; wrong passwords from it are throttled (see
+/// `throttle`). Sign-ins and refusals are logged, passwords never.
 pub async fn sign_in(
     state: &AppState,
     login: &str,
     password: &str,
+    address: &str,
 ) -> ServiceResult<(String, UserView)> {
-    let person = state
-        .directory
-        .authenticate(login, password)
-        .await
-        .map_err(AppError::from)?;
+    let guard = &state.sign_in_guard;
+    if let Err(e) = guard.check(login, address, state.now()) {
+        tracing::warn!(login, address, "sign-in held back after repeated failures");
+        return Err(e.into());
+    }
+    let person = {
+        let _turn = guard.turn(login).await;
+        // Judged again: the failures of the bind this one waited for count.
+        guard.check(login, address, state.now())?;
+        state.directory.authenticate(login, password).await
+    };
+    let person = match person.map_err(AppError::from) {
+        Ok(p) => {
+            guard.succeeded(login, address);
+            p
+        }
+        Err(AppError::BadCredentials) => {
+            let failures = guard.failed(login, address, state.now());
+            tracing::warn!(
+                login,
+                address,
+                failures,
+                "sign-in refused: wrong login or password"
+            );
+            return Err(AppError::BadCredentials.into());
+        }
+        Err(e) => {
+            tracing::warn!(login, address, code = e.code(), "sign-in refused");
+            return Err(e.into());
+        }
+    };
     let user = upsert_user(state, &person, true).await?;
     let token = format!(
         "{}{}",
@@ -156,6 +185,7 @@ pub async fn sign_in(
     }
     .insert(&state.db)
     .await?;
+    tracing::info!(login = %user.login, address, "signed in");
     Ok((token, user_view(&user)))
 }
 

@@ -26,6 +26,9 @@ pub struct Config {
     pub shortened_end: String,
     /// Mark cookies `Secure`: set when the app is served over HTTPS.
     pub secure_cookies: bool,
+    /// The address people open, e.g. `https://sd.example.gov.ru`: a browser's
+    /// form post must come from it. Unset: from the host the request names.
+    pub public_origin: Option<String>,
     /// File the demo requests at start-up when the database has none (`make run`).
     pub demo_data: bool,
     /// For tests and demonstrations only: the clock starts at this moment
@@ -108,6 +111,7 @@ impl Default for Config {
             work_end: "18:00".into(),
             shortened_end: "17:00".into(),
             secure_cookies: false,
+            public_origin: None,
             demo_data: false,
             clock_start: None,
             directory: DirectoryConfig::default(),
@@ -161,6 +165,7 @@ impl fmt::Debug for Config {
                 &(&self.work_start, &self.work_end, &self.shortened_end),
             )
             .field("secure_cookies", &self.secure_cookies)
+            .field("public_origin", &self.public_origin)
             .field("directory.url", &self.directory.url)
             .field("directory.bind_dn", &self.directory.bind_dn)
             .field(
@@ -256,6 +261,9 @@ impl Config {
         }
         if let Some(v) = get("SD_SECURE_COOKIES") {
             self.secure_cookies = parse("SD_SECURE_COOKIES", v)?;
+        }
+        if let Some(v) = get("SD_PUBLIC_ORIGIN").filter(|v| !v.is_empty()) {
+            self.public_origin = Some(v.trim_end_matches('/').to_string());
         }
         if let Some(v) = get("SD_CLOCK_START").filter(|v| !v.is_empty()) {
             self.clock_start = Some(v);

@@ -535,6 +535,7 @@ pub async fn update(
     let c = check(state, caller, &input, current.unit_code.as_deref()).await?;
     let now = state.now();
     let version = current.version + 1;
+    let based_on = current.version;
     let txn = state.db.begin().await?;
     let mut update: kb_article::ActiveModel = current.into();
     update.section_code = Set(c.section);
@@ -547,7 +548,24 @@ pub async fn update(
     update.version = Set(version);
     update.updated_by = Set(Some(caller.id));
     update.updated_at = Set(now);
-    let saved = update.update(&txn).await?;
+    // Guarded by the version read: of two saves at once, one wins and the
+    // other is told the article changed, instead of a clash of version rows.
+    let written = kb_article::Entity::update_many()
+        .set(update)
+        .filter(kb_article::Column::Id.eq(id))
+        .filter(kb_article::Column::Version.eq(based_on))
+        .exec(&txn)
+        .await?;
+    if written.rows_affected == 0 {
+        return Err(AppError::Conflict {
+            reason: "article_changed".into(),
+        }
+        .into());
+    }
+    let saved = kb_article::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let reason = if c.reason.is_empty() {
         "Изменена статья".to_string()
     } else {
@@ -584,12 +602,17 @@ pub async fn versions(
     caller: &Caller,
     id: i64,
 ) -> ServiceResult<Vec<VersionView>> {
-    load(state, caller, id).await?;
-    let rows = kb_article_version::Entity::find()
+    let article = load(state, caller, id).await?;
+    let writer = can_edit(caller, article.unit_code.as_deref());
+    let rows: Vec<_> = kb_article_version::Entity::find()
         .filter(kb_article_version::Column::ArticleId.eq(id))
         .order_by_desc(kb_article_version::Column::Version)
         .all(&state.db)
-        .await?;
+        .await?
+        .into_iter()
+        // Readers see the published versions only; drafts are the writers'.
+        .filter(|v| writer || v.status == "published")
+        .collect();
     let mut ids: Vec<i64> = rows.iter().filter_map(|v| v.author_id).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -641,11 +664,15 @@ pub async fn compare(
     from: i32,
     to: i32,
 ) -> ServiceResult<Vec<DiffLine>> {
-    load(state, caller, id).await?;
+    let article = load(state, caller, id).await?;
     let (a, b) = (
         version(state, id, from).await?,
         version(state, id, to).await?,
     );
+    let writer = can_edit(caller, article.unit_code.as_deref());
+    if !writer && (a.status != "published" || b.status != "published") {
+        return Err(AppError::NotFound.into());
+    }
     let old = format!("# {}\n\n{}", a.title, a.body);
     let new = format!("# {}\n\n{}", b.title, b.body);
     Ok(similar::TextDiff::from_lines(&old, &new)

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod entity;
 pub mod error;
 pub mod files;
+pub mod form_data;
 pub mod generate;
 pub mod jobs;
 pub mod kb;
@@ -20,6 +21,7 @@ pub mod reports;
 pub mod search;
 pub mod state;
 pub mod templates;
+pub mod throttle;
 pub mod tickets;
 
 pub use error::ServiceError;

@@ -58,6 +58,8 @@ pub struct AppState {
     pub kb: Arc<KbIndex>,
     /// What the index was built from: published count and latest change.
     pub kb_stamp: Arc<std::sync::Mutex<Option<IndexStamp>>>,
+    /// Wrong-password counts and directory turns of this instance.
+    pub sign_in_guard: Arc<super::throttle::SignInGuard>,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
                 KbIndex::new().unwrap_or_else(|e| panic!("an in-memory search index: {e}")),
             ),
             kb_stamp: Arc::new(std::sync::Mutex::new(None)),
+            sign_in_guard: Arc::new(super::throttle::SignInGuard::default()),
         }
     }
 

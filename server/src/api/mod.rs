@@ -54,7 +54,15 @@ impl IntoResponse for ApiError {
                 })
                 .collect();
         }
+        if let AppError::TooManyAttempts { retry_after_secs } = &err {
+            body["retry_after_secs"] = json!(retry_after_secs);
+        }
         let mut response = (status, Json(json!({ "error": body }))).into_response();
+        if let AppError::TooManyAttempts { retry_after_secs } = &err
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -131,9 +139,10 @@ struct LoginBody {
 
 async fn login(
     State(state): State<AppState>,
+    crate::security::ClientAddress(address): crate::security::ClientAddress,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let (token, user) = auth::sign_in(&state, &body.login, &body.password).await?;
+    let (token, user) = auth::sign_in(&state, &body.login, &body.password, &address).await?;
     Ok(Json(json!({ "token": token, "user": user })))
 }
 

@@ -694,6 +694,24 @@ mod csv_sink {
         format!("csv: {e}")
     }
 
+    /// Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, TAB,
+    /// CR first) gets a leading apostrophe, so it is shown as typed.
+    pub(super) fn defuse(text: &str) -> String {
+        if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{text}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// A cell as CSV text: numbers as they are, text defused.
+    fn cell(c: &Cell) -> String {
+        match c {
+            Cell::Text(s) => defuse(s),
+            other => other.display(),
+        }
+    }
+
     impl Csv {
         pub fn new(heading: &Heading, path: &Path) -> Result<Csv, String> {
             let mut file = BufWriter::new(File::create(path).map_err(err)?);
@@ -713,9 +731,7 @@ mod csv_sink {
 
     impl Sink for Csv {
         fn line(&mut self, cells: &[Cell]) -> Result<(), String> {
-            self.out
-                .write_record(cells.iter().map(Cell::display))
-                .map_err(err)
+            self.out.write_record(cells.iter().map(cell)).map_err(err)
         }
 
         fn finish(
@@ -726,12 +742,12 @@ mod csv_sink {
         ) -> Result<(), String> {
             for s in sections {
                 self.out.write_record([""]).map_err(err)?;
-                self.out.write_record([s.title.as_str()]).map_err(err)?;
-                self.out.write_record(&s.header).map_err(err)?;
+                self.out.write_record([defuse(&s.title)]).map_err(err)?;
+                self.out
+                    .write_record(s.header.iter().map(|h| defuse(h)))
+                    .map_err(err)?;
                 for r in &s.rows {
-                    self.out
-                        .write_record(r.iter().map(Cell::display))
-                        .map_err(err)?;
+                    self.out.write_record(r.iter().map(cell)).map_err(err)?;
                 }
             }
             self.out.write_record([""]).map_err(err)?;
@@ -739,7 +755,7 @@ mod csv_sink {
                 .write_record(["Предложения по оптимизации"])
                 .map_err(err)?;
             for para in proposals.lines() {
-                self.out.write_record([para]).map_err(err)?;
+                self.out.write_record([defuse(para)]).map_err(err)?;
             }
             self.out.flush().map_err(err)
         }
@@ -1121,5 +1137,40 @@ pub mod pdf {
             let bytes = self.doc.finish().map_err(err)?;
             std::fs::write(path, bytes).map_err(err)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_text_that_a_spreadsheet_would_run_is_written_as_text() {
+        let path = std::env::temp_dir().join(format!("sd-csv-{}.csv", std::process::id()));
+        let heading = Heading {
+            title: "Отчёт".into(),
+            subtitle: "IT".into(),
+        };
+        let mut sink: Box<dyn Sink> = Box::new(csv_sink::Csv::new(&heading, &path).expect("csv"));
+        sink.line(&[
+            Cell::text("=HYPERLINK(\"http://evil.example\")"),
+            Cell::text("+7 900"),
+            Cell::text("@SUM(A1)"),
+            Cell::text("\tтаб"),
+            Cell::text("обычная тема"),
+            Cell::Number(Some(-1.5)),
+        ])
+        .expect("line");
+        sink.finish(&[], "-2+3\nВторой абзац.", &path)
+            .expect("finish");
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::remove_file(&path).ok();
+        let row = text.lines().nth(4).expect("the data row");
+        assert_eq!(
+            row,
+            "\"'=HYPERLINK(\"\"http://evil.example\"\")\";'+7 900;'@SUM(A1);'\tтаб;обычная тема;-1,5"
+        );
+        assert!(text.contains("\n'-2+3\n"), "{text}");
+        assert!(text.trim_end().ends_with("\nВторой абзац."), "{text}");
     }
 }

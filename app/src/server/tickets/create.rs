@@ -13,10 +13,22 @@ use crate::domain::lifecycle::{Audience, NoticeSpec};
 use crate::domain::{Channel, FieldError, FieldErrorCode, RequestForm, Status, TicketNumber};
 use crate::server::auth::{Caller, upsert_user};
 use crate::server::catalogue::{kinds, units};
-use crate::server::entity::{ticket, user};
+use crate::server::entity::{attachment, ticket, user};
 use crate::server::error::ServiceResult;
+use crate::server::files::{clean_file_name, detect_type, write_checked};
 use crate::server::state::AppState;
 use crate::wire::{AppError, NewTicket, TicketView};
+
+/// How many files one new request may carry.
+pub const MAX_FILES: usize = 5;
+
+/// A file sent with a new request. A reader that stops keeping bytes past the
+/// configured limit still reports the full `size`, so the limit is judged here.
+pub struct NewFile {
+    pub name: String,
+    pub size: u64,
+    pub bytes: Vec<u8>,
+}
 
 /// Files a request. Employees file their own written requests from the
 /// portal; unit staff may register a request on an employee's behalf with
@@ -25,6 +37,17 @@ pub async fn create(
     state: &AppState,
     caller: &Caller,
     input: NewTicket,
+) -> ServiceResult<TicketView> {
+    create_with_files(state, caller, input, Vec::new()).await
+}
+
+/// Files a request with its files: every file is checked with the fields,
+/// before anything is written, and stored in the request's transaction.
+pub async fn create_with_files(
+    state: &AppState,
+    caller: &Caller,
+    input: NewTicket,
+    files: Vec<NewFile>,
 ) -> ServiceResult<TicketView> {
     let mut errors: Vec<FieldError> = Vec::new();
     let kinds = kinds(&state.db).await?;
@@ -84,6 +107,19 @@ pub async fn create(
         None => Map::new(),
     };
     let unit = kind.and_then(|k| k.unit_for(&fields));
+    // Registering on someone's behalf, or from a call, a visit or a letter,
+    // puts a request into the registrar's own unit's queue only.
+    let registered_by_staff = on_behalf.is_some()
+        || channel.is_some_and(|c| c != Channel::Portal)
+        || form == Some(RequestForm::Oral);
+    if let Some(u) = &unit
+        && registered_by_staff
+        && staff
+        && !caller.roles.can_work(u)
+    {
+        errors.push(FieldError::new("kind", FieldErrorCode::NotAllowed));
+    }
+    check_files(state, &files, &mut errors);
 
     let requester = match on_behalf {
         None => None,
@@ -197,7 +233,72 @@ pub async fn create(
         });
     }
     store::send_notices(&txn, Some(caller), &store::parse(&row)?, &notices).await?;
-    txn.commit().await?;
+    let mut written = Vec::new();
+    let stored = store_files(state, &txn, &row, caller, &files, &mut written).await;
+    let committed: ServiceResult<()> = match stored {
+        Ok(()) => txn.commit().await.map_err(Into::into),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = committed {
+        // Lose nothing half-written: the files go with the request that failed.
+        for path in written {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+        return Err(e);
+    }
     tracing::info!(%number, kind = %kind.code, %unit, "request registered");
     view_for(state, row, caller.lang).await
+}
+
+/// The files' count, sizes and types, as `write_checked` will judge them.
+fn check_files(state: &AppState, files: &[NewFile], errors: &mut Vec<FieldError>) {
+    if files.len() > MAX_FILES {
+        errors.push(FieldError::new(
+            "file",
+            FieldErrorCode::TooManyFiles { max: MAX_FILES },
+        ));
+        return;
+    }
+    let max_bytes = state.config.upload_max_bytes;
+    for f in files {
+        let name = clean_file_name(&f.name);
+        if f.size > max_bytes || f.bytes.len() as u64 > max_bytes {
+            errors.push(FieldError::new(
+                "file",
+                FieldErrorCode::FileTooLarge { name, max_bytes },
+            ));
+        } else if f.bytes.is_empty() || detect_type(&f.bytes).is_none() {
+            errors.push(FieldError::new("file", FieldErrorCode::FileType { name }));
+        }
+    }
+}
+
+/// Writes each checked file and its row; `written` collects the paths so the
+/// caller can remove them if the transaction does not commit.
+async fn store_files(
+    state: &AppState,
+    txn: &sea_orm::DatabaseTransaction,
+    row: &ticket::Model,
+    caller: &Caller,
+    files: &[NewFile],
+    written: &mut Vec<std::path::PathBuf>,
+) -> ServiceResult<()> {
+    for f in files {
+        let (content_type, key, path) = write_checked(state, &f.bytes).await?;
+        written.push(path);
+        attachment::ActiveModel {
+            ticket_id: Set(row.id),
+            comment_id: Set(None),
+            uploader_id: Set(caller.id),
+            file_name: Set(clean_file_name(&f.name)),
+            content_type: Set(content_type.to_string()),
+            size: Set(i64::try_from(f.bytes.len()).unwrap_or(i64::MAX)),
+            storage_key: Set(key),
+            created_at: Set(row.registered_at),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
 }

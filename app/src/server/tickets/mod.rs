@@ -22,7 +22,7 @@ pub use act::{
     AnswerInput, add_comment, answer, ask_extension, assign, close, close_unclaimed, comment,
     confirm, decide_extension, extend, rate, reopen, take, transfer,
 };
-pub use create::create;
+pub use create::{MAX_FILES, NewFile, create, create_with_files};
 pub use list::{
     AssigneeFilter, Focus, ListParams, ListQuery, PAGE_MAX, QUERY_MAX, Scope, Sort, StatusFilter,
     TextQuery, list,

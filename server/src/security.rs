@@ -1,0 +1,197 @@
+//! What protects a signed-in browser from other sites: a state-changing
+//! request that a browser marks as coming from another site (or another
+//! port of this host) is refused before any handler runs. API clients with
+//! a bearer token are not browsers riding a cookie and pass untouched.
+
+use app::server::AppState;
+use app::wire::AppError;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::api::ApiError;
+
+/// Whether the browser says this request comes from a page of this site.
+/// `Sec-Fetch-Site` first (every current browser sends it), else `Origin`,
+/// else `Referer`; a request with none of them is not from a browser page.
+pub fn from_this_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        // `none`: typed into the address bar or opened from a bookmark.
+        return matches!(site, "same-origin" | "none");
+    }
+    let expected = match public_origin {
+        Some(o) => o.trim_end_matches('/').to_ascii_lowercase(),
+        None => match text(header::HOST) {
+            Some(host) => host.to_ascii_lowercase(),
+            // No host to compare with: only a request naming no origin passes.
+            None => return text(header::ORIGIN).is_none() && text(header::REFERER).is_none(),
+        },
+    };
+    let matches = |origin: &str| {
+        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+        if public_origin.is_some() {
+            origin == expected
+        } else {
+            // Any scheme, the same host and port.
+            origin
+                .split_once("://")
+                .is_some_and(|(_, authority)| authority == expected)
+        }
+    };
+    if let Some(origin) = text(header::ORIGIN) {
+        return origin != "null" && matches(origin);
+    }
+    if let Some(referer) = text(header::REFERER) {
+        let origin = referer
+            .split_once("://")
+            .map(|(scheme, rest)| {
+                let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+                format!("{scheme}://{authority}")
+            })
+            .unwrap_or_default();
+        return matches(&origin);
+    }
+    true
+}
+
+fn bearer(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("bearer "))
+}
+
+/// Refuses cross-site state changes: forms, server functions, uploads,
+/// sign-in and sign-out, and REST calls that ride the session cookie.
+pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let safe = matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
+    if !safe
+        && !bearer(req.headers())
+        && !from_this_site(req.headers(), state.config.public_origin.as_deref())
+    {
+        tracing::warn!(
+            method = %req.method(),
+            path = %req.uri().path(),
+            origin = ?req.headers().get(header::ORIGIN),
+            site = ?req.headers().get("sec-fetch-site"),
+            "cross-site request refused"
+        );
+        return ApiError::from(AppError::CrossSite).into_response();
+    }
+    next.run(req).await
+}
+
+/// The client's address as the listener saw it (`unknown` where the app
+/// is served without connection info, as in some tests).
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::ConnectInfo;
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
+/// The policy of answers that are not pages (JSON, files): nothing runs.
+const NON_PAGE_POLICY: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Headers every answer carries. Pages get their Content-Security-Policy
+/// (with the script nonce) from the shell; everything else the strictest.
+/// Personal answers are not stored by browsers or proxies; the built
+/// scripts and styles under `/pkg/` may be.
+pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let shared_asset = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let static_value = header::HeaderValue::from_static;
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            static_value(NON_PAGE_POLICY),
+        );
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, static_value("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, static_value("DENY"));
+    h.insert(header::REFERRER_POLICY, static_value("same-origin"));
+    h.insert("cross-origin-opener-policy", static_value("same-origin"));
+    if state.config.secure_cookies {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            static_value("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if !shared_asset && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, static_value("no-store"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_this_site;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn a_browser_post_from_another_site_or_port_is_told_apart() {
+        let host = ("host", "127.0.0.1:3000");
+        for ok in [
+            vec![host, ("sec-fetch-site", "same-origin")],
+            vec![host, ("sec-fetch-site", "none")],
+            vec![host, ("origin", "http://127.0.0.1:3000")],
+            vec![host, ("referer", "http://127.0.0.1:3000/requests/5?x=1")],
+            vec![host],
+        ] {
+            assert!(from_this_site(&headers(&ok), None), "{ok:?}");
+        }
+        for bad in [
+            vec![host, ("sec-fetch-site", "same-site")],
+            vec![host, ("sec-fetch-site", "cross-site")],
+            vec![
+                host,
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "http://127.0.0.1:3000"),
+            ],
+            vec![host, ("origin", "http://127.0.0.1:3001")],
+            vec![host, ("origin", "http://evil.example")],
+            vec![host, ("origin", "null")],
+            vec![host, ("referer", "http://127.0.0.1:3000.evil.example/")],
+        ] {
+            assert!(!from_this_site(&headers(&bad), None), "{bad:?}");
+        }
+        // With a configured public origin the scheme counts too.
+        let public = Some("https://sd.example.gov.ru/");
+        assert!(from_this_site(
+            &headers(&[("origin", "https://sd.example.gov.ru")]),
+            public
+        ));
+        assert!(!from_this_site(
+            &headers(&[("origin", "http://sd.example.gov.ru")]),
+            public
+        ));
+    }
+}
