@@ -174,6 +174,19 @@ async fn sessions_live_in_the_database_and_end_at_sign_out_or_expiry() {
     let (token, _) = auth::sign_in(&db.state, "smirnov", "demo", "127.0.0.1")
         .await
         .expect("signed in");
+    // Used every hour and a half, the session lives its 12 hours, no longer.
+    for at in [
+        "10:30", "12:00", "13:30", "15:00", "16:30", "18:00", "19:30", "20:59",
+    ] {
+        db.set_now(&format!("2026-03-02T{at}:00+03:00"));
+        assert!(
+            auth::caller_for_token(&db.state, &token)
+                .await
+                .expect("lookup")
+                .is_some(),
+            "alive at {at}"
+        );
+    }
     db.set_now("2026-03-02T21:00:01+03:00");
     assert!(
         auth::caller_for_token(&db.state, &token)
@@ -181,6 +194,50 @@ async fn sessions_live_in_the_database_and_end_at_sign_out_or_expiry() {
             .expect("lookup")
             .is_none(),
         "expired after 12 h"
+    );
+    // Unused for more than two hours, a session ends sooner.
+    let (idle, _) = auth::sign_in(&db.state, "smirnov", "demo", "127.0.0.1")
+        .await
+        .expect("signed in");
+    db.set_now("2026-03-02T23:00:00+03:00");
+    assert!(
+        auth::caller_for_token(&db.state, &idle)
+            .await
+            .expect("lookup")
+            .is_some(),
+        "1 h 59 min unused"
+    );
+    db.set_now("2026-03-03T01:00:01+03:00");
+    assert!(
+        auth::caller_for_token(&db.state, &idle)
+            .await
+            .expect("lookup")
+            .is_none(),
+        "2 h unused"
+    );
+    // The scheduler sweeps what ended: past the lifetime or unused.
+    let (kept, _) = auth::sign_in(&db.state, "ivanova", "demo", "127.0.0.1")
+        .await
+        .expect("signed in");
+    db.set_now("2026-03-03T01:30:00+03:00");
+    assert_eq!(
+        auth::sweep_sessions(&db.state).await.expect("swept"),
+        1,
+        "the one past its 12 hours"
+    );
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    assert_eq!(
+        app::server::entity::session::Entity::find()
+            .count(&db.state.db)
+            .await
+            .expect("count"),
+        1
+    );
+    assert!(
+        auth::caller_for_token(&db.state, &kept)
+            .await
+            .expect("lookup")
+            .is_some()
     );
     assert!(
         auth::caller_for_token(&db.state, "forged")

@@ -2,7 +2,8 @@
 //! every app instance), and who the caller of a request is.
 
 use chrono::Duration;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
 use super::directory::{DirectoryError, DirectoryUser};
@@ -181,6 +182,7 @@ pub async fn sign_in(
         user_id: Set(user.id),
         created_at: Set(now),
         expires_at: Set(now + Duration::hours(state.config.session_hours)),
+        last_seen_at: Set(Some(now)),
         ..Default::default()
     }
     .insert(&state.db)
@@ -194,18 +196,56 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ServiceResult<Op
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
+    let now = state.now();
     let Some(found) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(hash_token(token)))
-        .filter(session::Column::ExpiresAt.gt(state.now()))
+        .filter(session::Column::ExpiresAt.gt(now))
         .one(&state.db)
         .await?
     else {
         return Ok(None);
     };
+    let seen = found.last_seen_at.unwrap_or(found.created_at);
+    if now - seen > Duration::minutes(state.config.session_idle_minutes) {
+        // Unused too long: the session ends here, whatever its lifetime.
+        session::Entity::delete_by_id(found.id)
+            .exec(&state.db)
+            .await?;
+        return Ok(None);
+    }
+    if now - seen > Duration::minutes(1) {
+        // At most one write a minute per session.
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .filter(session::Column::Id.eq(found.id))
+            .exec(&state.db)
+            .await?;
+    }
     let user = user::Entity::find_by_id(found.user_id)
         .one(&state.db)
         .await?;
     Ok(user.filter(|u| u.active).map(|u| Caller::from_model(&u)))
+}
+
+/// Removes sessions past their lifetime or unused past the idle time;
+/// returns how many went.
+pub async fn sweep_sessions(state: &AppState) -> ServiceResult<u64> {
+    let now = state.now();
+    let idle_since = now - Duration::minutes(state.config.session_idle_minutes);
+    let gone = session::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(session::Column::ExpiresAt.lte(now))
+                .add(session::Column::LastSeenAt.lt(idle_since))
+                .add(
+                    Condition::all()
+                        .add(session::Column::LastSeenAt.is_null())
+                        .add(session::Column::CreatedAt.lt(idle_since)),
+                ),
+        )
+        .exec(&state.db)
+        .await?;
+    Ok(gone.rows_affected)
 }
 
 /// Ends a session.

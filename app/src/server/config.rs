@@ -16,6 +16,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Lifetime of a sign-in session, in hours.
     pub session_hours: i64,
+    /// A session unused this long ends, in minutes.
+    pub session_idle_minutes: i64,
     /// Largest accepted attachment, in bytes.
     pub upload_max_bytes: u64,
     /// The body's time zone (IANA name).
@@ -105,6 +107,7 @@ impl Default for Config {
             database_url: "sqlite://data/servicedesk.db?mode=rwc".into(),
             data_dir: PathBuf::from("data"),
             session_hours: 12,
+            session_idle_minutes: 120,
             upload_max_bytes: 10 * 1024 * 1024,
             time_zone: "Europe/Moscow".into(),
             work_start: "09:00".into(),
@@ -158,6 +161,7 @@ impl fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("data_dir", &self.data_dir)
             .field("session_hours", &self.session_hours)
+            .field("session_idle_minutes", &self.session_idle_minutes)
             .field("upload_max_bytes", &self.upload_max_bytes)
             .field("time_zone", &self.time_zone)
             .field(
@@ -243,6 +247,9 @@ impl Config {
         }
         if let Some(v) = get("SD_SESSION_HOURS") {
             self.session_hours = parse("SD_SESSION_HOURS", v)?;
+        }
+        if let Some(v) = get("SD_SESSION_IDLE_MINUTES") {
+            self.session_idle_minutes = parse("SD_SESSION_IDLE_MINUTES", v)?;
         }
         if let Some(v) = get("SD_UPLOAD_MAX_BYTES") {
             self.upload_max_bytes = parse("SD_UPLOAD_MAX_BYTES", v)?;

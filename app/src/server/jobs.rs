@@ -286,6 +286,8 @@ pub struct TickReport {
     pub overdue_noticed: usize,
     pub auto_closed: usize,
     pub mail_sent: usize,
+    /// Sessions past their lifetime or idle time, removed.
+    pub sessions_swept: u64,
 }
 
 /// Runs what is due now. Safe to call from every instance at any time.
@@ -294,6 +296,7 @@ pub async fn tick(state: &AppState) -> ServiceResult<TickReport> {
     let users = user::Entity::find().all(&state.db).await?;
     report.overdue_noticed = overdue_notices(state, &users).await?;
     report.auto_closed = super::tickets::close_unclaimed(state).await?;
+    report.sessions_swept = super::auth::sweep_sessions(state).await?;
     let local = state.local(state.now());
     let today = local.date();
     let cal: WorkCalendar = calendar::load(state).await?;

@@ -25,14 +25,67 @@ const BODY_MAX: usize = 100_000;
 
 /// Markdown to HTML without scripts, event attributes or `javascript:` links.
 pub fn render_markdown(markdown: &str) -> String {
-    let parser = pulldown_cmark::Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES);
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    // An image from another site would tell it who reads the article and
+    // when: it becomes a link to the image, followed only when clicked.
+    let mut external = Vec::new();
+    let events =
+        Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES).map(|e| match e {
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let outside = is_external(&dest_url);
+                external.push(outside);
+                if outside {
+                    Event::Start(Tag::Link {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    })
+                } else {
+                    Event::Start(Tag::Image {
+                        link_type,
+                        dest_url,
+                        title,
+                        id,
+                    })
+                }
+            }
+            Event::End(TagEnd::Image) if external.pop().unwrap_or(false) => {
+                Event::End(TagEnd::Link)
+            }
+            other => other,
+        });
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, parser);
+    pulldown_cmark::html::push_html(&mut html, events);
     ammonia::Builder::default()
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .link_rel(Some("noopener noreferrer"))
+        // Raw `<img>` from another site: dropped for the same reason.
+        .attribute_filter(|element, attribute, value| {
+            if element == "img" && attribute == "src" && is_external(value) {
+                None
+            } else {
+                Some(value.into())
+            }
+        })
         .clean(&html)
         .to_string()
+}
+
+/// An address on another site (or any scheme): `http:`, `//host`, `data:`, ….
+fn is_external(url: &str) -> bool {
+    let url = url.trim();
+    url.starts_with("//")
+        || url.starts_with("\\\\")
+        || url
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|first| first.contains(':'))
 }
 
 /// The words of a Markdown text, for the index.
@@ -876,6 +929,24 @@ pub async fn search(state: &AppState, query: &str, limit: usize) -> ServiceResul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn images_from_other_sites_become_links_and_ours_stay_images() {
+        let html = render_markdown(
+            "![схема](https://tracker.example/pixel.png) ![наша](/kb/files/3) \
+             <img src=\"//tracker.example/p.gif\" alt=\"p\">",
+        );
+        assert!(
+            html.contains("<a href=\"https://tracker.example/pixel.png\" rel=\"noopener noreferrer\">схема</a>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<img src=\"/kb/files/3\" alt=\"наша\">"),
+            "{html}"
+        );
+        assert!(!html.contains("tracker.example/p.gif"), "{html}");
+        assert!(!html.contains("<img src=\"https:"), "{html}");
+    }
 
     #[test]
     fn markdown_is_rendered_without_scripts_events_or_javascript_links() {
