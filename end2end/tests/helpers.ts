@@ -2,14 +2,30 @@ import { expect, Page, TestInfo } from "@playwright/test";
 
 export const jsOn = (info: TestInfo) => info.project.name === "js";
 
-/** Waits until the WebAssembly bundle has hydrated the page (JS project only). */
+// What the browser refused under the Content-Security-Policy, per page.
+const violations = new WeakMap<Page, string[]>();
+
+function watch(page: Page) {
+  if (violations.has(page)) return;
+  const seen: string[] = [];
+  violations.set(page, seen);
+  page.on("console", (m) => {
+    if (/Content Security Policy/.test(m.text())) seen.push(m.text());
+  });
+}
+
+/** Waits until the WebAssembly bundle has hydrated the page (JS project
+ * only), and checks that nothing so far broke the Content-Security-Policy. */
 export async function ready(page: Page, info: TestInfo) {
+  watch(page);
   if (jsOn(info)) {
     await expect(page.locator("body[data-hydrated]")).toHaveCount(1, { timeout: 20_000 });
   }
+  expect(violations.get(page)).toEqual([]);
 }
 
 export async function signIn(page: Page, info: TestInfo, login: string, password = "demo") {
+  watch(page);
   await page.goto("/login");
   await ready(page, info);
   await page.getByLabel("Имя пользователя").fill(login);

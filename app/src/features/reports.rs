@@ -785,7 +785,7 @@ pub fn MeetingPage() -> impl IntoView {
                     <p class="no-print">
                         <a href=back>{Msg::BackToReports.text(lang)}</a>
                         " "
-                        <button type="button" class="primary" onclick="window.print()">{Msg::Print.text(lang)}</button>
+                        <button type="button" class="primary" on:click=move |_| { let _ = window().print(); }>{Msg::Print.text(lang)}</button>
                     </p>
                     <h1>{Msg::MeetingTitle.text(lang)}": "{w.unit_name.clone()}</h1>
                     <p class="subtitle">{Msg::StateOn.text(lang)}" "{today}". "{Msg::PeriodLabel.text(lang)}": "{date(w.from)}" — "{date(w.to)}</p>

@@ -407,6 +407,7 @@ fn RequestForm(
     register: bool,
     prefill: Prefill,
     deadline_ctx: Option<DeadlineContext>,
+    q_error: Option<AppError>,
 ) -> impl IntoView {
     // The form goes as multipart (it may carry files): straight to the server
     // function without JavaScript, as `FormData` with it.
@@ -452,7 +453,13 @@ fn RequestForm(
             .as_ref()
             .map(|ctx| due_preview(ctx, form, lang))
     };
-    let error = move || action.value().get().and_then(|r| r.err());
+    // After a plain post the refusal travels in the address (as Leptos
+    // writes it for forms); once the page posts by itself, its answer counts.
+    let posted_error = StoredValue::new(q_error);
+    let error = move || match action.value().get() {
+        Some(result) => result.err(),
+        None => posted_error.get_value(),
+    };
     let value = |k: &str| prefill.get(k).cloned().unwrap_or_default();
     let subject = value("subject");
     // What the suggestions search for: the subject, a moment after typing stops.
@@ -602,6 +609,10 @@ fn NewRequest(register: bool) -> impl IntoView {
             .get("kind")
             .and_then(|c| kinds.iter().find(|k| k.code == c).cloned());
         let prefill = query_prefill(&q);
+        let posted_error = q
+            .get("__err")
+            .filter(|_| q.get("__path").as_deref() == Some(CreateRequest::PATH))
+            .map(|e| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(&e));
         let action = if register {
             "/queue/register"
         } else {
@@ -634,7 +645,7 @@ fn NewRequest(register: bool) -> impl IntoView {
                     </fieldset>
                     <button type="submit">{Msg::Next.text(lang)}</button>
                 </form>
-                {chosen.map(|k| view! { <RequestForm kind=k lang=lang register=register prefill=prefill deadline_ctx=ctx/> })}
+                {chosen.map(|k| view! { <RequestForm kind=k lang=lang register=register prefill=prefill deadline_ctx=ctx q_error=posted_error/> })}
             }
             .into_any()
     })
