@@ -560,6 +560,13 @@ pub fn field_error(code: &FieldErrorCode, lang: Lang) -> String {
                 format!("The file “{name}” is not accepted: use PDF, PNG, JPEG, DOCX or XLSX.")
             }
         }
+        C::Duplicate { value } => {
+            if ru {
+                format!("«{value}» указано дважды: оставьте одно.")
+            } else {
+                format!("“{value}” is given twice: keep one.")
+            }
+        }
         C::TooManyFiles { max } => {
             if ru {
                 format!("Не больше {max} файлов к одному обращению.")

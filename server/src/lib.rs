@@ -42,6 +42,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(middleware::from_fn(multipart_guard))
         .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn(api::json_errors))
         .layer(middleware::from_fn_with_state(
             guard_state,
             security::cross_site_guard,

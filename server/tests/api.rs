@@ -1306,3 +1306,75 @@ async fn answers_carry_security_headers_and_server_function_errors_their_status(
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_refusal_under_the_api_is_the_json_error() {
+    with_api(async |api, _| {
+        let token = api.login("ivanova").await;
+        let cases: Vec<(reqwest::RequestBuilder, StatusCode, &str)> = vec![
+            (
+                api.http.get(api.url("/nope")),
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
+            (
+                api.http.delete(api.url("/tickets")),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+            ),
+            (
+                api.http.get(api.url("/tickets/abc")),
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
+            (
+                api.http.get(api.url("/tickets?limit=abc")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+            ),
+            (
+                api.http
+                    .post(api.url("/tickets"))
+                    .header("content-type", "text/plain")
+                    .body("x"),
+                StatusCode::BAD_REQUEST,
+                "malformed",
+            ),
+            (
+                api.http
+                    .post(api.url("/tickets/1/attachments"))
+                    .header("content-type", "multipart/form-data")
+                    .body("x"),
+                StatusCode::BAD_REQUEST,
+                "malformed",
+            ),
+            (
+                api.http
+                    .post(api.url("/tickets"))
+                    .header("content-type", "application/json")
+                    .body(vec![b' '; 3 << 20]),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+            ),
+        ];
+        for (request, status, code) in cases {
+            let r = request.bearer_auth(&token).send().await.expect("send");
+            let what = format!("{} {}", r.url(), r.status());
+            assert_eq!(r.status(), status, "{what}");
+            assert_eq!(r.headers()["content-type"], "application/json", "{what}");
+            if status == StatusCode::METHOD_NOT_ALLOWED {
+                let allow = r.headers()["allow"].to_str().expect("allow").to_string();
+                assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+            }
+            let body: Value = r.json().await.expect("json");
+            assert_eq!(body["error"]["code"], code, "{what}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()),
+                "{what}"
+            );
+        }
+    })
+    .await;
+}

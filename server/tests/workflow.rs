@@ -444,6 +444,23 @@ on_both_databases!(
             .await
             .expect_err("bad file"));
         assert_eq!(e.fields()[0].field, "file");
+        // The same date twice is named, not a failure of the server; the
+        // year loaded before stays as it was.
+        let twice = r#"<calendar year="2028"><days><day d="01.05" t="1"/><day d="01.05" t="2"/></days></calendar>"#;
+        let e = err(calendar::import(&db.state, &admin, twice)
+            .await
+            .expect_err("a date twice"));
+        assert_eq!(
+            e.fields(),
+            &[app::domain::FieldError::new(
+                "file",
+                app::domain::FieldErrorCode::Duplicate {
+                    value: "05.01.2028".into()
+                }
+            )]
+        );
+        let days = calendar::month(&db.state, 2028, 1).await.expect("2028");
+        assert!(days[4].working, "5 January 2028 unchanged");
         assert_eq!(
             ticket::Entity::find()
                 .count(&db.state.db)

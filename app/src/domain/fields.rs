@@ -135,6 +135,10 @@ pub enum FieldErrorCode {
     TooManyFiles {
         max: usize,
     },
+    /// A value given twice where it must be given once.
+    Duplicate {
+        value: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

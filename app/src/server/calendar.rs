@@ -168,21 +168,41 @@ pub async fn set_day(
 pub fn parse_import(text: &str) -> Result<Vec<YearEntries>, AppError> {
     let bad = || AppError::invalid("file", FieldErrorCode::Pattern);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with('<') {
-        return parse_xmlcalendar(trimmed)
-            .map(|y| vec![y])
-            .map_err(|_| bad());
-    }
-    let file: CalendarFile = serde_json::from_str(trimmed).map_err(|_| bad())?;
-    if file.years.is_empty()
-        || file
-            .years
+    let years = if trimmed.starts_with('<') {
+        vec![parse_xmlcalendar(trimmed).map_err(|_| bad())?]
+    } else {
+        let file: CalendarFile = serde_json::from_str(trimmed).map_err(|_| bad())?;
+        file.years
+    };
+    if years.is_empty()
+        || years
             .iter()
             .any(|y| y.days.iter().any(|d| d.date.year() != y.year))
     {
         return Err(bad());
     }
-    Ok(file.years)
+    // A date (or a year) given twice is a mistake in the file, named as such.
+    let mut seen = std::collections::HashSet::new();
+    for y in &years {
+        if !seen.insert(y.year.to_string()) {
+            return Err(AppError::invalid(
+                "file",
+                FieldErrorCode::Duplicate {
+                    value: y.year.to_string(),
+                },
+            ));
+        }
+        for d in &y.days {
+            let date = d.date.format("%d.%m.%Y").to_string();
+            if !seen.insert(date.clone()) {
+                return Err(AppError::invalid(
+                    "file",
+                    FieldErrorCode::Duplicate { value: date },
+                ));
+            }
+        }
+    }
+    Ok(years)
 }
 
 /// Replaces whole years with the imported ones, in one transaction.

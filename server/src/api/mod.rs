@@ -74,6 +74,53 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The largest JSON body (axum's default limit).
+const JSON_BODY_MAX: usize = 2 * 1024 * 1024;
+
+/// Every refusal under `/api/v1` is the JSON error, whoever made it: an
+/// unknown address, a wrong method (with `Allow`), a body over the limit,
+/// an extractor's rejection. Answers that already are JSON pass unchanged.
+pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/v1/") || req.uri().path() == "/api/v1";
+    let res = next.run(req).await;
+    let status = res.status();
+    let json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !api || json || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let (code, message) = match status {
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
+            ("malformed", "Запрос составлен неверно.")
+        }
+        StatusCode::UNAUTHORIZED => ("unauthenticated", "Войдите в систему."),
+        StatusCode::FORBIDDEN => ("forbidden", "Недостаточно прав."),
+        StatusCode::NOT_FOUND => ("not_found", "Не найдено."),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "Этот метод не поддерживается по этому адресу: допустимые указаны в заголовке Allow.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "Запрос слишком большой."),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Тип содержимого запроса не поддерживается: отправьте JSON (application/json).",
+        ),
+        s if s.is_client_error() => ("malformed", "Запрос составлен неверно."),
+        _ => ("internal", "Внутренняя ошибка. Попробуйте позже."),
+    };
+    let (mut parts, _) = res.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let body = json!({ "error": { "code": code, "message": message } }).to_string();
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
 /// The signed-in caller of an API request.
 pub struct Authed(pub Caller);
 
@@ -115,6 +162,11 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::from(AppError::TooLarge {
+                    max_bytes: JSON_BODY_MAX as u64,
+                }))
+            }
             Err(rejection) => {
                 let detail = match &rejection {
                     JsonRejection::JsonDataError(e) => e.body_text(),
