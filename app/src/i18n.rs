@@ -749,6 +749,13 @@ pub fn error(err: &AppError, lang: Lang) -> String {
                 )
             };
         }
+        AppError::Busy { .. } => {
+            if ru {
+                "Сейчас готовятся другие отчёты. Повторите через полминуты."
+            } else {
+                "Other reports are being built right now. Try again in half a minute."
+            }
+        }
         AppError::Internal => {
             if ru {
                 "Что-то пошло не так. Попробуйте ещё раз."

@@ -40,6 +40,8 @@ pub enum AppError {
     CrossSite,
     #[error("too many sign-in attempts")]
     TooManyAttempts { retry_after_secs: u64 },
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     #[error("internal error")]
     Internal,
     #[error("transport error: {detail}")]
@@ -70,6 +72,7 @@ impl AppError {
             AppError::Conflict { .. } => "conflict",
             AppError::CrossSite => "cross_site",
             AppError::TooManyAttempts { .. } => "too_many_attempts",
+            AppError::Busy { .. } => "busy",
             AppError::Internal => "internal",
             AppError::Transport { .. } => "transport",
         }
@@ -84,7 +87,7 @@ impl AppError {
             | AppError::CalendarMissing { .. } => 422,
             AppError::Conflict { .. } => 409,
             AppError::Forbidden | AppError::CrossSite => 403,
-            AppError::TooManyAttempts { .. } => 429,
+            AppError::TooManyAttempts { .. } | AppError::Busy { .. } => 429,
             AppError::NotFound => 404,
             AppError::TooLarge { .. } => 413,
             AppError::DirectoryUnavailable => 503,

@@ -84,21 +84,19 @@ async fn workload(
     Ok(Json(json!(w)))
 }
 
-/// Streams a report file from disk; a file written only for this answer is
-/// unlinked once open (the open handle keeps it readable).
+/// Streams a report file from disk; a file written only for this answer
+/// (`written`) is unlinked once open (the open handle keeps it readable).
 async fn send_file(
     path: PathBuf,
     name: &str,
     format: Format,
-    remove: bool,
+    written: Option<jobs::TempFile>,
 ) -> Result<Response, AppError> {
     let file = tokio::fs::File::open(&path).await.map_err(|e| {
         tracing::warn!(error = %e, path = %path.display(), "report file missing");
         AppError::NotFound
     })?;
-    if remove {
-        let _ignored = tokio::fs::remove_file(&path).await;
-    }
+    drop(written);
     let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
     as_download(&mut response, name, format.content_type());
     Ok(response)
@@ -108,11 +106,11 @@ async fn period_file(state: &AppState, caller: &Caller, p: &PeriodParams) -> Api
     let unit = p.unit(caller)?;
     let period = p.period(state, caller)?;
     let format = p.format(caller)?;
-    let (name, path) = with_lang(
+    let (name, file) = with_lang(
         jobs::write_now(state, caller, &unit, period, format).await,
         caller,
     )?;
-    send_file(path, &name, format, true)
+    send_file(file.path().to_path_buf(), &name, format, Some(file))
         .await
         .map_err(|e| ApiError(e, caller.lang))
 }
@@ -167,7 +165,7 @@ async fn export_status(
 
 async fn export_file(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Response> {
     let (name, format, path) = with_lang(jobs::file(state, caller, id).await, caller)?;
-    send_file(path, &name, format, false)
+    send_file(path, &name, format, None)
         .await
         .map_err(|e| ApiError(e, caller.lang))
 }

@@ -9,6 +9,7 @@ use app::domain::report::{self, Facts, Period, PeriodKind, Window};
 use app::server::auth::Caller;
 use app::server::entity::ticket;
 use app::server::reports::{self, export::Format, jobs};
+use app::wire::AppError;
 use calamine::{Data, Reader, Xlsx};
 use chrono::{DateTime, NaiveDate, Utc};
 use common::{TestDb, at};
@@ -373,9 +374,10 @@ on_both_databases!(
         .await
         .expect("proposals");
         // XLSX: three sheets, typed cells, the week's tasks (E carried, 5 registered + F carried).
-        let (name, path) = jobs::write_now(&db.state, &p.kuznetsova, "IT", week(), Format::Xlsx)
+        let (name, file) = jobs::write_now(&db.state, &p.kuznetsova, "IT", week(), Format::Xlsx)
             .await
             .expect("xlsx");
+        let path = file.path().to_path_buf();
         assert_eq!(name, "otchet-it-2026-03-09-2026-03-15.xlsx");
         let mut book: Xlsx<_> = calamine::open_workbook(&path).expect("open xlsx");
         assert_eq!(book.sheet_names(), ["Задачи", "Анализ", "Предложения"]);
@@ -433,9 +435,10 @@ on_both_databases!(
         std::fs::remove_file(&path).ok();
 
         // CSV: BOM, semicolons, the same rows, the proposals at the end.
-        let (_, path) = jobs::write_now(&db.state, &p.kuznetsova, "IT", week(), Format::Csv)
+        let (_, file) = jobs::write_now(&db.state, &p.kuznetsova, "IT", week(), Format::Csv)
             .await
             .expect("csv");
+        let path = file.path().to_path_buf();
         let bytes = std::fs::read(&path).expect("csv bytes");
         assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM");
         let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
@@ -452,9 +455,10 @@ on_both_databases!(
         std::fs::remove_file(&path).ok();
 
         // PDF: A4 landscape pages, numbered, the font embedded, Cyrillic readable.
-        let (_, path) = jobs::write_now(&db.state, &p.kuznetsova, "IT", week(), Format::Pdf)
+        let (_, file) = jobs::write_now(&db.state, &p.kuznetsova, "IT", week(), Format::Pdf)
             .await
             .expect("pdf");
+        let path = file.path().to_path_buf();
         let pdf = lopdf::Document::load(&path).expect("open pdf");
         let pages = pdf.get_pages();
         assert!(pages.len() >= 2, "tasks, then analysis and proposals");
@@ -471,7 +475,41 @@ on_both_databases!(
             .extract_text(&[u32::try_from(pages.len()).expect("pages")])
             .expect("text of the last page");
         assert!(last.contains("Перевести выдачу ключей"), "{last}");
-        std::fs::remove_file(&path).ok();
+        // The file of one answer goes with its guard (a cancelled download too).
+        drop(file);
+        assert!(!path.exists(), "{}", path.display());
+
+        // Two reports building at once: a third waits its turn.
+        let two = db
+            .state
+            .exports
+            .clone()
+            .try_acquire_many_owned(2)
+            .expect("two turns");
+        let busy = jobs::write_now(&db.state, &p.kuznetsova, "IT", week(), Format::Csv)
+            .await
+            .map(|_| ())
+            .map_err(AppError::from);
+        assert_eq!(
+            busy,
+            Err(AppError::Busy {
+                retry_after_secs: 30
+            })
+        );
+        let busy = jobs::start(&db.state, &p.kuznetsova, "IT", week(), Format::Csv)
+            .await
+            .map(|_| ())
+            .map_err(AppError::from);
+        assert_eq!(
+            busy,
+            Err(AppError::Busy {
+                retry_after_secs: 30
+            })
+        );
+        drop(two);
+        jobs::write_now(&db.state, &p.kuznetsova, "IT", week(), Format::Csv)
+            .await
+            .expect("a turn again");
     }
 );
 

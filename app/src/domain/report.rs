@@ -23,8 +23,8 @@ use super::ticket::{Channel, Outcome, RequestForm, Status};
 pub const FCR_GOAL: f64 = 0.8;
 /// Transfers per request the regulations allow at most (App. 3 §7.3).
 pub const TRANSFERS_GOAL: f64 = 2.0;
-/// The longest custom period, in days.
-pub const PERIOD_MAX_DAYS: i64 = 366 * 3;
+/// The longest custom period, in days: a year (a leap one included).
+pub const PERIOD_MAX_DAYS: i64 = 366;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

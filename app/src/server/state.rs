@@ -60,6 +60,8 @@ pub struct AppState {
     pub kb_stamp: Arc<std::sync::Mutex<Option<IndexStamp>>>,
     /// Wrong-password counts and directory turns of this instance.
     pub sign_in_guard: Arc<super::throttle::SignInGuard>,
+    /// Turns for building report files (`reports::jobs::EXPORTS_AT_ONCE`).
+    pub exports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -85,6 +87,9 @@ impl AppState {
             ),
             kb_stamp: Arc::new(std::sync::Mutex::new(None)),
             sign_in_guard: Arc::new(super::throttle::SignInGuard::default()),
+            exports: Arc::new(tokio::sync::Semaphore::new(
+                super::reports::jobs::EXPORTS_AT_ONCE,
+            )),
         }
     }
 

@@ -54,12 +54,17 @@ impl IntoResponse for ApiError {
                 })
                 .collect();
         }
-        if let AppError::TooManyAttempts { retry_after_secs } = &err {
-            body["retry_after_secs"] = json!(retry_after_secs);
+        let retry_after = match &err {
+            AppError::TooManyAttempts { retry_after_secs }
+            | AppError::Busy { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            body["retry_after_secs"] = json!(secs);
         }
         let mut response = (status, Json(json!({ "error": body }))).into_response();
-        if let AppError::TooManyAttempts { retry_after_secs } = &err
-            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        if let Some(secs) = retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }

@@ -47,23 +47,51 @@ async fn fresh_path(state: &AppState, stem: &str, format: Format) -> ServiceResu
     )))
 }
 
+/// Report files built at once by one instance; more wait their turn (429).
+pub const EXPORTS_AT_ONCE: usize = 2;
+
+/// A report file written for one answer. It goes when dropped, so a
+/// download cancelled midway (the answer's future dropped) leaves nothing.
+pub struct TempFile(PathBuf);
+
+impl TempFile {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ignored = std::fs::remove_file(&self.0);
+    }
+}
+
+fn busy() -> ServiceError {
+    AppError::Busy {
+        retry_after_secs: 30,
+    }
+    .into()
+}
+
 /// Writes a report at once (the API and the no-JavaScript download); the
-/// caller removes the file when it has been sent.
+/// file goes when the returned guard is dropped (open it first to send it).
 pub async fn write_now(
     state: &AppState,
     caller: &Caller,
     unit_code: &str,
     period: Period,
     format: Format,
-) -> ServiceResult<(String, PathBuf)> {
+) -> ServiceResult<(String, TempFile)> {
     let unit = unit_for(state, caller, unit_code).await?;
+    let _turn = state
+        .exports
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| busy())?;
     let ctx = context(state, &unit, period).await?;
-    let path = fresh_path(state, "now", format).await?;
-    if let Err(e) = export::write(&ctx, format, &path, Silent).await {
-        let _ignored = tokio::fs::remove_file(&path).await;
-        return Err(e);
-    }
-    Ok((export::file_name(&unit.code, &period, format), path))
+    let file = TempFile(fresh_path(state, "now", format).await?);
+    export::write(&ctx, format, file.path(), Silent).await?;
+    Ok((export::file_name(&unit.code, &period, format), file))
 }
 
 fn view(row: &report_export::Model) -> ExportView {
@@ -150,6 +178,11 @@ pub async fn start(
     format: Format,
 ) -> ServiceResult<ExportView> {
     let unit = unit_for(state, caller, unit_code).await?;
+    let turn = state
+        .exports
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| busy())?;
     let row = report_export::ActiveModel {
         unit_code: Set(unit.code.clone()),
         period_from: Set(period.from),
@@ -167,7 +200,11 @@ pub async fn start(
     }
     .insert(&state.db)
     .await?;
-    tokio::spawn(run(state.clone(), row.id, unit, period, format));
+    let task = run(state.clone(), row.id, unit, period, format);
+    tokio::spawn(async move {
+        task.await;
+        drop(turn);
+    });
     Ok(view(&row))
 }
 
@@ -283,8 +320,10 @@ pub async fn mail_monthly(
     Ok(sent)
 }
 
-/// Removes report files older than a day, and the export rows that named them.
+/// Removes report files older than a day, and the export rows that named
+/// them, and any file of an answer that a stopped server left behind.
 pub async fn sweep(state: &AppState) -> ServiceResult<u64> {
+    sweep_orphans(state).await;
     let cutoff = state.now() - chrono::Duration::days(1);
     let old = report_export::Entity::find()
         .filter(report_export::Column::CreatedAt.lt(cutoff))
@@ -300,4 +339,26 @@ pub async fn sweep(state: &AppState) -> ServiceResult<u64> {
             .await?;
     }
     Ok(count)
+}
+
+/// Files written for one answer (`now-*`) live seconds; one an hour old was
+/// left by a server stopped while sending it.
+async fn sweep_orphans(state: &AppState) {
+    let Ok(mut dir) = tokio::fs::read_dir(reports_dir(state)).await else {
+        return;
+    };
+    let hour = std::time::Duration::from_secs(3600);
+    while let Ok(Some(entry)) = dir.next_entry().await {
+        let orphan = entry.file_name().to_string_lossy().starts_with("now-");
+        let old = entry
+            .metadata()
+            .await
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > hour);
+        if orphan && old {
+            let _ignored = tokio::fs::remove_file(entry.path()).await;
+        }
+    }
 }
