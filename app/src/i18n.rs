@@ -721,6 +721,12 @@ pub fn error(err: &AppError, lang: Lang) -> String {
             ("not_answered", false) => {
                 "An article can be made once the request has its final answer."
             }
+            ("too_many_files", true) => {
+                "К обращению приложено уже 20 файлов — больше нельзя. Объедините файлы в один PDF."
+            }
+            ("too_many_files", false) => {
+                "The request already holds 20 files, the most it may. Combine files into one PDF."
+            }
             ("article_changed", true) => {
                 "Пока вы редактировали, статью сохранил другой автор. Ваш текст остался в форме: скопируйте его, обновите страницу и внесите правку снова."
             }

@@ -499,3 +499,76 @@ on_both_databases!(
         assert_eq!(stored, 1, "refused files leave nothing behind");
     }
 );
+
+on_both_databases!(
+    async fn a_request_holds_twenty_files_even_when_thirty_arrive_at_once(db: TestDb) {
+        use app::server::tickets::attachments;
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let t = tickets::create(&db.state, &ivanova, esign("Много файлов"))
+            .await
+            .expect("created");
+        let png = [
+            &[0x89u8, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a][..],
+            &[1u8; 16][..],
+        ]
+        .concat();
+        for i in 0..5 {
+            attachments::store(&db.state, &ivanova, t.id, None, &format!("{i}.png"), &png)
+                .await
+                .expect("stored");
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..30 {
+            let (state, who, png) = (db.state.clone(), ivanova.clone(), png.clone());
+            set.spawn(async move {
+                attachments::store(&state, &who, t.id, None, &format!("late-{i}.png"), &png)
+                    .await
+                    .map_err(AppError::from)
+            });
+        }
+        let mut stored = 0;
+        while let Some(done) = set.join_next().await {
+            match done.expect("task") {
+                Ok(_) => stored += 1,
+                Err(AppError::Conflict { reason }) => assert_eq!(reason, "too_many_files"),
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        assert_eq!(stored, 15);
+        let d = tickets::detail(&db.state, &ivanova, t.id)
+            .await
+            .expect("detail");
+        assert_eq!(d.attachments.len(), 20);
+        // No file is left on disk without its row.
+        let on_disk = std::fs::read_dir(db.state.config.data_dir.join("attachments"))
+            .expect("folder")
+            .count();
+        assert_eq!(on_disk, 20);
+        // A message with a file is not written when the file cannot join it.
+        let before = tickets::comments(&db.state, &ivanova, t.id)
+            .await
+            .expect("comments")
+            .len();
+        let e = AppError::from(
+            attachments::store_with_message(
+                &db.state,
+                &ivanova,
+                t.id,
+                "Ещё один",
+                false,
+                "x.png",
+                &png,
+            )
+            .await
+            .expect_err("full"),
+        );
+        assert!(matches!(e, AppError::Conflict { .. }), "{e:?}");
+        assert_eq!(
+            tickets::comments(&db.state, &ivanova, t.id)
+                .await
+                .expect("comments")
+                .len(),
+            before
+        );
+    }
+);

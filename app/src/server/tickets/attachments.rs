@@ -2,11 +2,15 @@
 //! served only to those who may see the request, and a file on an internal
 //! note only to those who may see internal notes.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
 
 use super::store::visible;
 use crate::server::auth::Caller;
-use crate::server::entity::{attachment, comment};
+use crate::server::entity::{attachment, comment, ticket};
 use crate::server::error::{ServiceError, ServiceResult};
 use crate::server::files::{clean_file_name, read_stored, view, write_checked};
 use crate::server::state::AppState;
@@ -35,7 +39,7 @@ pub async fn store(
         }
     }
     let (content_type, key, path) = write_checked(state, bytes).await?;
-    let inserted = attachment::ActiveModel {
+    let model = attachment::ActiveModel {
         ticket_id: Set(row.id),
         comment_id: Set(comment_id),
         uploader_id: Set(caller.id),
@@ -45,17 +49,51 @@ pub async fn store(
         storage_key: Set(key),
         created_at: Set(state.now()),
         ..Default::default()
-    }
-    .insert(&state.db)
-    .await;
-    match inserted {
+    };
+    match insert_counted(state, row.id, model).await {
         Ok(a) => Ok(view(a)),
         Err(e) => {
             // Lose nothing half-written: the file goes if its row could not be saved.
             let _ = tokio::fs::remove_file(&path).await;
-            Err(ServiceError::Db(e))
+            Err(e)
         }
     }
+}
+
+fn too_many() -> ServiceError {
+    AppError::Conflict {
+        reason: "too_many_files".into(),
+    }
+    .into()
+}
+
+/// Files one request may hold in all.
+pub const MAX_PER_REQUEST: u64 = 20;
+
+/// Inserts a file's row unless the request holds [`MAX_PER_REQUEST`]
+/// already. The request's row is written first, which takes its lock on
+/// both databases, so two uploads at once are counted one after the other.
+async fn insert_counted(
+    state: &AppState,
+    ticket_id: i64,
+    model: attachment::ActiveModel,
+) -> ServiceResult<attachment::Model> {
+    let txn = state.db.begin().await?;
+    ticket::Entity::update_many()
+        .col_expr(ticket::Column::Id, Expr::col(ticket::Column::Id).into())
+        .filter(ticket::Column::Id.eq(ticket_id))
+        .exec(&txn)
+        .await?;
+    let held = attachment::Entity::find()
+        .filter(attachment::Column::TicketId.eq(ticket_id))
+        .count(&txn)
+        .await?;
+    if held >= MAX_PER_REQUEST {
+        return Err(too_many());
+    }
+    let saved = model.insert(&txn).await?;
+    txn.commit().await?;
+    Ok(saved)
 }
 
 /// A message with a file, as the request page sends it: the text (may be
@@ -71,6 +109,14 @@ pub async fn store_with_message(
     bytes: &[u8],
 ) -> ServiceResult<AttachmentView> {
     check(state, bytes)?;
+    // The message is not written for a file that could not join it.
+    let held = attachment::Entity::find()
+        .filter(attachment::Column::TicketId.eq(ticket_id))
+        .count(&state.db)
+        .await?;
+    if held >= MAX_PER_REQUEST {
+        return Err(too_many());
+    }
     let name = clean_file_name(file_name);
     let body = if text.trim().is_empty() {
         format!("📎 {name}")
