@@ -15,7 +15,7 @@ mod m20261122_000008_add_reports;
 mod m20261122_000009_index_report_sums;
 mod m20261203_000010_add_lifecycle;
 mod m20261203_000011_add_ticket_search;
-mod m20261203_000012_add_session_idle;
+mod m20261203_000012_add_session_idle_and_pending_rule;
 
 pub struct Migrator;
 
@@ -34,7 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_index_report_sums::Migration),
             Box::new(m20261203_000010_add_lifecycle::Migration),
             Box::new(m20261203_000011_add_ticket_search::Migration),
-            Box::new(m20261203_000012_add_session_idle::Migration),
+            Box::new(m20261203_000012_add_session_idle_and_pending_rule::Migration),
         ]
     }
 }

@@ -28,6 +28,11 @@ async fn main() -> std::process::ExitCode {
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::load()?;
     tracing::info!(?config, "starting");
+    if config.directory.url.starts_with("ldap://") && !config.directory.starttls {
+        tracing::warn!(
+            "passwords go to the directory in clear: set directory.starttls (SD_LDAP_STARTTLS=true) or use ldaps://"
+        );
+    }
     let db = db::connect_and_migrate(&config.database_url).await?;
     if std::env::args().nth(1).as_deref() == Some("migrate") {
         tracing::info!("migrations applied");

@@ -130,6 +130,26 @@ async fn an_unreachable_directory_is_reported_as_unavailable() {
 }
 
 #[tokio::test]
+async fn with_starttls_asked_a_directory_without_tls_is_never_sent_a_password_in_clear() {
+    // The test directory speaks plain LDAP only: the upgrade fails, and
+    // nothing falls back to binding over the open connection.
+    let tls = DirectoryConfig {
+        starttls: true,
+        ..config(common::ldap_url())
+    };
+    let err = Directory::new(tls)
+        .authenticate("ivanova", "demo")
+        .await
+        .expect_err("no TLS there");
+    assert!(matches!(err, DirectoryError::Unavailable(_)), "{err:?}");
+    // Without the option the same directory answers.
+    Directory::new(config(common::ldap_url()))
+        .authenticate("ivanova", "demo")
+        .await
+        .expect("plain LDAP");
+}
+
+#[tokio::test]
 async fn a_wrong_service_password_is_unavailable_not_bad_credentials() {
     let wrong = DirectoryConfig {
         bind_password: "not-the-secret".into(),

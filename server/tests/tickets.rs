@@ -572,3 +572,38 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    async fn a_unique_rule_broken_at_the_database_is_a_conflict_not_a_failure(db: TestDb) {
+        use app::server::entity::{ticket_rating, user};
+        use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter};
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let t = tickets::create(&db.state, &ivanova, esign("Оценка"))
+            .await
+            .expect("created");
+        let me = user::Entity::find()
+            .filter(user::Column::Login.eq("ivanova"))
+            .one(&db.state.db)
+            .await
+            .expect("query")
+            .expect("user");
+        let rating = || ticket_rating::ActiveModel {
+            ticket_id: sea_orm::Set(t.id),
+            answer: sea_orm::Set(1),
+            rater_id: sea_orm::Set(me.id),
+            score: sea_orm::Set(5),
+            comment: sea_orm::Set(String::new()),
+            unit_code: sea_orm::Set("IT".into()),
+            created_at: sea_orm::Set(db.state.now()),
+            ..Default::default()
+        };
+        rating().insert(&db.state.db).await.expect("first");
+        let second = rating().insert(&db.state.db).await.expect_err("second");
+        assert_eq!(
+            AppError::from(app::server::ServiceError::Db(second)),
+            AppError::Conflict {
+                reason: "duplicate".into()
+            }
+        );
+    }
+);

@@ -97,6 +97,9 @@ pub struct DirectoryConfig {
     /// `{dn}` is replaced by the escaped user DN.
     pub group_filter: String,
     pub timeout_secs: u64,
+    /// Upgrade an `ldap://` connection with StartTLS before any bind, so
+    /// passwords never cross in clear (`ldaps://` is TLS from the start).
+    pub starttls: bool,
     /// Group DN → roles (`employee`, `executor:IT`, `head:IT`, `admin`).
     pub roles: BTreeMap<String, Vec<String>>,
 }
@@ -150,6 +153,7 @@ impl Default for DirectoryConfig {
             group_base: "ou=groups,dc=servicedesk,dc=test".into(),
             group_filter: "(&(objectClass=groupOfNames)(member={dn}))".into(),
             timeout_secs: 5,
+            starttls: false,
             roles,
         }
     }
@@ -172,6 +176,7 @@ impl fmt::Debug for Config {
             .field("public_origin", &self.public_origin)
             .field("directory.url", &self.directory.url)
             .field("directory.bind_dn", &self.directory.bind_dn)
+            .field("directory.starttls", &self.directory.starttls)
             .field(
                 "smtp.host",
                 &self.smtp.as_ref().map(|s| format!("{}:{}", s.host, s.port)),
@@ -311,6 +316,9 @@ impl Config {
         }
         if let Some(v) = get("SD_LDAP_URL") {
             self.directory.url = v;
+        }
+        if let Some(v) = get("SD_LDAP_STARTTLS") {
+            self.directory.starttls = parse("SD_LDAP_STARTTLS", v)?;
         }
         if let Some(v) = get("SD_LDAP_BIND_DN") {
             self.directory.bind_dn = v;

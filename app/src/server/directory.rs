@@ -58,7 +58,9 @@ impl Directory {
 
     async fn connect(&self) -> Result<ldap3::Ldap, DirectoryError> {
         let timeout = Duration::from_secs(self.config.timeout_secs.max(1));
-        let settings = LdapConnSettings::new().set_conn_timeout(timeout);
+        let settings = LdapConnSettings::new()
+            .set_conn_timeout(timeout)
+            .set_starttls(self.config.starttls && self.config.url.starts_with("ldap://"));
         let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &self.config.url)
             .await
             .map_err(unavailable)?;

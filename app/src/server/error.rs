@@ -26,6 +26,19 @@ impl From<ServiceError> for AppError {
                 tracing::warn!(%detail, "directory unavailable");
                 AppError::DirectoryUnavailable
             }
+            // A rule the database holds (a unique index or a check): two
+            // people did the same thing at once and the second one lost.
+            ServiceError::Db(db)
+                if matches!(
+                    db.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+            {
+                tracing::info!(error = %db, "refused by a unique rule of the database");
+                AppError::Conflict {
+                    reason: "duplicate".into(),
+                }
+            }
             other => {
                 tracing::error!(error = %other, cause = ?other, "unexpected failure");
                 AppError::Internal

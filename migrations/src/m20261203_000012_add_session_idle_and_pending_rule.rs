@@ -1,6 +1,7 @@
 //! Sessions end after a time without use (`sessions.last_seen_at`, NULL
 //! until first seen: then `created_at` counts), and the scheduler sweeps
-//! ended ones by `expires_at`.
+//! ended ones by `expires_at`. The database itself holds one rule the
+//! service keeps: at most one pending extension request per request.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -24,10 +25,25 @@ impl MigrationTrait for Migration {
                 .col("expires_at")
                 .to_owned(),
         )
-        .await
+        .await?;
+        // A partial unique index, the same text on SQLite and PostgreSQL.
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX ux_extension_requests_pending \
+                 ON extension_requests (ticket_id) WHERE state = 'pending'",
+            )
+            .await
+            .map(|_| ())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(
+            Index::drop()
+                .name("ux_extension_requests_pending")
+                .table("extension_requests")
+                .to_owned(),
+        )
+        .await?;
         m.drop_index(
             Index::drop()
                 .name("idx_sessions_expires_at")
