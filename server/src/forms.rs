@@ -187,6 +187,10 @@ async fn import_calendar(
     let Some(caller) = caller(&state, &headers).await else {
         return Redirect::to("/login").into_response();
     };
+    // Rights first: what the file holds is nobody else's business.
+    if !caller.roles.is_admin() {
+        return Redirect::to("/admin/calendar?import_error=forbidden").into_response();
+    }
     let result = match read_file_part(multipart, state.config.upload_max_bytes).await {
         Ok((_, bytes)) => match String::from_utf8(bytes) {
             Ok(text) => calendar::import(&state, &caller, &text)

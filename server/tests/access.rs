@@ -1,0 +1,588 @@
+//! Who may do what, as one table: every REST route and every plain browser
+//! route, called as anonymous and as each demo role against another
+//! person's request and another unit's objects, compared with `ACCESS`.
+//! The routes are read from the routers' source, so a route added without a
+//! line in the table fails the test; every server function is called
+//! anonymously and must refuse unless it is listed as public.
+
+mod common;
+
+use common::{Backend, TestDb};
+use reqwest::{Client, StatusCode, redirect::Policy};
+use serde_json::{Value, json};
+
+/// The demo people: the requester, another unit's executor and head, the
+/// request's unit's executor and head, the administrator.
+const ROLES: [&str; 7] = [
+    "anonymous",
+    "ivanova",
+    "popov",
+    "morozova",
+    "smirnov",
+    "kuznetsova",
+    "admin",
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    /// Anyone, signed in or not.
+    Anyone,
+    /// Any signed-in person.
+    Signed,
+    /// Those who see the request: its requester, its unit's staff, the administrator.
+    Viewer,
+    /// Its requester only: confirming, reopening and rating are hers.
+    Requester,
+    /// Its unit's executor who works on it (asks the head for more time).
+    UnitExecutor,
+    /// Nobody signed in (a draft article cannot be marked as having helped).
+    Nobody,
+    /// Its unit's staff (IT) and the administrator.
+    UnitStaff,
+    /// Its unit's head (IT) and the administrator.
+    UnitHead,
+    /// Staff of any unit and the administrator.
+    AnyStaff,
+    Admin,
+    /// Whoever ordered the report file (IT's head) and the administrator.
+    ExportOwner,
+}
+
+impl Who {
+    fn admits(self, role: &str) -> bool {
+        let staff = ["popov", "morozova", "smirnov", "kuznetsova", "admin"];
+        let it_staff = ["smirnov", "kuznetsova", "admin"];
+        match self {
+            Who::Anyone => true,
+            Who::Signed => role != "anonymous",
+            Who::Viewer => role == "ivanova" || it_staff.contains(&role),
+            Who::Requester => role == "ivanova",
+            Who::UnitExecutor => role == "smirnov",
+            Who::Nobody => false,
+            Who::UnitStaff => it_staff.contains(&role),
+            Who::UnitHead | Who::ExportOwner => ["kuznetsova", "admin"].contains(&role),
+            Who::AnyStaff => staff.contains(&role),
+            Who::Admin => role == "admin",
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Body {
+    None,
+    Json(Value),
+    Text(&'static str),
+    File,
+}
+
+/// Every route: method, path as routed (`{t}` the request, `{a}` its file,
+/// `{r}` its extension request, `{k}` a draft article of IT, `{kf}` its
+/// file, `{m}` an IT template, `{e}` IT's report file), who may, the body.
+fn access() -> Vec<(&'static str, &'static str, Who, Body)> {
+    use Body::*;
+    use Who::*;
+    let period = "unit=IT&from=2026-03-01&to=2026-03-31&format=csv";
+    let article = json!({"title": "Статья", "body": "Текст", "section": "faq", "status": "draft"});
+    vec![
+        ("POST", "/api/v1/auth/login", Anyone, Json(json!({"login": "volkov", "password": "demo"}))),
+        ("POST", "/api/v1/auth/logout", Anyone, None),
+        ("GET", "/api/v1/me", Signed, None),
+        ("GET", "/api/v1/me/settings", Signed, None),
+        ("PUT", "/api/v1/me/settings", Signed, Json(json!({"mail_queue": true}))),
+        ("GET", "/api/v1/request-kinds", Signed, None),
+        ("GET", "/api/v1/openapi.json", Anyone, None),
+        ("POST", "/api/v1/tickets", Signed, Json(json!({"kind": "esign_key", "subject": "Ключ", "fields": {"system": "sed", "action": "renewal", "holder": "Я"}}))),
+        ("GET", "/api/v1/tickets", Signed, None),
+        ("GET", "/api/v1/tickets/{t}", Viewer, None),
+        ("GET", "/api/v1/tickets/{t}/comments", Viewer, None),
+        ("POST", "/api/v1/tickets/{t}/comments", Viewer, Json(json!({"body": "Сообщение"}))),
+        ("POST", "/api/v1/tickets/{t}/attachments", Viewer, File),
+        ("GET", "/api/v1/attachments/{a}", Viewer, None),
+        ("POST", "/api/v1/tickets/{t}/take", UnitStaff, None),
+        ("POST", "/api/v1/tickets/{t}/assign", UnitHead, Json(json!({"login": "smirnov"}))),
+        ("POST", "/api/v1/tickets/{t}/extend", UnitHead, Json(json!({"days": 5, "reason": "Ждём поставку"}))),
+        ("POST", "/api/v1/tickets/{t}/transfer", UnitStaff, Json(json!({"unit": "AHO", "reason": "Не наш вопрос"}))),
+        ("POST", "/api/v1/tickets/{t}/answer", UnitStaff, Json(json!({"body": "Готово", "final": true, "outcome": "solved"}))),
+        ("POST", "/api/v1/tickets/{t}/confirm", Requester, None),
+        ("POST", "/api/v1/tickets/{t}/reopen", Requester, Json(json!({"reason": "Не работает"}))),
+        ("POST", "/api/v1/tickets/{t}/close", UnitHead, Json(json!({"reason": "Решено"}))),
+        ("POST", "/api/v1/tickets/{t}/rating", Requester, Json(json!({"score": 5}))),
+        ("GET", "/api/v1/tickets/{t}/extension-requests", UnitStaff, None),
+        ("POST", "/api/v1/tickets/{t}/extension-requests", UnitExecutor, Json(json!({"days": 3, "reason": "Ждём"}))),
+        ("POST", "/api/v1/tickets/{t}/extension-requests/{r}/approve", UnitHead, Json(json!({"reason": "Да"}))),
+        ("POST", "/api/v1/tickets/{t}/extension-requests/{r}/refuse", UnitHead, Json(json!({"reason": "Нет"}))),
+        ("GET", "/api/v1/calendar/deadline", Signed, None),
+        ("PUT", "/api/v1/calendar/days/{date}", Admin, Json(json!({"kind": "holiday", "name": "День"}))),
+        ("POST", "/api/v1/calendar/import", Admin, Text("{not a calendar")),
+        ("GET", "/api/v1/calendar/{year}/{month}", Signed, None),
+        ("GET", "/api/v1/notifications", Signed, None),
+        ("POST", "/api/v1/notifications/read", Signed, Json(json!({}))),
+        ("GET", "/api/v1/kb/sections", Signed, None),
+        ("POST", "/api/v1/kb/sections", Admin, Json(json!({"code": "new", "title": "Новый", "title_en": "New"}))),
+        ("GET", "/api/v1/kb/search", Signed, None),
+        ("GET", "/api/v1/kb/suggest", Signed, None),
+        ("POST", "/api/v1/kb/articles", AnyStaff, Json(article.clone())),
+        ("GET", "/api/v1/kb/articles", Signed, None),
+        ("GET", "/api/v1/kb/articles/{k}", UnitStaff, None),
+        ("PUT", "/api/v1/kb/articles/{k}", UnitStaff, Json(article)),
+        ("DELETE", "/api/v1/kb/articles/{k}", UnitStaff, None),
+        ("GET", "/api/v1/kb/articles/{k}/versions", UnitStaff, None),
+        ("GET", "/api/v1/kb/articles/{k}/compare", UnitStaff, None),
+        ("POST", "/api/v1/kb/articles/{k}/restore", UnitStaff, Json(json!({"version": 1}))),
+        ("POST", "/api/v1/kb/articles/{k}/solved", Nobody, Json(json!({"subject": "Вопрос"}))),
+        ("POST", "/api/v1/kb/articles/{k}/files", UnitStaff, File),
+        ("GET", "/api/v1/kb/files/{kf}", UnitStaff, None),
+        ("DELETE", "/api/v1/kb/files/{kf}", UnitStaff, None),
+        ("GET", "/api/v1/templates", AnyStaff, None),
+        ("POST", "/api/v1/templates", AnyStaff, Json(json!({"title": "Шаблон", "body": "Текст"}))),
+        ("GET", "/api/v1/templates/{m}", UnitStaff, None),
+        ("PUT", "/api/v1/templates/{m}", UnitStaff, Json(json!({"title": "Шаблон", "body": "Другой текст"}))),
+        ("DELETE", "/api/v1/templates/{m}", UnitStaff, None),
+        ("GET", "/api/v1/reports/workload", UnitHead, None),
+        ("GET", "/api/v1/reports/period", UnitHead, None),
+        ("POST", "/api/v1/reports/exports", UnitHead, Json(json!({"unit": "IT", "from": "2026-03-01", "to": "2026-03-31", "format": "csv"}))),
+        ("GET", "/api/v1/reports/exports/{e}", ExportOwner, None),
+        ("GET", "/api/v1/reports/exports/{e}/file", ExportOwner, None),
+        ("PUT", "/api/v1/reports/proposals", UnitHead, Json(json!({"unit": "IT", "from": "2026-03-01", "to": "2026-03-31", "text": "Предложение"}))),
+        // Plain browser routes (forms and downloads).
+        ("POST", "/auth/login", Anyone, Text("login=volkov&password=demo")),
+        ("POST", "/auth/logout", Anyone, None),
+        ("POST", "/auth/lang", Anyone, Text("lang=en")),
+        ("POST", "/requests/{t}/files", Viewer, File),
+        ("GET", "/files/{a}", Viewer, None),
+        ("POST", "/kb/{k}/files", UnitStaff, File),
+        ("GET", "/kb/files/{kf}", UnitStaff, None),
+        ("POST", "/admin/calendar/import", Admin, File),
+        ("GET", "/reports/file", UnitHead, None),
+        ("GET", "/reports/exports/{e}/file", ExportOwner, None),
+    ]
+    .into_iter()
+    .map(|(m, p, w, b)| {
+        // Query strings the GET routes need to reach their rule.
+        let p: &'static str = match p {
+            "/api/v1/reports/workload" | "/api/v1/reports/period" | "/reports/file" => {
+                Box::leak(format!("{p}?{period}").into_boxed_str())
+            }
+            "/api/v1/kb/articles/{k}/compare" => "/api/v1/kb/articles/{k}/compare?from=1&to=1",
+            "/api/v1/calendar/deadline" => "/api/v1/calendar/deadline?registered_on=2026-03-02&kind=written",
+            "/api/v1/kb/search" => "/api/v1/kb/search?q=ключ",
+            "/api/v1/kb/suggest" => "/api/v1/kb/suggest?subject=ключ",
+            other => other,
+        };
+        (m, p, w, b)
+    })
+    .collect()
+}
+
+/// `(method, path)` of every `.route(…)` in the routers' source.
+fn routed() -> Vec<(String, String)> {
+    let sources = [
+        include_str!("../src/api/mod.rs"),
+        include_str!("../src/api/lifecycle.rs"),
+        include_str!("../src/reports.rs"),
+        include_str!("../src/forms.rs"),
+    ];
+    let mut out = Vec::new();
+    for src in sources {
+        let pieces: Vec<&str> = src.split(".route(").skip(1).collect();
+        for piece in pieces {
+            let Some(rest) = piece.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let Some((path, tail)) = rest.split_once('"') else {
+                continue;
+            };
+            // The methods chained on this route, up to the next one.
+            let tail = tail.split(".merge(").next().unwrap_or(tail);
+            for method in ["get", "post", "put", "delete", "patch"] {
+                let called = tail.match_indices(&format!("{method}(")).any(|(i, _)| {
+                    i == 0
+                        || !tail.as_bytes()[i - 1].is_ascii_alphanumeric()
+                            && tail.as_bytes()[i - 1] != b'_'
+                });
+                if called {
+                    out.push((method.to_uppercase(), path.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_route_has_a_line_in_the_access_table() {
+    let table: Vec<(String, String)> = access()
+        .into_iter()
+        .map(|(m, p, _, _)| (m.to_string(), p.split('?').next().unwrap_or(p).to_string()))
+        .collect();
+    let mut missing = Vec::new();
+    for (method, path) in routed() {
+        if path == "/api/v1/{*rest}" {
+            continue; // the JSON 404 for unknown addresses
+        }
+        // The table names path parameters by what they stand for.
+        let known = table.iter().any(|(m, p)| {
+            m == &method && {
+                let a: Vec<&str> = p.split('/').collect();
+                let b: Vec<&str> = path.split('/').collect();
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(&b)
+                        .all(|(x, y)| x == y || (x.starts_with('{') && y.starts_with('{')))
+            }
+        });
+        if !known {
+            missing.push(format!("{method} {path}"));
+        }
+    }
+    assert!(routed().len() > 60, "the routes were read: {:?}", routed());
+    assert!(
+        missing.is_empty(),
+        "routes without a line in ACCESS: {missing:?}"
+    );
+}
+
+/// What an answer means for access.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    /// Not signed in: 401, or a browser sent to the sign-in page.
+    SignIn,
+    /// Refused or hidden: 403 or 404, or a page told so.
+    Refused,
+    /// Anything else (done, or refused for a reason that is not access).
+    Served,
+}
+
+fn outcome(status: StatusCode, location: Option<&str>) -> Outcome {
+    let location = location.unwrap_or_default();
+    if status == StatusCode::UNAUTHORIZED || location.starts_with("/login") {
+        Outcome::SignIn
+    } else if matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+        || ["error=forbidden", "error=not_found"]
+            .iter()
+            .any(|e| location.contains(e))
+    {
+        Outcome::Refused
+    } else {
+        Outcome::Served
+    }
+}
+
+struct Objects {
+    values: Vec<(&'static str, String)>,
+}
+
+fn png() -> Vec<u8> {
+    [
+        &[0x89u8, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a][..],
+        &[3u8; 32][..],
+    ]
+    .concat()
+}
+
+async fn login(http: &Client, base: &str, who: &str) -> String {
+    let r = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"login": who, "password": "demo"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), StatusCode::OK, "{who}");
+    r.json::<Value>().await.expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string()
+}
+
+async fn call(
+    http: &Client,
+    base: &str,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: &Body,
+) -> reqwest::Response {
+    let url = format!("{base}{path}");
+    let mut r = http.request(method.parse().expect("method"), &url);
+    if !token.is_empty() {
+        // Browser routes ride the cookie; the API takes the bearer token.
+        r = if path.starts_with("/api/") {
+            r.bearer_auth(token)
+        } else {
+            r.header("cookie", format!("sd_session={token}"))
+        };
+    }
+    r = match body {
+        Body::None => r,
+        Body::Json(v) => r.json(v),
+        Body::Text(t) if path.starts_with("/api/") => r.body(*t),
+        Body::Text(t) => r
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(*t),
+        Body::File => r.multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(png()).file_name("снимок.png"),
+        )),
+    };
+    r.send().await.expect("send")
+}
+
+/// The people who make the objects, signed in once.
+struct Makers {
+    ivanova: String,
+    smirnov: String,
+    /// IT's report file, ordered once by IT's head and ready.
+    export: String,
+}
+
+async fn post(http: &Client, base: &str, token: &str, path: &str, body: Body) -> Value {
+    let r = call(http, base, token, "POST", path, &body).await;
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+    r.json().await.expect("json")
+}
+
+async fn makers(http: &Client, base: &str) -> Makers {
+    let kuznetsova = login(http, base, "kuznetsova").await;
+    let export = post(
+        http,
+        base,
+        &kuznetsova,
+        "/api/v1/reports/exports",
+        Body::Json(
+            json!({"unit": "IT", "from": "2026-03-01", "to": "2026-03-31", "format": "csv"}),
+        ),
+    )
+    .await["id"]
+        .to_string();
+    for _ in 0..100 {
+        let r = call(
+            http,
+            base,
+            &kuznetsova,
+            "GET",
+            &format!("/api/v1/reports/exports/{export}"),
+            &Body::None,
+        )
+        .await;
+        if r.json::<Value>().await.expect("json")["state"] == "ready" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    Makers {
+        ivanova: login(http, base, "ivanova").await,
+        smirnov: login(http, base, "smirnov").await,
+        export,
+    }
+}
+
+/// A fresh world for one call: ivanova's request in IT with a file, taken
+/// by smirnov, with his extension request; a draft article of IT with a
+/// file; an IT template.
+async fn objects(http: &Client, base: &str, by: &Makers) -> Objects {
+    let t = post(
+        http,
+        base,
+        &by.ivanova,
+        "/api/v1/tickets",
+        Body::Json(json!({"kind": "esign_key", "subject": "Ключ", "fields": {"system": "sed", "action": "renewal", "holder": "Иванова"}})),
+    )
+    .await["id"]
+        .to_string();
+    let a = post(
+        http,
+        base,
+        &by.ivanova,
+        &format!("/api/v1/tickets/{t}/attachments"),
+        Body::File,
+    )
+    .await["id"]
+        .to_string();
+    post(
+        http,
+        base,
+        &by.smirnov,
+        &format!("/api/v1/tickets/{t}/take"),
+        Body::None,
+    )
+    .await;
+    post(
+        http,
+        base,
+        &by.smirnov,
+        &format!("/api/v1/tickets/{t}/extension-requests"),
+        Body::Json(json!({"days": 3, "reason": "Ждём поставку"})),
+    )
+    .await;
+    let asked = call(
+        http,
+        base,
+        &by.smirnov,
+        "GET",
+        &format!("/api/v1/tickets/{t}/extension-requests"),
+        &Body::None,
+    )
+    .await;
+    let r = asked.json::<Value>().await.expect("json")[0]["id"].to_string();
+    let k = post(
+        http,
+        base,
+        &by.smirnov,
+        "/api/v1/kb/articles",
+        Body::Json(
+            json!({"title": "Черновик", "body": "Текст", "section": "faq", "status": "draft"}),
+        ),
+    )
+    .await["id"]
+        .to_string();
+    let kf = post(
+        http,
+        base,
+        &by.smirnov,
+        &format!("/api/v1/kb/articles/{k}/files"),
+        Body::File,
+    )
+    .await["id"]
+        .to_string();
+    let m = post(
+        http,
+        base,
+        &by.smirnov,
+        "/api/v1/templates",
+        Body::Json(json!({"title": "Шаблон", "body": "Готово."})),
+    )
+    .await["id"]
+        .to_string();
+    Objects {
+        values: vec![
+            ("{t}", t),
+            ("{a}", a),
+            ("{r}", r),
+            ("{kf}", kf),
+            ("{k}", k),
+            ("{m}", m),
+            ("{e}", by.export.clone()),
+            ("{date}", "2026-04-01".into()),
+            ("{year}", "2026".into()),
+            ("{month}", "4".into()),
+        ],
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_as_the_access_table_says() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let base = common::serve(db.state.clone()).await;
+    let http = Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    let by = makers(&http, &base).await;
+    let mut wrong = Vec::new();
+    for (method, template, who, body) in access() {
+        for role in ROLES {
+            // A fresh world for each call: what one call changes cannot
+            // decide the next one's answer.
+            let world = objects(&http, &base, &by).await;
+            let path = world
+                .values
+                .iter()
+                .fold(template.to_string(), |p, (k, v)| p.replace(k, v));
+            let token = if role == "anonymous" {
+                String::new()
+            } else {
+                login(&http, &base, role).await
+            };
+            let r = call(&http, &base, &token, method, &path, &body).await;
+            let location = r
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let status = r.status();
+            let mut got = outcome(status, location.as_deref());
+            if template == "/auth/logout" && location.as_deref() == Some("/login") {
+                // Signing out ends on the sign-in page, for everyone.
+                got = Outcome::Served;
+            }
+            let expected = if who.admits(role) {
+                Outcome::Served
+            } else if role == "anonymous" {
+                Outcome::SignIn
+            } else {
+                Outcome::Refused
+            };
+            if got != expected {
+                wrong.push(format!(
+                    "{method} {template} as {role}: expected {expected:?}, got {status} {location:?}"
+                ));
+            }
+            // An API refusal is always the JSON error.
+            if path.starts_with("/api/") && (status.is_client_error() || status.is_server_error()) {
+                let json = r
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("application/json"));
+                if !json {
+                    wrong.push(format!(
+                        "{method} {template} as {role}: {status} is not JSON"
+                    ));
+                }
+            }
+            if status.is_server_error() {
+                wrong.push(format!("{method} {template} as {role}: {status}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} answers differ from the table:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    db.cleanup().await;
+}
+
+/// Server functions any visitor may call: the session (to draw the header)
+/// and the sign-in page's data.
+const PUBLIC_SERVER_FNS: &[&str] = &["get_session"];
+
+#[tokio::test]
+async fn every_server_function_refuses_an_anonymous_caller_unless_public() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let base = common::serve(db.state.clone()).await;
+    let http = Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        paths.len() > 30,
+        "the server functions were listed: {paths:?}"
+    );
+    let mut wrong = Vec::new();
+    for path in paths {
+        let name = path
+            .trim_start_matches("/api/")
+            .trim_end_matches(|c: char| c.is_ascii_digit());
+        let r = http
+            .post(format!("{base}{path}"))
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("")
+            .send()
+            .await
+            .expect("send");
+        let status = r.status();
+        let public = PUBLIC_SERVER_FNS.contains(&name);
+        let refused = matches!(status, StatusCode::UNAUTHORIZED | StatusCode::BAD_REQUEST);
+        if public == refused || status.is_server_error() {
+            wrong.push(format!("{name}: {status}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    db.cleanup().await;
+}
