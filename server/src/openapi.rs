@@ -28,6 +28,7 @@ pub fn document() -> Value {
     if let Some(paths) = doc["paths"].as_object_mut() {
         paths.extend(lifecycle_paths());
     }
+    answer_every_refusal(&mut doc);
     doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["reason"] = json!({
         "type": "string",
         "description": "For 409: why the request's state refuses the action (not_open, awaiting_answer, already_rated, reopen_window_passed, already_extended, too_many_transfers, extension_pending, no_extension_request, closed, changed)"
@@ -395,4 +396,45 @@ fn base() -> Value {
             }
         }
     })
+}
+
+/// The routes anyone may call without signing in.
+const PUBLIC: &[&str] = &["/auth/login", "/auth/logout", "/openapi.json"];
+
+/// Every operation names the refusals the server can give it: 401 where a
+/// sign-in is needed, 400 for a body or query it cannot read, 429 where a
+/// limit holds, and a `default` for the rest (405 with `Allow`, 413, …),
+/// always the JSON error.
+fn answer_every_refusal(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in ops.iter_mut() {
+            let Some(responses) = op["responses"].as_object_mut() else {
+                continue;
+            };
+            let mut add = |code: &str, text: &str| {
+                responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| error_response(text));
+            };
+            if !PUBLIC.contains(&path.as_str()) {
+                add("401", "Not signed in");
+            }
+            if method != "get" || path.contains('{') {
+                add("400", "A body, path or query the server cannot read");
+            }
+            if path == "/auth/login" {
+                add("429", "Too many failed sign-ins: wait `retry_after_secs` (also in Retry-After)");
+            }
+            if path.starts_with("/reports/") && (path.ends_with("/exports") || path.ends_with("/period")) {
+                add("429", "Other report files are being built: wait `retry_after_secs`");
+            }
+            add("default", "Any other refusal (405 with Allow, 413, …): the JSON error with its code");
+        }
+    }
 }

@@ -586,3 +586,38 @@ async fn every_server_function_refuses_an_anonymous_caller_unless_public() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     db.cleanup().await;
 }
+
+#[test]
+fn the_openapi_document_and_the_router_name_the_same_operations() {
+    let doc = server::openapi::document();
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            documented.push((method.to_uppercase(), format!("/api/v1{path}")));
+            let responses = op["responses"].as_object().expect("responses");
+            assert!(responses.contains_key("default"), "{method} {path}: no default refusal");
+            if !["/auth/login", "/auth/logout", "/openapi.json"].contains(&path.as_str()) {
+                assert!(responses.contains_key("401"), "{method} {path}: no 401");
+            }
+        }
+    }
+    // Parameter names differ ({id} here, {rid} there): compare the shapes.
+    let shape = |p: &str| -> String {
+        p.split('/')
+            .map(|s| if s.starts_with('{') { "{}" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let routed: Vec<(String, String)> = routed()
+        .into_iter()
+        .filter(|(_, p)| p.starts_with("/api/v1/") && p != "/api/v1/{*rest}")
+        .map(|(m, p)| (m, shape(&p)))
+        .collect();
+    let documented: Vec<(String, String)> =
+        documented.into_iter().map(|(m, p)| (m, shape(&p))).collect();
+    assert!(routed.len() > 55, "{routed:?}");
+    let undocumented: Vec<_> = routed.iter().filter(|r| !documented.contains(r)).collect();
+    let unrouted: Vec<_> = documented.iter().filter(|d| !routed.contains(d)).collect();
+    assert!(undocumented.is_empty(), "routed but not in the document: {undocumented:?}");
+    assert!(unrouted.is_empty(), "in the document but not routed: {unrouted:?}");
+}
