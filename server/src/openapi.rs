@@ -429,12 +429,23 @@ fn answer_every_refusal(doc: &mut Value) {
                 add("400", "A body, path or query the server cannot read");
             }
             if path == "/auth/login" {
-                add("429", "Too many failed sign-ins: wait `retry_after_secs` (also in Retry-After)");
+                add(
+                    "429",
+                    "Too many failed sign-ins: wait `retry_after_secs` (also in Retry-After)",
+                );
             }
-            if path.starts_with("/reports/") && (path.ends_with("/exports") || path.ends_with("/period")) {
-                add("429", "Other report files are being built: wait `retry_after_secs`");
+            if path.starts_with("/reports/")
+                && (path.ends_with("/exports") || path.ends_with("/period"))
+            {
+                add(
+                    "429",
+                    "Other report files are being built: wait `retry_after_secs`",
+                );
             }
-            add("default", "Any other refusal (405 with Allow, 413, …): the JSON error with its code");
+            add(
+                "default",
+                "Any other refusal (405 with Allow, 413, …): the JSON error with its code",
+            );
         }
     }
 }

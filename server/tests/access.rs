@@ -595,7 +595,10 @@ fn the_openapi_document_and_the_router_name_the_same_operations() {
         for (method, op) in item.as_object().expect("operations") {
             documented.push((method.to_uppercase(), format!("/api/v1{path}")));
             let responses = op["responses"].as_object().expect("responses");
-            assert!(responses.contains_key("default"), "{method} {path}: no default refusal");
+            assert!(
+                responses.contains_key("default"),
+                "{method} {path}: no default refusal"
+            );
             if !["/auth/login", "/auth/logout", "/openapi.json"].contains(&path.as_str()) {
                 assert!(responses.contains_key("401"), "{method} {path}: no 401");
             }
@@ -613,11 +616,186 @@ fn the_openapi_document_and_the_router_name_the_same_operations() {
         .filter(|(_, p)| p.starts_with("/api/v1/") && p != "/api/v1/{*rest}")
         .map(|(m, p)| (m, shape(&p)))
         .collect();
-    let documented: Vec<(String, String)> =
-        documented.into_iter().map(|(m, p)| (m, shape(&p))).collect();
+    let documented: Vec<(String, String)> = documented
+        .into_iter()
+        .map(|(m, p)| (m, shape(&p)))
+        .collect();
     assert!(routed.len() > 55, "{routed:?}");
     let undocumented: Vec<_> = routed.iter().filter(|r| !documented.contains(r)).collect();
     let unrouted: Vec<_> = documented.iter().filter(|d| !routed.contains(d)).collect();
-    assert!(undocumented.is_empty(), "routed but not in the document: {undocumented:?}");
-    assert!(unrouted.is_empty(), "in the document but not routed: {unrouted:?}");
+    assert!(
+        undocumented.is_empty(),
+        "routed but not in the document: {undocumented:?}"
+    );
+    assert!(
+        unrouted.is_empty(),
+        "in the document but not routed: {unrouted:?}"
+    );
+}
+
+/// Rows of every table a request could write, to see that a refused one wrote nothing.
+async fn rows(db: &TestDb) -> Vec<(&'static str, i64)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let mut out = Vec::new();
+    for table in [
+        "tickets",
+        "comments",
+        "attachments",
+        "ticket_events",
+        "ticket_ratings",
+        "extension_requests",
+        "kb_articles",
+        "kb_article_versions",
+        "kb_attachments",
+        "kb_sections",
+        "answer_templates",
+        "calendar_days",
+        "report_proposals",
+        "notifications",
+    ] {
+        let row = db
+            .state
+            .db
+            .query_one_raw(Statement::from_string(
+                db.state.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        out.push((table, row.try_get::<i64>("", "n").expect("n")));
+    }
+    out
+}
+
+/// A small deterministic generator: the same bytes on every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                self.0 = self
+                    .0
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                (self.0 >> 33) as u8
+            })
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn malformed_input_never_fails_the_server_nor_writes_anything() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let base = common::serve(db.state.clone()).await;
+    let http = Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    let by = makers(&http, &base).await;
+    let world = objects(&http, &base, &by).await;
+    let admin = login(&http, &base, "admin").await;
+    let doc = server::openapi::document();
+    let mut random = Lcg(2026);
+    let bodies: Vec<Vec<u8>> = vec![
+        b"{".to_vec(),
+        b"[]".to_vec(),
+        b"null".to_vec(),
+        b"\"text\"".to_vec(),
+        br#"{"body":123,"days":"x","score":"x","final":"yes","login":[],"unit":{},"reason":null,"title":7,"status":1,"version":"v","text":false,"kind":[],"subject":{},"fields":"x","mail_queue":"x"}"#.to_vec(),
+        br#"{"days":-100000000000,"score":99999999999999999999,"version":-1,"body":"","reason":""}"#.to_vec(),
+        random.bytes(300),
+    ];
+    let real: std::collections::HashMap<&str, String> = world.values.iter().cloned().collect();
+    let mut wrong = Vec::new();
+    let mut calls = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("operations").keys() {
+            let method = method.to_uppercase();
+            // Path parameters: nonsense, and the real objects with a bad body.
+            let mut paths: Vec<String> = [
+                "0",
+                "-1",
+                "abc",
+                "99999999999999999999",
+                "%00",
+                "..%2F..",
+                "%FF",
+            ]
+            .iter()
+            .map(|bad| {
+                path.split('/')
+                    .map(|s| if s.starts_with('{') { *bad } else { s })
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+            let with_real = path
+                .replace("{id}", &real["{t}"])
+                .replace("{rid}", &real["{r}"])
+                .replace("{date}", "2026-13-45")
+                .replace("{year}", "20x6")
+                .replace("{month}", "13");
+            paths.push(with_real);
+            if !path.contains('{') {
+                paths = vec![path.to_string()];
+            }
+            for p in paths {
+                let queries = [
+                    "",
+                    "?limit=-1&from=x&to=2026-02-30&q=%FF&cursor=zz&unit=%00&format=exe&period=year&status=nope&sort=x",
+                ];
+                for q in queries {
+                    let url = format!("{base}/api/v1{p}{q}");
+                    let variants: Vec<Option<&Vec<u8>>> = if method == "GET" || method == "DELETE" {
+                        vec![None]
+                    } else {
+                        bodies.iter().map(Some).collect()
+                    };
+                    for body in variants {
+                        let before = rows(&db).await;
+                        let mut r = http
+                            .request(method.parse().expect("method"), &url)
+                            .bearer_auth(&admin);
+                        if let Some(b) = body {
+                            r = r.header("content-type", "application/json").body(b.clone());
+                        }
+                        let r = r.send().await.expect("send");
+                        calls += 1;
+                        let status = r.status();
+                        let json = r
+                            .headers()
+                            .get("content-type")
+                            .and_then(|v| v.to_str().ok())
+                            .is_some_and(|v| v.starts_with("application/json"));
+                        let what =
+                            format!(
+                                "{method} {p}{q} {:?}: {status}",
+                                body.map(
+                                    |b| String::from_utf8_lossy(&b[..b.len().min(40)]).to_string()
+                                )
+                            );
+                        if status.is_server_error() {
+                            wrong.push(what.clone());
+                        }
+                        if (status.is_client_error() || status.is_server_error()) && !json {
+                            wrong.push(format!("{what} is not JSON"));
+                        }
+                        if !status.is_success() && rows(&db).await != before {
+                            wrong.push(format!("{what} refused but wrote"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(calls > 500, "{calls} calls");
+    assert!(
+        wrong.is_empty(),
+        "{} of {calls} calls:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    db.cleanup().await;
 }
