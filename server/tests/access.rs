@@ -769,8 +769,7 @@ async fn malformed_input_never_fails_the_server_nor_writes_anything() {
                             .get("content-type")
                             .and_then(|v| v.to_str().ok())
                             .is_some_and(|v| v.starts_with("application/json"));
-                        let what =
-                            format!(
+                        let what = format!(
                                 "{method} {p}{q} {:?}: {status}",
                                 body.map(
                                     |b| String::from_utf8_lossy(&b[..b.len().min(40)]).to_string()
