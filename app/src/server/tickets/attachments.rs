@@ -80,7 +80,7 @@ async fn insert_counted(
 ) -> ServiceResult<attachment::Model> {
     let txn = state.db.begin().await?;
     ticket::Entity::update_many()
-        .col_expr(ticket::Column::Id, Expr::col(ticket::Column::Id).into())
+        .col_expr(ticket::Column::Id, Expr::col(ticket::Column::Id))
         .filter(ticket::Column::Id.eq(ticket_id))
         .exec(&txn)
         .await?;
