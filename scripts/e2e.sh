@@ -41,6 +41,8 @@ done
 cd "$root/end2end"
 status=0
 BASE_URL="http://127.0.0.1:$port" npx playwright test ${E2E_ARGS:-} || status=$?
+# Pages the shell did not give their Content-Security-Policy (see server/src/security.rs).
+grep "page without its policy" "$work/server.log" >&2 || true
 if [ "$status" -ne 0 ]; then
   echo "--- server log ---" >&2
   tail -50 "$work/server.log" >&2

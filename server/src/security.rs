@@ -118,7 +118,19 @@ const NON_PAGE_POLICY: &str =
 /// scripts and styles under `/pkg/` may be.
 pub async fn headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let shared_asset = req.uri().path().starts_with("/pkg/");
+    let path = req.uri().path().to_string();
     let mut res = next.run(req).await;
+    let page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if page && !res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        // The shell sets a page's policy with its nonce; a page rendered
+        // without it gets the policy from the nonce its scripts carry.
+        tracing::warn!(%path, status = %res.status(), "page without its policy: taken from its scripts");
+        res = with_policy_from_body(res).await;
+    }
     let h = res.headers_mut();
     let static_value = header::HeaderValue::from_static;
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
@@ -141,6 +153,30 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
         h.insert(header::CACHE_CONTROL, static_value("no-store"));
     }
     res
+}
+
+/// Reads a page's body (pages are rendered whole before they are sent)
+/// and sets the page policy with the nonce of its first inline script.
+async fn with_policy_from_body(res: Response) -> Response {
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 << 20).await else {
+        return Response::from_parts(parts, axum::body::Body::empty());
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let nonce = text
+        .split("nonce=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .filter(|n| {
+            n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+/=_-".contains(c))
+        })
+        .unwrap_or_default()
+        .to_string();
+    if let Ok(v) = header::HeaderValue::from_str(&app::app::page_policy(&nonce)) {
+        parts.headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 #[cfg(test)]

@@ -376,3 +376,86 @@ on_both_databases!(
         assert_ne!(stamp_before, stamp_after, "the reindex request was seen");
     }
 );
+
+on_both_databases!(
+    async fn templates_calendar_days_and_proposals_hold_when_ten_save_at_once(db: TestDb) {
+        use app::domain::calendar::DayKind;
+        use app::domain::report::{Period, PeriodKind};
+        use app::server::{calendar, reports};
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        let kuznetsova = db.user("kuznetsova", &["employee", "head:IT"]).await;
+        let admin = db.user("admin", &["employee", "admin"]).await;
+        let made = templates::create(
+            &db.state,
+            &smirnov,
+            TemplateInput {
+                title: "Пароль".into(),
+                body: "Пароль сброшен.".into(),
+                unit: None,
+            },
+        )
+        .await
+        .expect("created");
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 4, 1).expect("date");
+        let month = Period::containing(PeriodKind::Month, date);
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..10 {
+            let (state, s, k, a) = (
+                db.state.clone(),
+                smirnov.clone(),
+                kuznetsova.clone(),
+                admin.clone(),
+            );
+            set.spawn(async move {
+                // Edits of a template while it is deleted.
+                let edit = if i == 5 {
+                    templates::delete(&state, &s, made.id).await.map(|_| ())
+                } else {
+                    let input = TemplateInput {
+                        title: format!("Пароль {i}"),
+                        body: "Пароль сброшен.".into(),
+                        unit: None,
+                    };
+                    templates::update(&state, &s, made.id, input)
+                        .await
+                        .map(|_| ())
+                };
+                let day = calendar::set_day(
+                    &state,
+                    &a,
+                    date,
+                    Some(DayKind::Holiday),
+                    Some(format!("День {i}")),
+                )
+                .await;
+                let said =
+                    reports::save_proposals(&state, &k, "IT", &month, &format!("Предложение {i}"))
+                        .await;
+                (
+                    edit.map_err(AppError::from),
+                    day.map_err(AppError::from),
+                    said.map(|_| ()).map_err(AppError::from),
+                )
+            });
+        }
+        while let Some(done) = set.join_next().await {
+            let (edit, day, said) = done.expect("task");
+            // An edit that lost to the deletion hears the template is gone.
+            assert!(matches!(edit, Ok(()) | Err(AppError::NotFound)), "{edit:?}");
+            assert_eq!(day, Ok(()));
+            assert_eq!(said, Ok(()));
+        }
+        assert_eq!(
+            err(templates::get(&db.state, &smirnov, made.id)
+                .await
+                .expect_err("deleted")),
+            AppError::NotFound
+        );
+        let april = calendar::month(&db.state, 2026, 4).await.expect("month");
+        assert!(!april[0].working, "one holiday, whoever saved last");
+        let text = reports::proposals(&db.state.db, "IT", &month)
+            .await
+            .expect("proposals");
+        assert!(text.starts_with("Предложение "), "{text}");
+    }
+);

@@ -26,6 +26,8 @@ impl From<ServiceError> for AppError {
                 tracing::warn!(%detail, "directory unavailable");
                 AppError::DirectoryUnavailable
             }
+            // Written while someone removed it: gone, as a read would say.
+            ServiceError::Db(sea_orm::DbErr::RecordNotUpdated) => AppError::NotFound,
             // A rule the database holds (a unique index or a check): two
             // people did the same thing at once and the second one lost.
             ServiceError::Db(db)
