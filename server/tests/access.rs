@@ -2,8 +2,8 @@
 //! route, called as anonymous and as each demo role against another
 //! person's request and another unit's objects, compared with `ACCESS`.
 //! The routes are read from the routers' source, so a route added without a
-//! line in the table fails the test; every server function is called
-//! anonymously and must refuse unless it is listed as public.
+//! line in the table fails the test. Every server function has its line
+//! too, with arguments that reach its rule, and is called the same way.
 
 mod common;
 
@@ -544,49 +544,6 @@ async fn every_route_answers_each_role_as_the_access_table_says() {
     db.cleanup().await;
 }
 
-/// Server functions any visitor may call: the session (to draw the header)
-/// and the sign-in page's data.
-const PUBLIC_SERVER_FNS: &[&str] = &["get_session"];
-
-#[tokio::test]
-async fn every_server_function_refuses_an_anonymous_caller_unless_public() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let base = common::serve(db.state.clone()).await;
-    let http = Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client");
-    let paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
-        .map(|(p, _)| p)
-        .collect();
-    assert!(
-        paths.len() > 30,
-        "the server functions were listed: {paths:?}"
-    );
-    let mut wrong = Vec::new();
-    for path in paths {
-        let name = path
-            .trim_start_matches("/api/")
-            .trim_end_matches(|c: char| c.is_ascii_digit());
-        let r = http
-            .post(format!("{base}{path}"))
-            .header("accept", "application/json")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("")
-            .send()
-            .await
-            .expect("send");
-        let status = r.status();
-        let public = PUBLIC_SERVER_FNS.contains(&name);
-        let refused = matches!(status, StatusCode::UNAUTHORIZED | StatusCode::BAD_REQUEST);
-        if public == refused || status.is_server_error() {
-            wrong.push(format!("{name}: {status}"));
-        }
-    }
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    db.cleanup().await;
-}
-
 #[test]
 fn the_openapi_document_and_the_router_name_the_same_operations() {
     let doc = server::openapi::document();
@@ -793,6 +750,176 @@ async fn malformed_input_never_fails_the_server_nor_writes_anything() {
     assert!(
         wrong.is_empty(),
         "{} of {calls} calls:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    db.cleanup().await;
+}
+
+/// Every server function with arguments that reach its rule, and who may.
+/// `MULTIPART` stands for the new-request form.
+fn server_fns() -> Vec<(&'static str, &'static str, Who)> {
+    use Who::*;
+    vec![
+        ("get_session", "", Anyone),
+        ("get_month", "year=2026&month=4", Admin),
+        ("set_calendar_day", "date=2026-04-01&kind=holiday", Admin),
+        ("search_kb", "q=ключ", Signed),
+        ("latest_articles", "", Signed),
+        ("get_article", "id={k}", UnitStaff),
+        ("edit_context", "id={k}", UnitStaff),
+        (
+            "save_article",
+            "id={k}&title=Черновик&section=faq&status=draft&body=Текст",
+            UnitStaff,
+        ),
+        ("article_history", "id={k}", UnitStaff),
+        ("restore_version", "id={k}&version=1", UnitStaff),
+        ("list_templates", "", AnyStaff),
+        ("save_template", "id={m}&title=Шаблон&body=Текст", UnitStaff),
+        ("delete_template", "id={m}", UnitStaff),
+        ("get_inbox", "", Signed),
+        ("mark_all_read", "", Signed),
+        ("save_queue_mail", "queue_mail=on", Signed),
+        (
+            "get_workload",
+            "unit=IT&from=2026-03-01&to=2026-03-31",
+            UnitHead,
+        ),
+        (
+            "save_report_proposals",
+            "unit=IT&from=2026-03-01&to=2026-03-31&text=Предложение",
+            UnitHead,
+        ),
+        (
+            "start_report_export",
+            "unit=IT&from=2026-03-01&to=2026-03-31&format=csv",
+            UnitHead,
+        ),
+        ("report_export_status", "id={e}", ExportOwner),
+        ("get_deadline_context", "", Signed),
+        ("suggest_articles", "subject=ключ&kind=esign_key", Signed),
+        ("solved_by_article", "article={k}&subject=Вопрос", Nobody),
+        ("get_request_kinds", "", Signed),
+        ("create_request", "MULTIPART", Signed),
+        ("get_request", "id={t}", Viewer),
+        ("add_reply", "id={t}&body=Сообщение", Viewer),
+        ("confirm_request", "id={t}", Requester),
+        ("reopen_request", "id={t}&reason=Не+работает", Requester),
+        ("close_request", "id={t}", UnitHead),
+        ("rate_answer", "id={t}&score=5", Requester),
+        ("ask_extension", "id={t}&days=3&reason=Ждём", UnitExecutor),
+        (
+            "decide_extension",
+            "id={t}&request={r}&decision=approve&reason=Да",
+            UnitHead,
+        ),
+        ("take_request", "id={t}", UnitStaff),
+        ("assign_request", "id={t}&login=smirnov", UnitHead),
+        ("extend_request", "id={t}&days=3&reason=Ждём", UnitHead),
+        (
+            "transfer_request",
+            "id={t}&unit=AHO&reason=Не+наш",
+            UnitStaff,
+        ),
+        (
+            "answer_request",
+            "id={t}&body=Готово&outcome=solved",
+            UnitStaff,
+        ),
+        (
+            "list_requests",
+            "scope=mine&filters[unit]=&filters[focus]=&filters[assignee]=&filters[status]=&filters[q]=&filters[kind]=&filters[overdue]=&filters[due_before]=&filters[sort]=&filters[cursor]=",
+            Signed,
+        ),
+        // Anyone signed in; a unit's staff are listed only to its own staff.
+        ("get_filter_choices", "queue=true&unit=IT", Signed),
+    ]
+}
+
+#[tokio::test]
+async fn every_server_function_answers_each_role_as_its_table_says() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let base = common::serve(db.state.clone()).await;
+    let http = Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    let table = server_fns();
+    let registered: Vec<(String, &str)> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| {
+            let name = p
+                .trim_start_matches("/api/")
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_string();
+            (name, p)
+        })
+        .collect();
+    let unlisted: Vec<&String> = registered
+        .iter()
+        .map(|(n, _)| n)
+        .filter(|n| !table.iter().any(|(t, _, _)| t == n))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "server functions without a line: {unlisted:?}"
+    );
+    let by = makers(&http, &base).await;
+    let mut wrong = Vec::new();
+    for (name, args, who) in table {
+        let path = registered
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| *p)
+            .unwrap_or_else(|| panic!("{name} is not registered"));
+        for role in ROLES {
+            let world = objects(&http, &base, &by).await;
+            let args = world
+                .values
+                .iter()
+                .fold(args.to_string(), |a, (k, v)| a.replace(k, v));
+            let mut r = http
+                .post(format!("{base}{path}"))
+                .header("accept", "application/json");
+            if role != "anonymous" {
+                let token = login(&http, &base, role).await;
+                r = r.header("cookie", format!("sd_session={token}"));
+            }
+            r = if args == "MULTIPART" {
+                r.multipart(
+                    reqwest::multipart::Form::new()
+                        .text("kind", "esign_key")
+                        .text("subject", "Ключ")
+                        .text("f[system]", "sed")
+                        .text("f[action]", "renewal")
+                        .text("f[holder]", "Иванова"),
+                )
+            } else {
+                r.header("content-type", "application/x-www-form-urlencoded")
+                    .body(args.clone())
+            };
+            let r = r.send().await.expect("send");
+            let status = r.status();
+            let got = outcome(status, None);
+            let expected = if who.admits(role) {
+                Outcome::Served
+            } else if role == "anonymous" {
+                Outcome::SignIn
+            } else {
+                Outcome::Refused
+            };
+            if got != expected || status.is_server_error() || status == StatusCode::BAD_REQUEST {
+                let body = r.text().await.unwrap_or_default();
+                let start: String = body.chars().take(120).collect();
+                wrong.push(format!(
+                    "{name} as {role}: expected {expected:?}, got {status} {start}"
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} answers differ from the table:\n{}",
         wrong.len(),
         wrong.join("\n")
     );
