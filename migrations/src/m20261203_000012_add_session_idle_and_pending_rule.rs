@@ -26,6 +26,16 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Pending requests that a race left beside the one the request names
+        // are closed first, or the index could not be built.
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE extension_requests SET state = 'refused', \
+                 decision_reason = 'Закрыта: вторая просьба, отправленная одновременно' \
+                 WHERE state = 'pending' AND id NOT IN \
+                 (SELECT pending_extension_id FROM tickets WHERE pending_extension_id IS NOT NULL)",
+            )
+            .await?;
         // A partial unique index, the same text on SQLite and PostgreSQL.
         m.get_connection()
             .execute_unprepared(

@@ -56,11 +56,13 @@ pub fn from_this_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool 
     true
 }
 
+/// A bearer token, read exactly as `auth::token_from_headers` reads it (so
+/// a request this guard lets pass never signs in with the cookie instead).
 fn bearer(headers: &HeaderMap) -> bool {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("bearer "))
+        .is_some_and(|v| v.starts_with("Bearer "))
 }
 
 /// Refuses cross-site state changes: forms, server functions, uploads,
@@ -90,21 +92,49 @@ pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next:
 /// is served without connection info, as in some tests).
 pub struct ClientAddress(pub String);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+impl axum::extract::FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _state: &S,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         use axum::extract::ConnectInfo;
+        // Behind a proxy every client arrives from the proxy: its header (the
+        // last address in it, the one the proxy itself added) names the client.
+        let forwarded = state
+            .config
+            .client_ip_header
+            .as_deref()
+            .and_then(|name| parts.headers.get(name))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
         Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
+            forwarded
+                .or(peer)
+                .map(network)
                 .unwrap_or_else(|| "unknown".into()),
         ))
+    }
+}
+
+/// An IPv4 address as it is; an IPv6 one by its /64 network, which one
+/// client holds whole (a fresh address per guess would not be a new client).
+fn network(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -159,7 +189,9 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
 /// and sets the page policy with the nonce of its first inline script.
 async fn with_policy_from_body(res: Response) -> Response {
     let (mut parts, body) = res.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
     let Ok(bytes) = axum::body::to_bytes(body, 16 << 20).await else {
+        parts.status = axum::http::StatusCode::INTERNAL_SERVER_ERROR;
         return Response::from_parts(parts, axum::body::Body::empty());
     };
     let text = String::from_utf8_lossy(&bytes);
@@ -181,7 +213,17 @@ async fn with_policy_from_body(res: Response) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::from_this_site;
+    use super::{from_this_site, network};
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_network() {
+        let a = network("2001:db8:1:2:aaaa::1".parse().expect("ip"));
+        let b = network("2001:db8:1:2:bbbb::9".parse().expect("ip"));
+        assert_eq!(a, b);
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(network("10.0.0.7".parse().expect("ip")), "10.0.0.7");
+        assert_eq!(network("::ffff:10.0.0.7".parse().expect("ip")), "10.0.0.7");
+    }
     use axum::http::{HeaderMap, HeaderValue};
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {

@@ -1378,3 +1378,43 @@ async fn every_refusal_under_the_api_is_the_json_error() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn behind_a_proxy_each_client_is_throttled_by_the_address_the_proxy_names() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let mut config = (*db.state.config).clone();
+    config.client_ip_header = Some("X-Forwarded-For".into());
+    let mut state = app::server::AppState::new(db.state.db.clone(), config);
+    state.clock = db.clock.clone();
+    let base = common::serve(state).await;
+    let http = Client::new();
+    let try_from = async |client: &str, password: &str| {
+        http.post(format!("{base}/api/v1/auth/login"))
+            .header("x-forwarded-for", format!("203.0.113.9, {client}"))
+            .json(&json!({"login": "ivanova", "password": password}))
+            .send()
+            .await
+            .expect("send")
+            .status()
+    };
+    for _ in 0..app::server::throttle::DELAY_AFTER {
+        assert_eq!(try_from("10.0.0.1", "nope").await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        try_from("10.0.0.1", "nope").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy signs in as usual.
+    assert_eq!(try_from("10.0.0.2", "demo").await, StatusCode::OK);
+    // A login longer than any in the directory is refused without a count.
+    let long = "x".repeat(5000);
+    let r = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .header("x-forwarded-for", "10.0.0.3")
+        .json(&json!({"login": long, "password": "nope"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    db.cleanup().await;
+}

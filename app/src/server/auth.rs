@@ -140,6 +140,10 @@ pub async fn sign_in(
     address: &str,
 ) -> ServiceResult<(String, UserView)> {
     let guard = &state.sign_in_guard;
+    if login.trim().chars().count() > super::throttle::LOGIN_MAX {
+        // No such login in the directory: refused without a bind or a count.
+        return Err(AppError::BadCredentials.into());
+    }
     if let Err(e) = guard.check(login, address, state.now()) {
         tracing::warn!(login, address, "sign-in held back after repeated failures");
         return Err(e.into());

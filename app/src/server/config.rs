@@ -31,6 +31,11 @@ pub struct Config {
     /// The address people open, e.g. `https://sd.example.gov.ru`: a browser's
     /// form post must come from it. Unset: from the host the request names.
     pub public_origin: Option<String>,
+    /// Behind a reverse proxy: the header it writes the client's address
+    /// into (`X-Forwarded-For`, `X-Real-IP`); sign-in throttling counts by
+    /// it. Unset: the connecting address (set it behind a proxy, or every
+    /// client shares the proxy's count).
+    pub client_ip_header: Option<String>,
     /// File the demo requests at start-up when the database has none (`make run`).
     pub demo_data: bool,
     /// For tests and demonstrations only: the clock starts at this moment
@@ -118,6 +123,7 @@ impl Default for Config {
             shortened_end: "17:00".into(),
             secure_cookies: false,
             public_origin: None,
+            client_ip_header: None,
             demo_data: false,
             clock_start: None,
             directory: DirectoryConfig::default(),
@@ -174,6 +180,7 @@ impl fmt::Debug for Config {
             )
             .field("secure_cookies", &self.secure_cookies)
             .field("public_origin", &self.public_origin)
+            .field("client_ip_header", &self.client_ip_header)
             .field("directory.url", &self.directory.url)
             .field("directory.bind_dn", &self.directory.bind_dn)
             .field("directory.starttls", &self.directory.starttls)
@@ -276,6 +283,9 @@ impl Config {
         }
         if let Some(v) = get("SD_PUBLIC_ORIGIN").filter(|v| !v.is_empty()) {
             self.public_origin = Some(v.trim_end_matches('/').to_string());
+        }
+        if let Some(v) = get("SD_CLIENT_IP_HEADER").filter(|v| !v.is_empty()) {
+            self.client_ip_header = Some(v);
         }
         if let Some(v) = get("SD_CLOCK_START").filter(|v| !v.is_empty()) {
             self.clock_start = Some(v);

@@ -65,8 +65,22 @@ impl Default for SignInGuard {
     }
 }
 
+/// The longest login the directory accepts; longer ones never bind.
+pub const LOGIN_MAX: usize = 100;
+
+/// A login as a key: trimmed, lower-case, at most [`LOGIN_MAX`] characters,
+/// so a guesser cannot make the tables hold long strings.
+fn login_key(login: &str) -> String {
+    login
+        .trim()
+        .chars()
+        .take(LOGIN_MAX)
+        .collect::<String>()
+        .to_lowercase()
+}
+
 fn pair(login: &str, address: &str) -> Key {
-    Key::Pair(login.trim().to_lowercase(), address.to_string())
+    Key::Pair(login_key(login), address.to_string())
 }
 
 impl SignInGuard {
@@ -140,10 +154,7 @@ impl SignInGuard {
             if logins.len() > SWEEP_ABOVE {
                 logins.retain(|_, m| Arc::strong_count(m) > 1);
             }
-            logins
-                .entry(login.trim().to_lowercase())
-                .or_default()
-                .clone()
+            logins.entry(login_key(login)).or_default().clone()
         };
         let login = lock.lock_owned().await;
         let slot = self

@@ -109,6 +109,8 @@ pub async fn store_with_message(
     bytes: &[u8],
 ) -> ServiceResult<AttachmentView> {
     check(state, bytes)?;
+    // Hidden requests stay hidden (404) before anything is counted.
+    visible(state, caller, ticket_id).await?;
     // The message is not written for a file that could not join it.
     let held = attachment::Entity::find()
         .filter(attachment::Column::TicketId.eq(ticket_id))
