@@ -49,6 +49,17 @@ enum Who {
 }
 
 impl Who {
+    /// What `role` should hear: served, sent to sign in, or refused.
+    fn expects(self, role: &str) -> Outcome {
+        if self.admits(role) {
+            Outcome::Served
+        } else if role == "anonymous" {
+            Outcome::SignIn
+        } else {
+            Outcome::Refused
+        }
+    }
+
     fn admits(self, role: &str) -> bool {
         let staff = ["popov", "morozova", "smirnov", "kuznetsova", "admin"];
         let it_staff = ["smirnov", "kuznetsova", "admin"];
@@ -505,13 +516,7 @@ async fn every_route_answers_each_role_as_the_access_table_says() {
                 // Signing out ends on the sign-in page, for everyone.
                 got = Outcome::Served;
             }
-            let expected = if who.admits(role) {
-                Outcome::Served
-            } else if role == "anonymous" {
-                Outcome::SignIn
-            } else {
-                Outcome::Refused
-            };
+            let expected = who.expects(role);
             if got != expected {
                 wrong.push(format!(
                     "{method} {template} as {role}: expected {expected:?}, got {status} {location:?}"
@@ -901,13 +906,7 @@ async fn every_server_function_answers_each_role_as_its_table_says() {
             let r = r.send().await.expect("send");
             let status = r.status();
             let got = outcome(status, None);
-            let expected = if who.admits(role) {
-                Outcome::Served
-            } else if role == "anonymous" {
-                Outcome::SignIn
-            } else {
-                Outcome::Refused
-            };
+            let expected = who.expects(role);
             if got != expected || status.is_server_error() || status == StatusCode::BAD_REQUEST {
                 let body = r.text().await.unwrap_or_default();
                 let start: String = body.chars().take(120).collect();

@@ -37,6 +37,16 @@ impl Api {
         body["token"].as_str().expect("token").to_string()
     }
 
+    /// One sign-in attempt, answered as it is.
+    async fn try_login(&self, login: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/auth/login"))
+            .json(&json!({"login": login, "password": password}))
+            .send()
+            .await
+            .expect("send")
+    }
+
     async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
         let r = self
             .http
@@ -857,10 +867,7 @@ impl RequestForm {
                 reqwest::multipart::Part::bytes(bytes).file_name(name),
             );
         }
-        Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
+        browser()
             .post(format!("{}{path}", api.base))
             .header("cookie", format!("sd_session={token}"))
             .header("accept", accept)
@@ -1069,24 +1076,11 @@ fn browser() -> Client {
 #[tokio::test]
 async fn wrong_passwords_are_throttled_with_a_wait_in_russian() {
     with_api(async |api, _| {
-        let wrong = || json!({"login": "ivanova", "password": "nope"});
         for _ in 0..app::server::throttle::DELAY_AFTER {
-            let r = api
-                .http
-                .post(api.url("/auth/login"))
-                .json(&wrong())
-                .send()
-                .await
-                .expect("send");
+            let r = api.try_login("ivanova", "nope").await;
             assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         }
-        let r = api
-            .http
-            .post(api.url("/auth/login"))
-            .json(&wrong())
-            .send()
-            .await
-            .expect("send");
+        let r = api.try_login("ivanova", "nope").await;
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(r.headers()["retry-after"], "1");
         let body: Value = r.json().await.expect("json");
@@ -1099,13 +1093,7 @@ async fn wrong_passwords_are_throttled_with_a_wait_in_russian() {
             "{body}"
         );
         // Even the right password waits out the delay: no guess is judged now.
-        let r = api
-            .http
-            .post(api.url("/auth/login"))
-            .json(&json!({"login": "ivanova", "password": "demo"}))
-            .send()
-            .await
-            .expect("send");
+        let r = api.try_login("ivanova", "demo").await;
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
         // Another person signs in as usual.
         api.login("smirnov").await;

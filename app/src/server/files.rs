@@ -59,20 +59,29 @@ pub fn detect_type(bytes: &[u8]) -> Option<&'static str> {
         .find(|t| *t == kind.mime_type())
 }
 
-/// Checks a file's size and type (by content) and writes it under a random
-/// key in the data folder; returns the type, the key and the path written.
+/// A file's size and type (by content), judged before anything is written;
+/// returns the type.
+pub(crate) fn check(state: &AppState, bytes: &[u8]) -> Result<&'static str, AppError> {
+    let max = state.config.upload_max_bytes;
+    if bytes.len() as u64 > max {
+        return Err(AppError::TooLarge { max_bytes: max });
+    }
+    if bytes.is_empty() {
+        return Err(AppError::invalid(
+            "file",
+            crate::domain::FieldErrorCode::Required,
+        ));
+    }
+    detect_type(bytes).ok_or(AppError::UnsupportedFileType)
+}
+
+/// Checks a file (see [`check`]) and writes it under a random key in the
+/// data folder; returns the type, the key and the path written.
 pub(crate) async fn write_checked(
     state: &AppState,
     bytes: &[u8],
 ) -> ServiceResult<(&'static str, String, PathBuf)> {
-    let max = state.config.upload_max_bytes;
-    if bytes.len() as u64 > max {
-        return Err(AppError::TooLarge { max_bytes: max }.into());
-    }
-    if bytes.is_empty() {
-        return Err(AppError::invalid("file", crate::domain::FieldErrorCode::Required).into());
-    }
-    let content_type = detect_type(bytes).ok_or(AppError::UnsupportedFileType)?;
+    let content_type = check(state, bytes)?;
     let key = uuid::Uuid::new_v4().simple().to_string();
     let dir = storage_dir(state);
     tokio::fs::create_dir_all(&dir).await?;

@@ -28,7 +28,8 @@ pub fn render_markdown(markdown: &str) -> String {
     use pulldown_cmark::{Event, Parser, Tag, TagEnd};
     // An image from another site would tell it who reads the article and
     // when: it becomes a link to the image, followed only when clicked.
-    let mut external = Vec::new();
+    // Images do not nest (an image's text is plain), so one flag is enough.
+    let mut external = false;
     let events =
         Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES).map(|e| match e {
             Event::Start(Tag::Image {
@@ -37,9 +38,8 @@ pub fn render_markdown(markdown: &str) -> String {
                 title,
                 id,
             }) => {
-                let outside = is_external(&dest_url);
-                external.push(outside);
-                if outside {
+                external = is_external(&dest_url);
+                if external {
                     Event::Start(Tag::Link {
                         link_type,
                         dest_url,
@@ -55,9 +55,7 @@ pub fn render_markdown(markdown: &str) -> String {
                     })
                 }
             }
-            Event::End(TagEnd::Image) if external.pop().unwrap_or(false) => {
-                Event::End(TagEnd::Link)
-            }
+            Event::End(TagEnd::Image) if std::mem::take(&mut external) => Event::End(TagEnd::Link),
             other => other,
         });
     let mut html = String::new();

@@ -97,33 +97,46 @@ pub async fn json_errors(req: axum::extract::Request, next: axum::middleware::Ne
     if !api || json || !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
-    let (code, message) = match status {
-        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => {
-            ("malformed", "Запрос составлен неверно.")
-        }
-        StatusCode::UNAUTHORIZED => ("unauthenticated", "Войдите в систему."),
-        StatusCode::FORBIDDEN => ("forbidden", "Недостаточно прав."),
-        StatusCode::NOT_FOUND => ("not_found", "Не найдено."),
-        StatusCode::METHOD_NOT_ALLOWED => (
+    // Two refusals the error type has no word for; the rest are its own.
+    let own = match status {
+        StatusCode::METHOD_NOT_ALLOWED => Some((
             "method_not_allowed",
             "Этот метод не поддерживается по этому адресу: допустимые указаны в заголовке Allow.",
-        ),
-        StatusCode::PAYLOAD_TOO_LARGE => ("too_large", "Запрос слишком большой."),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+        )),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Some((
             "unsupported_media_type",
             "Тип содержимого запроса не поддерживается: отправьте JSON (application/json).",
-        ),
-        s if s.is_client_error() => ("malformed", "Запрос составлен неверно."),
-        _ => ("internal", "Внутренняя ошибка. Попробуйте позже."),
+        )),
+        _ => None,
     };
     let (mut parts, _) = res.into_parts();
+    let body = match own {
+        Some((code, message)) => axum::body::Body::from(
+            json!({ "error": { "code": code, "message": message } }).to_string(),
+        ),
+        None => {
+            let err = match status {
+                StatusCode::UNAUTHORIZED => AppError::Unauthenticated,
+                StatusCode::FORBIDDEN => AppError::Forbidden,
+                StatusCode::NOT_FOUND => AppError::NotFound,
+                StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge {
+                    max_bytes: JSON_BODY_MAX as u64,
+                },
+                s if s.is_client_error() => AppError::Malformed {
+                    detail: s.to_string(),
+                },
+                _ => AppError::Internal,
+            };
+            ApiError::from(err).into_response().into_body()
+        }
+    };
+    // The status and headers (`Allow` among them) stay the router's.
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    let body = json!({ "error": { "code": code, "message": message } }).to_string();
-    Response::from_parts(parts, axum::body::Body::from(body))
+    Response::from_parts(parts, body)
 }
 
 /// The signed-in caller of an API request.

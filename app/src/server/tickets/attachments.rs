@@ -12,7 +12,7 @@ use super::store::visible;
 use crate::server::auth::Caller;
 use crate::server::entity::{attachment, comment, ticket};
 use crate::server::error::{ServiceError, ServiceResult};
-use crate::server::files::{clean_file_name, read_stored, view, write_checked};
+use crate::server::files::{check, clean_file_name, read_stored, view, write_checked};
 use crate::server::state::AppState;
 use crate::wire::{AppError, AttachmentView, CommentView};
 
@@ -127,19 +127,6 @@ pub async fn store_with_message(
     };
     let message = super::act::comment(state, caller, ticket_id, &body, internal, false).await?;
     store(state, caller, ticket_id, Some(message.id), &name, bytes).await
-}
-
-/// Size and type, as `write_checked` will judge them.
-fn check(state: &AppState, bytes: &[u8]) -> ServiceResult<()> {
-    let max = state.config.upload_max_bytes;
-    if bytes.len() as u64 > max {
-        return Err(AppError::TooLarge { max_bytes: max }.into());
-    }
-    if bytes.is_empty() {
-        return Err(AppError::invalid("file", crate::domain::FieldErrorCode::Required).into());
-    }
-    crate::server::files::detect_type(bytes).ok_or(AppError::UnsupportedFileType)?;
-    Ok(())
 }
 
 /// Files of a request that belong to the request itself or to a visible comment.

@@ -15,7 +15,7 @@ use crate::server::auth::{Caller, upsert_user};
 use crate::server::catalogue::{kinds, units};
 use crate::server::entity::{attachment, ticket, user};
 use crate::server::error::ServiceResult;
-use crate::server::files::{clean_file_name, detect_type, write_checked};
+use crate::server::files::{check, clean_file_name, write_checked};
 use crate::server::state::AppState;
 use crate::wire::{AppError, NewTicket, TicketView};
 
@@ -250,7 +250,7 @@ pub async fn create_with_files(
     view_for(state, row, caller.lang).await
 }
 
-/// The files' count, sizes and types, as `write_checked` will judge them.
+/// The files' count, and each file's size and type (`files::check`).
 fn check_files(state: &AppState, files: &[NewFile], errors: &mut Vec<FieldError>) {
     if files.len() > MAX_FILES {
         errors.push(FieldError::new(
@@ -262,13 +262,19 @@ fn check_files(state: &AppState, files: &[NewFile], errors: &mut Vec<FieldError>
     let max_bytes = state.config.upload_max_bytes;
     for f in files {
         let name = clean_file_name(&f.name);
-        if f.size > max_bytes || f.bytes.len() as u64 > max_bytes {
-            errors.push(FieldError::new(
+        // A reader keeps no bytes past the limit, so the full size counts too.
+        let judged = if f.size > max_bytes {
+            Err(AppError::TooLarge { max_bytes })
+        } else {
+            check(state, &f.bytes).map(|_| ())
+        };
+        match judged {
+            Ok(()) => {}
+            Err(AppError::TooLarge { .. }) => errors.push(FieldError::new(
                 "file",
                 FieldErrorCode::FileTooLarge { name, max_bytes },
-            ));
-        } else if f.bytes.is_empty() || detect_type(&f.bytes).is_none() {
-            errors.push(FieldError::new("file", FieldErrorCode::FileType { name }));
+            )),
+            Err(_) => errors.push(FieldError::new("file", FieldErrorCode::FileType { name })),
         }
     }
 }
