@@ -322,6 +322,8 @@ messages! {
     OverdueTitle => "Просроченные обращения", "Overdue requests";
     DaysLate => "Дней просрочки", "Days late";
     NoOverdue => "Просроченных обращений нет.", "No overdue requests.";
+    OverdueShown => "Показаны самые давние; все просроченные — в очереди:", "The longest overdue are shown; all of them are in the queue:";
+    OverdueAll => "все просроченные обращения", "all overdue requests";
     ProposalsTitle => "Предложения по оптимизации", "Proposals for improvement";
     ProposalsHint => "Сохраняются с отчётом за этот период и входят в файл отчёта.", "Saved with this period's report and included in the report file.";
     ProposalsSaved => "Предложения сохранены.", "The proposals are saved.";

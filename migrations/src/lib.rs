@@ -16,6 +16,9 @@ mod m20261122_000009_index_report_sums;
 mod m20261203_000010_add_lifecycle;
 mod m20261203_000011_add_ticket_search;
 mod m20261203_000012_add_session_idle_and_pending_rule;
+mod m20261203_000013_index_open_queue;
+
+pub use m20261203_000013_index_open_queue::OPEN_TICKETS;
 
 pub struct Migrator;
 
@@ -35,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_add_lifecycle::Migration),
             Box::new(m20261203_000011_add_ticket_search::Migration),
             Box::new(m20261203_000012_add_session_idle_and_pending_rule::Migration),
+            Box::new(m20261203_000013_index_open_queue::Migration),
         ]
     }
 }

@@ -70,8 +70,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let conf = get_configuration(None)?;
     let options = conf.leptos_options;
     let addr = options.site_addr;
+    let pkg = std::path::Path::new(&*options.site_root).join("pkg");
     let app = server::router(state, options);
-    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    // Compressed once per build, beside the files; until then they go out
+    // as they are.
+    tokio::task::spawn_blocking(move || match server::assets::precompress(&pkg) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "assets compressed (brotli, gzip)"),
+        Err(e) => tracing::warn!(error = %e, dir = %pkg.display(), "assets not compressed"),
+    });
+    let listener = server::no_delay(tokio::net::TcpListener::bind(&addr).await?);
     tracing::info!("listening on http://{addr}");
     axum::serve(
         listener,

@@ -293,7 +293,7 @@ fn base() -> Value {
                                { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },
                                { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" } },
                                { "name": "period", "in": "query", "schema": { "type": "string", "enum": ["week", "month", "quarter", "year", "custom"] } }],
-                "responses": with(json!({ "200": { "description": "{unit, from, to, now, executors, indicators, previous, weeks, overdue_now, proposals}" } }), errors(&[("403", "Not this unit's head"), ("422", "Bad unit or dates")])) } },
+                "responses": with(json!({ "200": { "description": "{unit, from, to, now, executors, indicators, previous, weeks, overdue_now (the 50 longest overdue), overdue_total, proposals}" } }), errors(&[("403", "Not this unit's head"), ("422", "Bad unit or dates")])) } },
             "/reports/period": { "get": { "summary": "The end-of-period report file: tasks, analysis, proposals",
                 "parameters": [{ "name": "unit", "in": "query", "required": true, "schema": { "type": "string" } },
                                { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" } },

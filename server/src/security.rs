@@ -3,7 +3,7 @@
 //! port of this host) is refused before any handler runs. API clients with
 //! a bearer token are not browsers riding a cookie and pass untouched.
 
-use app::server::AppState;
+use app::server::{AppState, auth};
 use app::wire::AppError;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, header};
@@ -12,21 +12,25 @@ use axum::response::{IntoResponse, Response};
 
 use crate::api::ApiError;
 
-/// Whether the browser says this request comes from a page of this site.
-/// `Sec-Fetch-Site` first (every current browser sends it), else `Origin`,
-/// else `Referer`; a request with none of them is not from a browser page.
-pub fn from_this_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+/// What the browser says of where a request comes from: `Some(true)` from
+/// a page of this site, `Some(false)` from another, `None` when it says
+/// nothing. `Sec-Fetch-Site` first (every current browser sends it), else
+/// `Origin`, else `Referer`.
+pub fn from_this_site(headers: &HeaderMap, public_origin: Option<&str>) -> Option<bool> {
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         // `none`: typed into the address bar or opened from a bookmark.
-        return matches!(site, "same-origin" | "none");
+        return Some(matches!(site, "same-origin" | "none"));
     }
     let expected = match public_origin {
         Some(o) => o.trim_end_matches('/').to_ascii_lowercase(),
         None => match text(header::HOST) {
             Some(host) => host.to_ascii_lowercase(),
-            // No host to compare with: only a request naming no origin passes.
-            None => return text(header::ORIGIN).is_none() && text(header::REFERER).is_none(),
+            // No host to compare with: an origin named cannot be ours.
+            None => {
+                return (text(header::ORIGIN).is_some() || text(header::REFERER).is_some())
+                    .then_some(false);
+            }
         },
     };
     let matches = |origin: &str| {
@@ -41,19 +45,17 @@ pub fn from_this_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool 
         }
     };
     if let Some(origin) = text(header::ORIGIN) {
-        return origin != "null" && matches(origin);
+        return Some(origin != "null" && matches(origin));
     }
-    if let Some(referer) = text(header::REFERER) {
-        let origin = referer
-            .split_once("://")
-            .map(|(scheme, rest)| {
-                let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-                format!("{scheme}://{authority}")
-            })
-            .unwrap_or_default();
-        return matches(&origin);
-    }
-    true
+    let referer = text(header::REFERER)?;
+    let origin = referer
+        .split_once("://")
+        .map(|(scheme, rest)| {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            format!("{scheme}://{authority}")
+        })
+        .unwrap_or_default();
+    Some(matches(&origin))
 }
 
 /// A bearer token, read exactly as `auth::token_from_headers` reads it (so
@@ -67,25 +69,67 @@ fn bearer(headers: &HeaderMap) -> bool {
 
 /// Refuses cross-site state changes: forms, server functions, uploads,
 /// sign-in and sign-out, and REST calls that ride the session cookie.
+/// Where the browser names no origin at all, a request riding the session
+/// cookie must carry the session's form token: in the `x-form-token`
+/// header, or in its body (the hidden field of every form of ours).
 pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let safe = matches!(
         *req.method(),
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
     );
-    if !safe
-        && !bearer(req.headers())
-        && !from_this_site(req.headers(), state.config.public_origin.as_deref())
-    {
-        tracing::warn!(
-            method = %req.method(),
-            path = %req.uri().path(),
-            origin = ?req.headers().get(header::ORIGIN),
-            site = ?req.headers().get("sec-fetch-site"),
-            "cross-site request refused"
-        );
-        return ApiError::from(AppError::CrossSite).into_response();
+    if safe || bearer(req.headers()) {
+        return next.run(req).await;
     }
+    let req = match from_this_site(req.headers(), state.config.public_origin.as_deref()) {
+        Some(true) => req,
+        Some(false) => return refuse(&req, "cross-site request refused"),
+        None => match auth::cookie(req.headers(), auth::SESSION_COOKIE) {
+            // No session to ride: nothing to protect here.
+            None => req,
+            Some(session) => {
+                let limit = state.config.upload_max_bytes.saturating_mul(6) + (1 << 20);
+                match with_form_token(req, &auth::form_token(&session), limit).await {
+                    Ok(req) => req,
+                    Err(req) => {
+                        return refuse(&req, "request without origin or form token refused");
+                    }
+                }
+            }
+        },
+    };
     next.run(req).await
+}
+
+fn refuse(req: &Request, why: &'static str) -> Response {
+    tracing::warn!(
+        method = %req.method(),
+        path = %req.uri().path(),
+        origin = ?req.headers().get(header::ORIGIN),
+        site = ?req.headers().get("sec-fetch-site"),
+        "{why}"
+    );
+    ApiError::from(AppError::CrossSite).into_response()
+}
+
+/// The request back, whole, if it carries the form token in its header or
+/// anywhere in its body (a form's field, urlencoded or multipart: the
+/// token is hex, the same in both); the request without its body if not.
+async fn with_form_token(req: Request, token: &str, limit: u64) -> Result<Request, Request> {
+    let header_token = req
+        .headers()
+        .get(auth::FORM_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok());
+    if header_token == Some(token) {
+        return Ok(req);
+    }
+    let (parts, body) = req.into_parts();
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return Err(Request::from_parts(parts, axum::body::Body::empty()));
+    };
+    let carried = bytes.windows(token.len()).any(|w| w == token.as_bytes());
+    let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    if carried { Ok(req) } else { Err(req) }
 }
 
 /// The client's address as the listener saw it (`unknown` where the app
@@ -242,10 +286,17 @@ mod tests {
             vec![host, ("sec-fetch-site", "none")],
             vec![host, ("origin", "http://127.0.0.1:3000")],
             vec![host, ("referer", "http://127.0.0.1:3000/requests/5?x=1")],
-            vec![host],
         ] {
-            assert!(from_this_site(&headers(&ok), None), "{ok:?}");
+            assert_eq!(from_this_site(&headers(&ok), None), Some(true), "{ok:?}");
         }
+        // Saying nothing is neither: the form token decides.
+        assert_eq!(from_this_site(&headers(&[host]), None), None);
+        assert_eq!(from_this_site(&headers(&[]), None), None);
+        assert_eq!(
+            from_this_site(&headers(&[("origin", "http://127.0.0.1:3000")]), None),
+            Some(false),
+            "an origin named without a host to compare with"
+        );
         for bad in [
             vec![host, ("sec-fetch-site", "same-site")],
             vec![host, ("sec-fetch-site", "cross-site")],
@@ -259,17 +310,17 @@ mod tests {
             vec![host, ("origin", "null")],
             vec![host, ("referer", "http://127.0.0.1:3000.evil.example/")],
         ] {
-            assert!(!from_this_site(&headers(&bad), None), "{bad:?}");
+            assert_eq!(from_this_site(&headers(&bad), None), Some(false), "{bad:?}");
         }
         // With a configured public origin the scheme counts too.
         let public = Some("https://sd.example.gov.ru/");
-        assert!(from_this_site(
-            &headers(&[("origin", "https://sd.example.gov.ru")]),
-            public
-        ));
-        assert!(!from_this_site(
-            &headers(&[("origin", "http://sd.example.gov.ru")]),
-            public
-        ));
+        assert_eq!(
+            from_this_site(&headers(&[("origin", "https://sd.example.gov.ru")]), public),
+            Some(true)
+        );
+        assert_eq!(
+            from_this_site(&headers(&[("origin", "http://sd.example.gov.ru")]), public),
+            Some(false)
+        );
     }
 }

@@ -156,6 +156,8 @@ fn access() -> Vec<(&'static str, &'static str, Who, Body)> {
         ("GET", "/api/v1/reports/exports/{e}/file", ExportOwner, None),
         ("PUT", "/api/v1/reports/proposals", UnitHead, Json(json!({"unit": "IT", "from": "2026-03-01", "to": "2026-03-31", "text": "Предложение"}))),
         // Plain browser routes (forms and downloads).
+        ("GET", "/healthz", Anyone, None),
+        ("GET", "/readyz", Anyone, None),
         ("POST", "/auth/login", Anyone, Text("login=volkov&password=demo")),
         ("POST", "/auth/logout", Anyone, None),
         ("POST", "/auth/lang", Anyone, Text("lang=en")),
@@ -192,6 +194,7 @@ fn routed() -> Vec<(String, String)> {
         include_str!("../src/api/lifecycle.rs"),
         include_str!("../src/reports.rs"),
         include_str!("../src/forms.rs"),
+        include_str!("../src/health.rs"),
     ];
     let mut out = Vec::new();
     for src in sources {
@@ -321,6 +324,7 @@ async fn call(
             r.bearer_auth(token)
         } else {
             r.header("cookie", format!("sd_session={token}"))
+                .header("sec-fetch-site", "same-origin")
         };
     }
     r = match body {
@@ -888,7 +892,9 @@ async fn every_server_function_answers_each_role_as_its_table_says() {
                 .header("accept", "application/json");
             if role != "anonymous" {
                 let token = login(&http, &base, role).await;
-                r = r.header("cookie", format!("sd_session={token}"));
+                r = r
+                    .header("cookie", format!("sd_session={token}"))
+                    .header("sec-fetch-site", "same-origin");
             }
             r = if args == "MULTIPART" {
                 r.multipart(

@@ -688,6 +688,7 @@ async fn a_plain_form_upload_that_is_too_large_comes_back_with_the_configured_li
         let r = browser
             .post(format!("{}/requests/{id}/files", api.base))
             .header("cookie", format!("sd_session={token}"))
+            .header("sec-fetch-site", "same-origin")
             .multipart(form)
             .send()
             .await
@@ -870,6 +871,7 @@ impl RequestForm {
         browser()
             .post(format!("{}{path}", api.base))
             .header("cookie", format!("sd_session={token}"))
+            .header("sec-fetch-site", "same-origin")
             .header("accept", accept)
             .multipart(form)
             .send()
@@ -1054,6 +1056,7 @@ async fn a_refused_new_request_keeps_what_was_typed_names_each_file_and_writes_n
             .http
             .post(format!("{}{path}", api.base))
             .header("cookie", format!("sd_session={ivanova}"))
+            .header("sec-fetch-site", "same-origin")
             .form(&[("kind", "esign_key"), ("subject", "x")])
             .send()
             .await
@@ -1141,6 +1144,7 @@ async fn sign_in_only_follows_paths_of_this_site() {
 
 #[tokio::test]
 async fn a_signed_in_browser_cannot_be_made_to_act_by_another_site() {
+    use app::server::auth::form_token;
     with_api(async |api, _| {
         let ivanova = api.login("ivanova").await;
         let (_, t) = api.post(&ivanova, "/tickets", esign()).await;
@@ -1168,6 +1172,9 @@ async fn a_signed_in_browser_cannot_be_made_to_act_by_another_site() {
             ],
             vec![("sec-fetch-site", "cross-site".to_string())],
             vec![("referer", format!("{other_port}/page"))],
+            // Naming no origin at all, the cookie alone is not enough…
+            vec![],
+            vec![("x-form-token", "0".repeat(32))],
         ] {
             let r = comment(&browser(), &headers).await.expect("send");
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{headers:?}");
@@ -1182,7 +1189,8 @@ async fn a_signed_in_browser_cannot_be_made_to_act_by_another_site() {
                 ("origin", own.clone()),
             ],
             vec![("referer", format!("{own}/requests/{id}"))],
-            vec![],
+            // …the session's form token is.
+            vec![("x-form-token", form_token(&ivanova))],
         ] {
             let r = comment(&browser(), &headers).await.expect("send");
             assert_eq!(r.status(), StatusCode::CREATED, "{headers:?}");
@@ -1211,6 +1219,55 @@ async fn a_signed_in_browser_cannot_be_made_to_act_by_another_site() {
                 .expect("send");
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{target}");
         }
+        // A form from a browser that names no origin: our pages carry the
+        // token in a hidden field, and a form without it is refused.
+        let page = browser()
+            .get(format!("{}/requests/{id}", api.base))
+            .header("cookie", cookie.clone())
+            .send()
+            .await
+            .expect("send")
+            .text()
+            .await
+            .expect("html");
+        let field = format!(r#"name="form_token" value="{}""#, form_token(&ivanova));
+        assert!(
+            page.matches(&field).count() >= 3,
+            "the page's forms carry the token"
+        );
+        for (fields, expected) in [
+            (vec![], StatusCode::FORBIDDEN),
+            (vec![("form_token", "0".repeat(32))], StatusCode::FORBIDDEN),
+            (vec![("form_token", form_token(&ivanova))], StatusCode::OK),
+        ] {
+            let r = browser()
+                .post(format!("{}{path}", api.base))
+                .header("cookie", cookie.clone())
+                .header("accept", "application/json")
+                .form(&fields)
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(r.status(), expected, "{fields:?}");
+        }
+        let form = reqwest::multipart::Form::new()
+            .text("form_token", form_token(&ivanova))
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.4\n".to_vec()).file_name("a.pdf"),
+            );
+        let r = browser()
+            .post(format!("{}/requests/{id}/files", api.base))
+            .header("cookie", cookie.clone())
+            .multipart(form)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "a multipart form with its token"
+        );
         let (_, comments) = api.get(&ivanova, &format!("/tickets/{id}/comments")).await;
         assert_eq!(comments.as_array().map(Vec::len), Some(5), "{comments}");
         let (status, _) = api.get(&ivanova, "/me").await;
@@ -1404,5 +1461,134 @@ async fn behind_a_proxy_each_client_is_throttled_by_the_address_the_proxy_names(
         .await
         .expect("send");
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn connections_are_served_without_delay() {
+    use axum::serve::Listener;
+    let mut listener = server::no_delay(
+        tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind"),
+    );
+    let addr = listener.local_addr().expect("addr");
+    let client = tokio::spawn(tokio::net::TcpStream::connect(addr));
+    let (stream, _) = listener.accept().await;
+    assert!(stream.nodelay().expect("option"), "TCP_NODELAY on");
+    drop(client);
+}
+
+#[tokio::test]
+async fn built_assets_go_out_compressed_once_with_validators() {
+    use std::io::Read;
+    use tower::ServiceExt;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let site = tempfile::tempdir().expect("dir");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).expect("pkg");
+    let wasm: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8 / 8).collect();
+    std::fs::write(pkg.join("servicedesk.wasm"), &wasm).expect("wasm");
+    std::fs::write(
+        pkg.join("servicedesk.css"),
+        "main { color: #111 }\n".repeat(500),
+    )
+    .expect("css");
+    std::fs::write(pkg.join("logo.png"), b"\x89PNG\r\n\x1a\n").expect("png");
+    assert_eq!(server::assets::precompress(&pkg).expect("compressed"), 2);
+    assert_eq!(
+        server::assets::precompress(&pkg).expect("again"),
+        0,
+        "compressed once per build"
+    );
+    assert!(!pkg.join("logo.png.br").exists(), "images stay as they are");
+    let options = leptos::prelude::LeptosOptions::builder()
+        .output_name("servicedesk")
+        .site_root(site.path().to_string_lossy().to_string())
+        .build();
+    let app = server::router(db.state.clone(), options);
+    let get = |encoding: Option<&'static str>, since: Option<String>| {
+        let mut r = axum::http::Request::get("/pkg/servicedesk.wasm");
+        if let Some(e) = encoding {
+            r = r.header("accept-encoding", e);
+        }
+        if let Some(s) = since {
+            r = r.header("if-modified-since", s);
+        }
+        app.clone()
+            .oneshot(r.body(axum::body::Body::empty()).expect("request"))
+    };
+    let body = async |r: axum::response::Response| {
+        axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .expect("body")
+            .to_vec()
+    };
+    let br = get(Some("gzip, deflate, br"), None).await.expect("br");
+    assert_eq!(br.status(), StatusCode::OK);
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(br.headers()["cache-control"], "public, no-cache");
+    let modified = br.headers()["last-modified"]
+        .to_str()
+        .expect("date")
+        .to_string();
+    let packed = body(br).await;
+    assert!(packed.len() < wasm.len() / 4, "{} bytes", packed.len());
+    let mut unpacked = Vec::new();
+    brotli::Decompressor::new(&packed[..], 4096)
+        .read_to_end(&mut unpacked)
+        .expect("brotli");
+    assert_eq!(unpacked, wasm);
+    let gz = get(Some("gzip"), None).await.expect("gzip");
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&body(gz).await[..])
+        .read_to_end(&mut unpacked)
+        .expect("gzip");
+    assert_eq!(unpacked, wasm);
+    let plain = get(None, None).await.expect("plain");
+    assert!(!plain.headers().contains_key("content-encoding"));
+    assert_eq!(body(plain).await, wasm);
+    let again = get(Some("br"), Some(modified)).await.expect("304");
+    assert_eq!(
+        again.status(),
+        StatusCode::NOT_MODIFIED,
+        "asked again, not sent again"
+    );
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_node_says_it_is_alive_and_ready_and_names_what_it_lacks() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let base = common::serve(db.state.clone()).await;
+    let http = Client::new();
+    let get = async |base: &str, path: &str| {
+        let r = http
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("send");
+        let status = r.status();
+        (status, r.json::<Value>().await.expect("json"))
+    };
+    assert_eq!(get(&base, "/healthz").await.0, StatusCode::OK);
+    let (status, body) = get(&base, "/readyz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["checks"]["database"], "ok");
+    assert_eq!(body["checks"]["migrations"], "ok");
+    assert_eq!(body["checks"]["directory"], "ok");
+    // The same node with its directory gone is alive but not ready.
+    let mut state = db.state.clone();
+    let mut directory = state.config.directory.clone();
+    directory.url = "ldap://127.0.0.1:1".into();
+    state.directory = std::sync::Arc::new(app::server::directory::Directory::new(directory));
+    let base = common::serve(state).await;
+    assert_eq!(get(&base, "/healthz").await.0, StatusCode::OK);
+    let (status, body) = get(&base, "/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["status"], "not_ready");
+    assert_eq!(body["checks"]["database"], "ok");
+    assert_ne!(body["checks"]["directory"], "ok");
     db.cleanup().await;
 }

@@ -923,3 +923,93 @@ async fn without_javascript_the_queue_keeps_its_filters_and_the_workload_links_e
     );
     db.cleanup().await;
 }
+
+on_both_databases!(
+    async fn the_open_queue_reads_its_partial_index_on_the_first_and_a_deep_page(db: TestDb) {
+        use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        for i in 0..30 {
+            let id = file(db, &ivanova, &format!("Заявка {i}"), "").await;
+            if i % 3 > 0 {
+                set(db, id, |m| m.status = Set("closed".into())).await;
+            }
+        }
+        let first = page(
+            db,
+            &smirnov,
+            &[("scope", "unit"), ("status", "open"), ("limit", "3")],
+        )
+        .await
+        .expect("first page");
+        let cursor = first.next_cursor.expect("more pages");
+        let txn = db.state.db.begin().await.expect("txn");
+        let backend = txn.get_database_backend();
+        if backend == DbBackend::Postgres {
+            // A tiny table is read whole; the question is which index a
+            // large one would take.
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+                .await
+                .expect("set");
+        }
+        for cursor in [None, Some(cursor.as_str())] {
+            let mut pairs = vec![("scope", "unit"), ("status", "open"), ("limit", "3")];
+            pairs.extend(cursor.map(|c| ("cursor", c)));
+            let q = ListQuery::from_params(&params(&pairs)).expect("query");
+            let statement = tickets::page_statement(&db.state, &smirnov, &q)
+                .await
+                .expect("statement");
+            let explain = match backend {
+                DbBackend::Sqlite => "EXPLAIN QUERY PLAN ",
+                _ => "EXPLAIN ",
+            };
+            let plan: Vec<String> = txn
+                .query_all_raw(Statement {
+                    sql: format!("{explain}{}", statement.sql),
+                    ..statement
+                })
+                .await
+                .expect("plan")
+                .iter()
+                .map(|row| {
+                    row.try_get_by_index::<String>(if backend == DbBackend::Sqlite { 3 } else { 0 })
+                        .expect("plan line")
+                })
+                .collect();
+            let plan = plan.join("\n");
+            assert!(
+                plan.contains("idx_tickets_open_unit_due"),
+                "{cursor:?}:\n{plan}"
+            );
+            assert!(!plan.contains("TEMP B-TREE"), "no sort of its own:\n{plan}");
+        }
+        txn.rollback().await.expect("rollback");
+    }
+);
+
+#[tokio::test]
+async fn sqlite_is_built_with_a_cache_per_connection_and_no_memory_statistics() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = TestDb::new(common::Backend::Sqlite).await;
+    let options: Vec<String> = db
+        .state
+        .db
+        .query_all_raw(Statement::from_string(
+            sea_orm::DbBackend::Sqlite,
+            "PRAGMA compile_options",
+        ))
+        .await
+        .expect("options")
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).expect("option"))
+        .collect();
+    assert!(
+        !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+        "one shared page cache: {options:?}"
+    );
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
+    db.cleanup().await;
+}

@@ -791,3 +791,44 @@ on_both_databases!(
         }
     }
 );
+
+on_both_databases!(
+    async fn the_workload_lists_the_fifty_longest_overdue_and_counts_them_all(db: TestDb) {
+        let p = people(&db).await;
+        db.set_now("2026-03-14T12:00:00+03:00");
+        let numbers: Vec<String> = (1..=60).map(|i| format!("IT-2026-{i:06}")).collect();
+        for (i, number) in numbers.iter().enumerate() {
+            // Due one hour apart, the later numbers the longer overdue.
+            let due = format!("2026-03-{:02}T{:02}:00:00", 13 - i / 24, 23 - i % 24);
+            insert(
+                &db,
+                p.ivanova.id,
+                Spec {
+                    number,
+                    kind: "esign_key",
+                    channel: "portal",
+                    form: "written",
+                    assignee: None,
+                    registered: "2026-03-02T10:00:00",
+                    due: &due,
+                    answered: None,
+                    taken: None,
+                    outcome: None,
+                    extension: None,
+                    transfers: 0,
+                    questions: 0,
+                },
+            )
+            .await;
+        }
+        let w = reports::workload(&db.state, &p.kuznetsova, "IT", week())
+            .await
+            .expect("workload");
+        assert_eq!(w.now.overdue, 60);
+        assert_eq!(w.overdue_total, 60);
+        assert_eq!(w.overdue_now.len(), report::OVERDUE_SHOWN);
+        let shown: Vec<&str> = w.overdue_now.iter().map(|o| o.number.as_str()).collect();
+        let longest: Vec<&str> = numbers.iter().rev().take(50).map(String::as_str).collect();
+        assert_eq!(shown, longest, "the longest overdue first");
+    }
+);

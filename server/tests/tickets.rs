@@ -574,6 +574,76 @@ on_both_databases!(
 );
 
 on_both_databases!(
+    async fn messages_with_files_racing_for_the_last_place_save_one_message_with_its_file(
+        db: TestDb,
+    ) {
+        use app::server::tickets::attachments;
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let t = tickets::create(&db.state, &ivanova, esign("Последнее место"))
+            .await
+            .expect("created");
+        let png = [
+            &[0x89u8, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a][..],
+            &[2u8; 16][..],
+        ]
+        .concat();
+        for i in 0..19 {
+            attachments::store(&db.state, &ivanova, t.id, None, &format!("{i}.png"), &png)
+                .await
+                .expect("stored");
+        }
+        let before = tickets::comments(&db.state, &ivanova, t.id)
+            .await
+            .expect("comments")
+            .len();
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..10 {
+            let (state, who, png) = (db.state.clone(), ivanova.clone(), png.clone());
+            set.spawn(async move {
+                attachments::store_with_message(
+                    &state,
+                    &who,
+                    t.id,
+                    &format!("Сообщение {i}"),
+                    false,
+                    &format!("m-{i}.png"),
+                    &png,
+                )
+                .await
+                .map_err(AppError::from)
+            });
+        }
+        let mut saved = Vec::new();
+        while let Some(done) = set.join_next().await {
+            match done.expect("task") {
+                Ok(file) => saved.push(file),
+                Err(AppError::Conflict { reason }) => assert_eq!(reason, "too_many_files"),
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        assert_eq!(saved.len(), 1, "one place, one message");
+        let comments = tickets::comments(&db.state, &ivanova, t.id)
+            .await
+            .expect("comments");
+        assert_eq!(comments.len(), before + 1, "no message without its file");
+        let d = tickets::detail(&db.state, &ivanova, t.id)
+            .await
+            .expect("detail");
+        assert_eq!(d.attachments.len(), 20);
+        let message = comments.last().expect("the message");
+        assert_eq!(
+            saved[0].comment_id,
+            Some(message.id),
+            "the file is the message's"
+        );
+        let on_disk = std::fs::read_dir(db.state.config.data_dir.join("attachments"))
+            .expect("folder")
+            .count();
+        assert_eq!(on_disk, 20, "refused files leave nothing on disk");
+    }
+);
+
+on_both_databases!(
     async fn a_unique_rule_broken_at_the_database_is_a_conflict_not_a_failure(db: TestDb) {
         use app::server::entity::{ticket_rating, user};
         use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter};

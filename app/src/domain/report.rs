@@ -752,6 +752,9 @@ pub struct OverdueItem {
     pub days_late: i64,
 }
 
+/// Overdue requests listed on the workload (the longest overdue first).
+pub const OVERDUE_SHOWN: usize = 50;
+
 /// Everything the workload page and the API show for a unit and period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workload {
@@ -769,7 +772,11 @@ pub struct Workload {
     pub weeks: Vec<WeekPoint>,
     /// Kind codes to titles, for the tables and charts.
     pub kind_titles: BTreeMap<String, String>,
+    /// The longest overdue open requests, at most [`OVERDUE_SHOWN`]; the
+    /// rest are in the unit queue's overdue view.
     pub overdue_now: Vec<OverdueItem>,
+    /// How many open requests are overdue now, all of them.
+    pub overdue_total: u64,
     /// The head's proposals saved for this period.
     pub proposals: String,
     /// The body's local date when this was computed.

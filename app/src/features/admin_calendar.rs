@@ -4,6 +4,8 @@
 use chrono::Datelike;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use super::FormToken;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
@@ -180,6 +182,7 @@ pub fn CalendarPage() -> impl IntoView {
                 </table>
                 <h2>{Msg::EditDay.text(lang)}</h2>
                 <ActionForm action=save attr:class="stack">
+                    <FormToken/>
                     {move || view! { <ErrorSummary error=save.value().get().and_then(|r| r.err()) lang=lang/> }}
                     <label for="f-date">{Msg::Date.text(lang)}</label>
                     <input id="f-date" name="date" type="date" required/>
@@ -191,6 +194,7 @@ pub fn CalendarPage() -> impl IntoView {
                 </ActionForm>
                 <h2>{Msg::ImportYear.text(lang)}</h2>
                 <form method="post" action="/admin/calendar/import" enctype="multipart/form-data" class="stack">
+                    <FormToken/>
                     <label for="f-calendar">{Msg::ImportYear.text(lang)}</label>
                     <input id="f-calendar" type="file" name="file" accept=".json,.xml" required aria-describedby="h-calendar"/>
                     <p class="hint" id="h-calendar">{Msg::ImportHint.text(lang)}</p>

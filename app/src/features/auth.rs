@@ -3,6 +3,8 @@
 //! the server's `/auth/*` routes, so they work the same with JavaScript off.
 
 use leptos::prelude::*;
+
+use super::FormToken;
 use leptos_router::hooks::use_query_map;
 
 use super::{SessionInfo, session_info, use_session};
@@ -43,6 +45,7 @@ pub fn LoginPage() -> impl IntoView {
                         <p class="muted">{Msg::SignInHint.text(lang)}</p>
                         {error.map(|e| view! { <div class="alert alert-error" role="alert" id="login-error">{i18n::error(&e, lang)}</div> })}
                         <form method="post" action="/auth/login" class="stack">
+                            <FormToken/>
                             <input type="hidden" name="next" value=next/>
                             <label for="login">{Msg::Login.text(lang)}</label>
                             <input id="login" name="login" type="text" autocomplete="username" required value=login autofocus/>
@@ -92,6 +95,7 @@ fn Nav(info: SessionInfo) -> impl IntoView {
                 view! { <a href="/notifications" class="bell" data-unread=unread>{label}</a> }
             })}
             <form method="post" action="/auth/lang" class="inline">
+                <FormToken/>
                 <input type="hidden" name="lang" value=switch_to.code()/>
                 <button type="submit" class="link" lang=switch_to.code()>{Msg::Language.text(lang)}</button>
             </form>
@@ -99,6 +103,7 @@ fn Nav(info: SessionInfo) -> impl IntoView {
                 Some(u) => view! {
                     <span class="who" data-login=u.login.clone()>{u.name.clone()}</span>
                     <form method="post" action="/auth/logout" class="inline">
+                        <FormToken/>
                         <button type="submit" class="link">{Msg::SignOut.text(lang)}</button>
                     </form>
                 }.into_any(),

@@ -3,6 +3,8 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use leptos::prelude::*;
 
+use super::FormToken;
+
 use super::{SessionInfo, session_info, use_session};
 use crate::domain::Status;
 use crate::i18n::{self, Lang, Msg};
@@ -182,6 +184,7 @@ pub fn UploadForm(action: String, hint: Msg, error: Option<AppError>, lang: Lang
     view! {
         {error.map(|e| view! { <div class="alert alert-error" role="alert">{i18n::error(&e, lang)}</div> })}
         <form method="post" action=action enctype="multipart/form-data" class="stack">
+            <FormToken/>
             <label for="f-file">{Msg::AttachFile.text(lang)}</label>
             <input id="f-file" type="file" name="file" required aria-describedby="h-file"/>
             <p class="hint" id="h-file">{hint.text(lang)}</p>

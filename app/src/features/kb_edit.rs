@@ -9,6 +9,8 @@ use std::collections::HashMap;
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use super::FormToken;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
 
@@ -275,6 +277,7 @@ pub fn ArticleEditPage() -> impl IntoView {
                 <h1>{heading.text(lang)}</h1>
                 {ctx.version.map(|v| view! { <p class="muted">{Msg::KbVersion.text(lang)}" "{v}</p> })}
                 <ActionForm action=action attr:class="stack article-form" attr:novalidate=true>
+                    <FormToken/>
                     {move || view! { <ErrorSummary error=error() lang=lang/> }}
                     <input type="hidden" name="id" value=id.unwrap_or_default()/>
                     <div class="field">
@@ -424,6 +427,7 @@ pub fn ArticleHistoryPage() -> impl IntoView {
                             <td>
                                 {(can_edit && !current).then(|| view! {
                                     <ActionForm action=restore attr:class="inline">
+                                        <FormToken/>
                                         <input type="hidden" name="id" value=id/>
                                         <input type="hidden" name="version" value=n/>
                                         <button type="submit" class="link" aria-label=format!("{} {n}", Msg::KbRestore.text(lang))>{Msg::KbRestore.text(lang)}</button>
@@ -564,6 +568,7 @@ fn TemplateForm(
     };
     view! {
         <ActionForm action=action attr:class="stack template-form">
+            <FormToken/>
             <input type="hidden" name="id" value=id/>
             <label for=title_id.clone()>{Msg::TemplateTitle.text(lang)}</label>
             <input id=title_id name="title" type="text" maxlength="200" required value=title/>
@@ -616,6 +621,7 @@ pub fn TemplatesPage() -> impl IntoView {
                                 <summary>{heading}</summary>
                                 <TemplateForm t=Some(t) lang=lang action=save typed=typed/>
                                 <ActionForm action=remove attr:class="inline">
+                                    <FormToken/>
                                     <input type="hidden" name="id" value=tid/>
                                     <button type="submit" class="link danger">{Msg::Delete.text(lang)}</button>
                                 </ActionForm>

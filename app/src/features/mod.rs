@@ -28,6 +28,9 @@ pub struct SessionInfo {
     pub unread: u64,
     pub lang: Lang,
     pub utc_offset_seconds: i32,
+    /// What this page's forms carry to prove they are ours (see
+    /// `FormToken`); empty without a session cookie.
+    pub form_token: String,
 }
 
 impl SessionInfo {
@@ -129,6 +132,10 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
     let state = ssr::state()?;
     let caller = ssr::maybe_caller(&state).await?;
     let utc_offset_seconds = state.utc_offset_seconds();
+    let form_token =
+        crate::server::auth::cookie(&ssr::headers(), crate::server::auth::SESSION_COOKIE)
+            .map(|token| crate::server::auth::form_token(&token))
+            .unwrap_or_default();
     match caller {
         Some(c) => {
             let user = crate::server::auth::me(&state, &c).await?;
@@ -138,6 +145,7 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
                 lang: c.lang,
                 user: Some(user),
                 utc_offset_seconds,
+                form_token,
             })
         }
         None => Ok(SessionInfo {
@@ -145,6 +153,7 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
             user: None,
             lang: ssr::visitor_lang(),
             utc_offset_seconds,
+            form_token,
         }),
     }
 }
@@ -166,5 +175,22 @@ pub async fn session_info(resource: Resource<Result<SessionInfo, AppError>>) -> 
         user: None,
         lang: Lang::Ru,
         utc_offset_seconds: 3 * 3600,
+        form_token: String::new(),
     })
+}
+
+/// The hidden field every form that changes something carries: the
+/// session's form token, checked by the server where the browser sends
+/// none of `Sec-Fetch-Site`, `Origin` or `Referer`.
+#[component]
+pub fn FormToken() -> impl IntoView {
+    let session = use_session();
+    let token = move || {
+        session
+            .get()
+            .and_then(Result::ok)
+            .map(|s| s.form_token)
+            .unwrap_or_default()
+    };
+    view! { <input type="hidden" name="form_token" value=token/> }
 }

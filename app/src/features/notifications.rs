@@ -3,6 +3,8 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
+use super::FormToken;
+
 use super::common::{LoadError, fmt_time, signed_in_page};
 use crate::i18n::Msg;
 use crate::wire::{AppError, Inbox};
@@ -60,6 +62,7 @@ pub fn NotificationsPage() -> impl IntoView {
             <h1>{Msg::Notifications.text(lang)}</h1>
             {(inbox.unread > 0).then(|| view! {
                 <ActionForm action=mark attr:class="inline">
+                    <FormToken/>
                     <button type="submit">{Msg::MarkAllRead.text(lang)}</button>
                 </ActionForm>
             })}
@@ -69,6 +72,7 @@ pub fn NotificationsPage() -> impl IntoView {
                 <section class="settings" aria-labelledby="h-mail">
                     <h2 id="h-mail">{Msg::MailSettings.text(lang)}</h2>
                     <ActionForm action=save attr:class="stack queue-mail-form">
+                        <FormToken/>
                         <div class="checkbox">
                             <input type="checkbox" id="f-queue-mail" name="queue_mail" value="true" checked=on/>
                             <label for="f-queue-mail">{Msg::QueueMail.text(lang)}</label>

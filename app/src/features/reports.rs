@@ -3,6 +3,8 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use super::FormToken;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
@@ -573,7 +575,13 @@ fn OverdueList(w: Workload, lang: Lang, offset: chrono::FixedOffset) -> impl Int
         .collect_view();
     view! {
         <section aria-labelledby="h-overdue">
-            <h2 id="h-overdue">{Msg::OverdueTitle.text(lang)}" ("{w.overdue_now.len()}")"</h2>
+            <h2 id="h-overdue">{Msg::OverdueTitle.text(lang)}" ("{w.overdue_total}")"</h2>
+            {(w.overdue_total > w.overdue_now.len() as u64).then(|| view! {
+                <p>
+                    {Msg::OverdueShown.text(lang)}" "
+                    <a href=format!("/queue?unit={}&focus=overdue", w.unit)>{Msg::OverdueAll.text(lang)}</a>
+                </p>
+            })}
             <table class="data overdue">
                 <thead>
                     <tr>
@@ -604,6 +612,7 @@ fn Proposals(w: Workload, lang: Lang) -> impl IntoView {
         <section aria-labelledby="h-proposals" class="no-print">
             <h2 id="h-proposals">{Msg::ProposalsTitle.text(lang)}</h2>
             <ActionForm action=action attr:class="stack">
+                <FormToken/>
                 <input type="hidden" name="unit" value=w.unit.clone()/>
                 <input type="hidden" name="from" value=w.from.to_string()/>
                 <input type="hidden" name="to" value=w.to.to_string()/>

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use super::FormToken;
 use leptos::server_fn::ServerFn;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use leptos::wasm_bindgen::JsCast;
@@ -124,6 +126,7 @@ fn Suggestions(kind: String, subject: RwSignal<String>, lang: Lang) -> impl Into
                                         <a href=format!("/kb/{}", h.id) target="_blank" rel="noopener">{h.title}</a>
                                         <p class="snippet" inner_html=h.snippet></p>
                                         <ActionForm action=solved attr:class="inline">
+                                            <FormToken/>
                                             <input type="hidden" name="article" value=h.id/>
                                             <input type="hidden" name="kind" value=kind/>
                                             <input type="hidden" name="subject" prop:value=move || subject.get()/>
@@ -222,7 +225,7 @@ pub async fn create_request(data: MultipartData) -> Result<i64, AppError> {
                 let mut pairs: Vec<(String, String)> = form
                     .pairs
                     .iter()
-                    .filter(|(k, _)| k != "back")
+                    .filter(|(k, _)| k != "back" && k != "form_token")
                     .cloned()
                     .collect();
                 if !file_names.is_empty() {
@@ -495,6 +498,7 @@ fn RequestForm(
         <h2>{title}</h2>
         <div class="with-aside">
         <form method="post" enctype="multipart/form-data" action=CreateRequest::PATH class="stack request-form" novalidate=true on:submit=on_submit>
+            <FormToken/>
             {move || view! { <ErrorSummary error=error() lang=lang/> }}
             <input type="hidden" name="kind" value=kind_code/>
             <input type="hidden" name="back" value=back/>

@@ -3,6 +3,8 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
+
+use super::FormToken;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 
@@ -306,6 +308,7 @@ fn RequesterLoop(
                 })}
                 {d.actions.confirm.then(|| view! {
                     <ActionForm action=confirm attr:class="inline confirm-form">
+                        <FormToken/>
                         {move || view! { <ErrorSummary error=confirm.value().get().and_then(|r| r.err()) lang=lang/> }}
                         <input type="hidden" name="id" value=tid/>
                         <button type="submit" class="primary">{Msg::ConfirmButton.text(lang)}</button>
@@ -315,6 +318,7 @@ fn RequesterLoop(
                     <details class="action" open=move || reopen.value().get().is_some_and(|r| r.is_err())>
                         <summary>{Msg::ReopenButton.text(lang)}</summary>
                         <ActionForm action=reopen attr:class="stack reopen-form">
+                            <FormToken/>
                             {move || view! { <ErrorSummary error=reopen.value().get().and_then(|r| r.err()) lang=lang/> }}
                             <input type="hidden" name="id" value=tid/>
                             <label for="f-reopen-reason">{Msg::ReopenReason.text(lang)}</label>
@@ -325,6 +329,7 @@ fn RequesterLoop(
                 })}
                 {d.actions.rate.then(|| view! {
                     <ActionForm action=rate attr:class="stack rate-form">
+                        <FormToken/>
                         {move || view! { <ErrorSummary error=rate.value().get().and_then(|r| r.err()) lang=lang/> }}
                         <input type="hidden" name="id" value=tid/>
                         <fieldset class="field">
@@ -372,12 +377,14 @@ fn HeadDecisions(
                     </dl>
                     {move || view! { <ErrorSummary error=decide.value().get().and_then(|r| r.err()) lang=lang/> }}
                     <ActionForm action=decide attr:class="inline approve-form">
+                        <FormToken/>
                         <input type="hidden" name="id" value=tid/>
                         <input type="hidden" name="request" value=rid/>
                         <input type="hidden" name="decision" value="approve"/>
                         <button type="submit" class="primary">{Msg::ApproveButton.text(lang)}</button>
                     </ActionForm>
                     <ActionForm action=decide attr:class="stack refuse-form">
+                        <FormToken/>
                         <input type="hidden" name="id" value=tid/>
                         <input type="hidden" name="request" value=rid/>
                         <input type="hidden" name="decision" value="refuse"/>
@@ -393,6 +400,7 @@ fn HeadDecisions(
                 <h2 id="h-close">{Msg::CloseTitle.text(lang)}</h2>
                 <p class="hint">{Msg::CloseHint.text(lang)}</p>
                 <ActionForm action=close attr:class="inline close-form">
+                    <FormToken/>
                     {move || view! { <ErrorSummary error=close.value().get().and_then(|r| r.err()) lang=lang/> }}
                     <input type="hidden" name="id" value=tid/>
                     <button type="submit">{Msg::CloseButton.text(lang)}</button>
@@ -415,6 +423,7 @@ fn FileMessageForm(
     view! {
         {error.map(|e| view! { <div class="alert alert-error" role="alert">{i18n::error(&e, lang)}</div> })}
         <form method="post" action=action enctype="multipart/form-data" class="stack file-form">
+            <FormToken/>
             <label for="f-file">{Msg::AttachFile.text(lang)}</label>
             <input id="f-file" type="file" name="file" required aria-describedby="h-file"/>
             <p class="hint" id="h-file">{Msg::AttachHint.text(lang)}</p>
@@ -581,12 +590,14 @@ pub fn RequestPage() -> impl IntoView {
                     <section class="actions">
                         {d.actions.take.then(|| view! {
                             <ActionForm action=take attr:class="inline">
+                                <FormToken/>
                                 <input type="hidden" name="id" value=tid/>
                                 <button type="submit">{Msg::Take.text(lang)}</button>
                             </ActionForm>
                         })}
                         {d.actions.assign.then(|| view! {
                             <ActionForm action=assign attr:class="inline">
+                                <FormToken/>
                                 <input type="hidden" name="id" value=tid/>
                                 <label for="assignee">{Msg::AssignTo.text(lang)}</label>
                                 <select id="assignee" name="login">{staff_options}</select>
@@ -647,6 +658,7 @@ pub fn RequestPage() -> impl IntoView {
                                 })
                             }}
                             <ActionForm action=answer attr:class="stack answer-form">
+                                <FormToken/>
                                 {move || view! { <ErrorSummary error=answer.value().get().and_then(|r| r.err()) lang=lang/> }}
                                 <p class="hint">{Msg::AnswerHint.text(lang)}</p>
                                 <input type="hidden" name="id" value=tid/>
@@ -668,6 +680,7 @@ pub fn RequestPage() -> impl IntoView {
                     <details class="action" open=move || extend.value().get().is_some_and(|r| r.is_err())>
                         <summary>{Msg::ExtendTitle.text(lang)}</summary>
                         <ActionForm action=extend attr:class="stack extend-form">
+                            <FormToken/>
                             {move || view! { <ErrorSummary error=extend.value().get().and_then(|r| r.err()) lang=lang/> }}
                             <p class="hint">{Msg::ExtendHint.text(lang)}</p>
                             <input type="hidden" name="id" value=tid/>
@@ -683,6 +696,7 @@ pub fn RequestPage() -> impl IntoView {
                     <details class="action" open=move || ask.value().get().is_some_and(|r| r.is_err())>
                         <summary>{Msg::AskExtensionTitle.text(lang)}</summary>
                         <ActionForm action=ask attr:class="stack ask-extension-form">
+                            <FormToken/>
                             {move || view! { <ErrorSummary error=ask.value().get().and_then(|r| r.err()) lang=lang/> }}
                             <p class="hint">{Msg::AskExtensionHint.text(lang)}</p>
                             <input type="hidden" name="id" value=tid/>
@@ -704,6 +718,7 @@ pub fn RequestPage() -> impl IntoView {
                         <details class="action" open=move || transfer.value().get().is_some_and(|r| r.is_err())>
                             <summary>{Msg::TransferTitle.text(lang)}</summary>
                             <ActionForm action=transfer attr:class="stack transfer-form">
+                                <FormToken/>
                                 {move || view! { <ErrorSummary error=transfer.value().get().and_then(|r| r.err()) lang=lang/> }}
                                 <p class="hint">{Msg::TransferHint.text(lang)}</p>
                                 <input type="hidden" name="id" value=tid/>
@@ -725,6 +740,7 @@ pub fn RequestPage() -> impl IntoView {
                     <div class="comments">{comments}</div>
                     {d.actions.reply.then(|| view! {
                     <ActionForm action=reply node_ref=reply_form attr:class="stack reply-form">
+                        <FormToken/>
                         {move || view! { <ErrorSummary error=reply.value().get().and_then(|r| r.err()) lang=lang/> }}
                         <input type="hidden" name="id" value=tid/>
                         <label for="f-body">{Msg::YourMessage.text(lang)}</label>

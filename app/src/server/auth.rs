@@ -70,6 +70,18 @@ fn hash_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The form token of a session cookie: what a page of this site puts in
+/// its forms, and what another site cannot know. It proves a form came
+/// from one of our pages where the browser names no origin at all.
+pub fn form_token(session_token: &str) -> String {
+    let digest = Sha256::digest(format!("form-token:{session_token}").as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The header that carries the form token for a script (forms carry it in
+/// their hidden `form_token` field).
+pub const FORM_TOKEN_HEADER: &str = "x-form-token";
+
 impl From<DirectoryError> for AppError {
     fn from(e: DirectoryError) -> Self {
         match e {

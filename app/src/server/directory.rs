@@ -77,6 +77,14 @@ impl Directory {
             .map_err(|e| DirectoryError::Unavailable(format!("service bind: {e}")))
     }
 
+    /// Whether the directory answers the service account's bind now.
+    pub async fn reachable(&self) -> Result<(), DirectoryError> {
+        let mut ldap = self.connect().await?;
+        let bound = self.bind_service(&mut ldap).await;
+        let _ = ldap.unbind().await;
+        bound
+    }
+
     /// Finds an enabled account by login; `None` when there is none.
     async fn find(
         &self,

@@ -213,6 +213,7 @@ pub async fn serve(state: AppState) -> String {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
+    let listener = server::no_delay(listener);
     tokio::spawn(async move {
         axum::serve(
             listener,

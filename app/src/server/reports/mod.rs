@@ -26,8 +26,8 @@ use super::error::ServiceResult;
 use super::state::AppState;
 use crate::domain::fields::{BODY_MAX, validate_text};
 use crate::domain::report::{
-    Facts, Moment, OverdueItem, Period, PeriodError, PeriodKind, WeekTally, Window, Worker,
-    Workload, now_counts,
+    Facts, Moment, OVERDUE_SHOWN, OverdueItem, Period, PeriodError, PeriodKind, WeekTally, Window,
+    Worker, Workload, now_counts,
 };
 use crate::domain::{Channel, FieldError, FieldErrorCode, Outcome, RequestForm, Status};
 use crate::wire::{AppError, UnitRef};
@@ -459,9 +459,12 @@ pub async fn workload(
         end_of_today: window(state, today, today).end,
         end_of_week: window(state, today, week_end).end,
     };
-    let overdue_now = open
-        .iter()
-        .filter(|r| r.due_at < now)
+    let mut overdue: Vec<&Row> = open.iter().filter(|r| r.due_at < now).collect();
+    let overdue_total = overdue.len() as u64;
+    overdue.sort_by_key(|r| (r.due_at, r.id));
+    let overdue_now = overdue
+        .into_iter()
+        .take(OVERDUE_SHOWN)
         .map(|r| OverdueItem {
             id: r.id,
             number: r.number.clone(),
@@ -490,6 +493,7 @@ pub async fn workload(
         weeks,
         kind_titles,
         overdue_now,
+        overdue_total,
         proposals,
         as_of: today,
     })

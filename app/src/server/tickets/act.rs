@@ -5,14 +5,14 @@
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::read::view_for;
-use super::store::{self, Applied, apply, visible};
+use super::store::{self, Applied, apply, apply_with_file, visible};
 use crate::domain::deadline;
 use crate::domain::lifecycle::{Action, Actor, Change, FinalAnswer, NewTerm, Record, Ticket};
 use crate::domain::{FieldErrorCode, Outcome, Status};
 use crate::server::auth::{Caller, parse_roles};
 use crate::server::calendar;
 use crate::server::catalogue::units;
-use crate::server::entity::{extension_request, ticket, user};
+use crate::server::entity::{attachment, extension_request, ticket, user};
 use crate::server::error::{ServiceError, ServiceResult};
 use crate::server::state::AppState;
 use crate::wire::{AppError, CommentView, TicketView, UserRef};
@@ -46,14 +46,28 @@ fn lost_race(e: &ServiceError) -> bool {
 /// every rule is checked against the state the change really applies to:
 /// of ten simultaneous transfers exactly two pass, the rest are refused by
 /// the rule, not by chance.
-async fn act<F>(state: &AppState, caller: &Caller, id: i64, mut decide: F) -> ServiceResult<Applied>
+async fn act<F>(state: &AppState, caller: &Caller, id: i64, decide: F) -> ServiceResult<Applied>
+where
+    F: FnMut(&Ticket) -> ServiceResult<Change>,
+{
+    act_with_file(state, caller, id, None, decide).await
+}
+
+/// [`act`], attaching `file` to the message the change writes.
+async fn act_with_file<F>(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    file: Option<attachment::ActiveModel>,
+    mut decide: F,
+) -> ServiceResult<Applied>
 where
     F: FnMut(&Ticket) -> ServiceResult<Change>,
 {
     for _ in 0..ATTEMPTS {
         let (_, t) = load(state, caller, id).await?;
         let change = decide(&t)?;
-        match apply(state, Some(caller), &t, change).await {
+        match apply_with_file(state, Some(caller), &t, change, file.clone()).await {
             Err(e) if lost_race(&e) => continue,
             other => return other,
         }
@@ -142,6 +156,21 @@ pub async fn comment(
     internal: bool,
     question: bool,
 ) -> ServiceResult<CommentView> {
+    let (view, _) = comment_with_file(state, caller, id, body, internal, question, None).await?;
+    Ok(view)
+}
+
+/// [`comment`] with a file attached to the message in the same write (or
+/// neither is saved).
+pub(crate) async fn comment_with_file(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: &str,
+    internal: bool,
+    question: bool,
+    file: Option<attachment::ActiveModel>,
+) -> ServiceResult<(CommentView, Option<attachment::Model>)> {
     let (row, t) = load(state, caller, id).await?;
     let now = state.now();
     let may = if internal {
@@ -156,14 +185,14 @@ pub async fn comment(
     } else {
         body.to_string()
     };
-    let applied = act(state, caller, id, |t| {
+    let applied = act_with_file(state, caller, id, file, |t| {
         Ok(t.comment(actor(caller), &body, internal, question, now)?)
     })
     .await?;
     let saved = applied
         .comment
         .ok_or_else(|| ServiceError::Corrupt("comment not saved".into()))?;
-    Ok(CommentView {
+    let view = CommentView {
         id: saved.id,
         author: UserRef {
             login: caller.login.clone(),
@@ -172,7 +201,8 @@ pub async fn comment(
         body: saved.body,
         internal: saved.internal,
         created_at: saved.created_at,
-    })
+    };
+    Ok((view, applied.attached))
 }
 
 /// Extends the term of a written request once, by 1–30 days (unit head or administrator).

@@ -60,7 +60,7 @@ pub async fn store(
     }
 }
 
-fn too_many() -> ServiceError {
+pub(super) fn too_many() -> ServiceError {
     AppError::Conflict {
         reason: "too_many_files".into(),
     }
@@ -109,24 +109,37 @@ pub async fn store_with_message(
     bytes: &[u8],
 ) -> ServiceResult<AttachmentView> {
     check(state, bytes)?;
-    // Hidden requests stay hidden (404) before anything is counted.
+    // Hidden requests stay hidden (404) before anything is written.
     visible(state, caller, ticket_id).await?;
-    // The message is not written for a file that could not join it.
-    let held = attachment::Entity::find()
-        .filter(attachment::Column::TicketId.eq(ticket_id))
-        .count(&state.db)
-        .await?;
-    if held >= MAX_PER_REQUEST {
-        return Err(too_many());
-    }
     let name = clean_file_name(file_name);
     let body = if text.trim().is_empty() {
         format!("📎 {name}")
     } else {
         text.to_string()
     };
-    let message = super::act::comment(state, caller, ticket_id, &body, internal, false).await?;
-    store(state, caller, ticket_id, Some(message.id), &name, bytes).await
+    let (content_type, key, path) = write_checked(state, bytes).await?;
+    let file = attachment::ActiveModel {
+        uploader_id: Set(caller.id),
+        file_name: Set(name),
+        content_type: Set(content_type.to_string()),
+        size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+        storage_key: Set(key),
+        created_at: Set(state.now()),
+        ..Default::default()
+    };
+    // The message and its file are written together, counted under the
+    // request's lock: neither is saved without the other.
+    let saved =
+        super::act::comment_with_file(state, caller, ticket_id, &body, internal, false, Some(file))
+            .await;
+    match saved {
+        Ok((_, Some(file))) => Ok(view(file)),
+        Ok((_, None)) => Err(ServiceError::Corrupt("file not saved".into())),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&path).await;
+            Err(e)
+        }
+    }
 }
 
 /// Files of a request that belong to the request itself or to a visible comment.

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    Set, SqlErr, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, SqlErr, TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -18,7 +18,8 @@ use crate::domain::{Outcome, RequestForm, Status};
 use crate::server::auth::Caller;
 use crate::server::catalogue::staff_of;
 use crate::server::entity::{
-    comment, extension_request, ticket, ticket_counter, ticket_event, ticket_rating, user,
+    attachment, comment, extension_request, ticket, ticket_counter, ticket_event, ticket_rating,
+    user,
 };
 use crate::server::error::{ServiceError, ServiceResult};
 use crate::server::notify::{self, TicketNotice};
@@ -224,6 +225,8 @@ fn changed() -> ServiceError {
 pub(crate) struct Applied {
     pub row: ticket::Model,
     pub comment: Option<comment::Model>,
+    /// The file sent with the message ([`apply_with_file`]).
+    pub attached: Option<attachment::Model>,
 }
 
 /// Writes a change made from `before` in one transaction: the request
@@ -235,6 +238,19 @@ pub(crate) async fn apply(
     actor: Option<&Caller>,
     before: &Ticket,
     change: Change,
+) -> ServiceResult<Applied> {
+    apply_with_file(state, actor, before, change, None).await
+}
+
+/// [`apply`], attaching `file` to the message the change writes in the
+/// same transaction: counted under the request's lock taken by the guarded
+/// write, so a message is never saved without the file it was sent with.
+pub(crate) async fn apply_with_file(
+    state: &AppState,
+    actor: Option<&Caller>,
+    before: &Ticket,
+    change: Change,
+    file: Option<attachment::ActiveModel>,
 ) -> ServiceResult<Applied> {
     let after = &change.after;
     let now = after.updated_at;
@@ -260,6 +276,22 @@ pub(crate) async fn apply(
     let saved_comment = match change.record.clone() {
         Some(record) => {
             write_record(&txn, actor_id, before, after, record, &mut event_data).await?
+        }
+        None => None,
+    };
+    let attached = match file {
+        Some(mut file) => {
+            let held = attachment::Entity::find()
+                .filter(attachment::Column::TicketId.eq(before.id))
+                .count(&txn)
+                .await?;
+            if held >= super::attachments::MAX_PER_REQUEST {
+                txn.rollback().await?;
+                return Err(super::attachments::too_many());
+            }
+            file.ticket_id = Set(before.id);
+            file.comment_id = Set(saved_comment.as_ref().map(|c| c.id));
+            Some(file.insert(&txn).await?)
         }
         None => None,
     };
@@ -296,6 +328,7 @@ pub(crate) async fn apply(
     Ok(Applied {
         row,
         comment: saved_comment,
+        attached,
     })
 }
 
