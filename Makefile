@@ -59,6 +59,12 @@ e2e: build
 	scripts/e2e.sh
 
 ## make bench: speed targets measured in release builds; results go to bench/README.md.
+## The HTTP part seeds 1,000,000 requests (BENCH_REQUESTS) into fresh SQLite and
+## PostgreSQL databases and drives the release server with wrk from loopback.
+BENCH_REQUESTS ?= 1000000
 bench:
+	scripts/install-tools.sh bench
 	cargo bench -p server --bench kb_search
 	cargo bench -p server --bench reports
+	cargo leptos build --release
+	python3 scripts/bench-http.py --requests $(BENCH_REQUESTS)

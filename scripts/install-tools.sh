@@ -70,5 +70,6 @@ case "$what" in
   rust) rust_tools ;;
   node) node_tools ;;
   python) python_tools ;;
+  bench) apt_install wrk ;;
   all) apt_install slapd ldap-utils chromium; rust_tools; node_tools; python_tools ;;
 esac

@@ -1235,6 +1235,30 @@ async fn a_signed_in_browser_cannot_be_made_to_act_by_another_site() {
             page.matches(&field).count() >= 3,
             "the page's forms carry the token"
         );
+        // Every form of every page carries it, rendered with the page.
+        for path in [
+            format!("/requests/{id}"),
+            "/requests/new?kind=esign_key".into(),
+            "/notifications".into(),
+            "/".into(),
+        ] {
+            let page = browser()
+                .get(format!("{}{path}", api.base))
+                .header("cookie", cookie.clone())
+                .send()
+                .await
+                .expect("send")
+                .text()
+                .await
+                .expect("html");
+            let forms = page.matches(r#"method="post""#).count();
+            assert!(forms > 0, "{path} has forms");
+            assert_eq!(
+                page.matches(&field).count(),
+                forms,
+                "{path}: a token in each form"
+            );
+        }
         for (fields, expected) in [
             (vec![], StatusCode::FORBIDDEN),
             (vec![("form_token", "0".repeat(32))], StatusCode::FORBIDDEN),

@@ -794,14 +794,14 @@ on_both_databases!(
 
 on_both_databases!(
     async fn the_workload_lists_the_fifty_longest_overdue_and_counts_them_all(db: TestDb) {
-        let p = people(&db).await;
+        let p = people(db).await;
         db.set_now("2026-03-14T12:00:00+03:00");
         let numbers: Vec<String> = (1..=60).map(|i| format!("IT-2026-{i:06}")).collect();
         for (i, number) in numbers.iter().enumerate() {
             // Due one hour apart, the later numbers the longer overdue.
             let due = format!("2026-03-{:02}T{:02}:00:00", 13 - i / 24, 23 - i % 24);
             insert(
-                &db,
+                db,
                 p.ivanova.id,
                 Spec {
                     number,
