@@ -61,11 +61,11 @@ def rss(pid):
 
 
 def duration_ms(text):
-    m = re.match(r"([\d.]+)(us|ms|s|m)", text)
+    m = re.match(r"([\d.]+)(us|µs|ms|s|m)", text)
     if not m:
         return float("nan")
     value, unit = float(m.group(1)), m.group(2)
-    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+    return value * {"us": 0.001, "µs": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def wrk(url, connections, seconds, headers=(), script=None):
@@ -227,8 +227,10 @@ def report(title, rows, idle, peak, workload_bytes):
     r = find("filing", 8)
     if r["rps"] < 1000:
         missed.append(f"filing: {r['rps']:.0f}/s < 1,000/s at 8")
-    if r["committed"] != r["total"] - r["errors"]:
-        missed.append(f"filing: {r['committed']} rows for {r['total'] - r['errors']} answers")
+    # Answers still in flight when wrk stops may commit without being counted.
+    answered = r["total"] - r["errors"]
+    if not answered <= r["committed"] <= answered + 8:
+        missed.append(f"filing: {r['committed']} rows for {answered} answers")
     w1, w8 = find("workload", 1), find("workload", 8)
     if w1["p99"] > 150 * MS:
         missed.append(f"workload: p99 {w1['p99']:.0f} ms > 150 ms at 1")

@@ -2,6 +2,10 @@
 //! pages (compiled for the server with `ssr` and for the browser with
 //! `hydrate`), plus the server-only services behind them.
 
+// The new-request form's view type is deep enough that the release build
+// of the browser code computes its layout past the default limit of 128.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod domain;
 pub mod features;

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod backup;
 pub mod forms;
 pub mod health;
 pub mod openapi;

@@ -1,7 +1,8 @@
 //! The `servicedesk` binary: reads configuration, migrates the database and
 //! serves the app. `servicedesk migrate` only migrates; `servicedesk reindex`
 //! rebuilds the knowledge-base search index from the database;
-//! `servicedesk seed --requests N [--seed S]` adds generated request history.
+//! `servicedesk seed --requests N [--seed S]` adds generated request history;
+//! `servicedesk backup <folder>` and `restore <folder>` (SQLite and files).
 
 use app::server::config::Config;
 use app::server::{AppState, db};
@@ -33,7 +34,25 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             "passwords go to the directory in clear: set directory.starttls (SD_LDAP_STARTTLS=true) or use ldaps://"
         );
     }
+    let command = std::env::args().nth(1);
+    let folder = || {
+        std::env::args()
+            .nth(2)
+            .map(std::path::PathBuf::from)
+            .ok_or("usage: servicedesk backup|restore <folder>")
+    };
+    if command.as_deref() == Some("restore") {
+        // Before any connection: the database file is replaced.
+        let done = server::backup::restore(&config, &folder()?)?;
+        println!("{done}");
+        return Ok(());
+    }
     let db = db::connect_and_migrate(&config.database_url).await?;
+    if command.as_deref() == Some("backup") {
+        let done = server::backup::backup(&config, &db, &folder()?).await?;
+        println!("{done}");
+        return Ok(());
+    }
     if std::env::args().nth(1).as_deref() == Some("migrate") {
         tracing::info!("migrations applied");
         return Ok(());

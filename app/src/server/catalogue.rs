@@ -61,6 +61,13 @@ pub fn open_codes() -> Vec<&'static str> {
         .collect()
 }
 
+/// Open requests as the partial index of the open queue is written (the
+/// literal statuses of [`migrations::OPEN_TICKETS`], not parameters): SQLite
+/// uses a partial index only for a condition written as the index's.
+pub fn open_filter() -> sea_orm::sea_query::SimpleExpr {
+    sea_orm::sea_query::Expr::cust(migrations::OPEN_TICKETS)
+}
+
 pub fn user_ref(u: &user::Model) -> UserRef {
     UserRef {
         login: u.login.clone(),

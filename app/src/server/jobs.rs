@@ -23,7 +23,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 use super::auth::parse_roles;
 use super::calendar;
-use super::catalogue::open_codes;
+use super::catalogue::open_filter;
 use super::entity::{job_run, ticket, user};
 use super::error::ServiceResult;
 use super::mail;
@@ -150,7 +150,7 @@ fn add(lists: &mut BTreeMap<i64, (user::Model, Vec<String>)>, person: &user::Mod
 
 async fn open_tickets(state: &AppState) -> ServiceResult<Vec<ticket::Model>> {
     Ok(ticket::Entity::find()
-        .filter(ticket::Column::Status.is_in(open_codes()))
+        .filter(open_filter())
         .order_by_asc(ticket::Column::DueAt)
         .all(&state.db)
         .await?)
@@ -244,7 +244,7 @@ async fn final_control(
 async fn overdue_notices(state: &AppState, users: &[user::Model]) -> ServiceResult<usize> {
     let now = state.now();
     let due = ticket::Entity::find()
-        .filter(ticket::Column::Status.is_in(open_codes()))
+        .filter(open_filter())
         .filter(ticket::Column::DueAt.lt(now))
         .filter(ticket::Column::OverdueNoticedAt.is_null())
         .all(&state.db)

@@ -20,7 +20,7 @@ use sea_orm::{
 };
 
 use super::auth::{Caller, parse_roles};
-use super::catalogue::{kinds_all, open_codes};
+use super::catalogue::{kinds_all, open_filter};
 use super::entity::{report_proposal, ticket, unit, user};
 use super::error::ServiceResult;
 use super::state::AppState;
@@ -372,9 +372,13 @@ impl Pager {
 
 /// The unit's open requests (for "now" and the overdue list).
 pub(crate) async fn open_rows(db: &DatabaseConnection, unit: &str) -> ServiceResult<Vec<Row>> {
+    // Read in the order of the open queue's partial index, which holds
+    // just these rows.
     let select = ticket::Entity::find()
         .filter(ticket::Column::UnitCode.eq(unit))
-        .filter(ticket::Column::Status.is_in(open_codes()));
+        .filter(open_filter())
+        .order_by_asc(ticket::Column::DueAt)
+        .order_by_asc(ticket::Column::Id);
     let mut rows = fetch_packed(db, select).await?;
     rows.sort_by_key(|r| (r.due_at, r.id));
     Ok(rows)

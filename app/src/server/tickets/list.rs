@@ -16,7 +16,7 @@ use super::read::views;
 use super::words::{query_words, word_pattern};
 use crate::domain::{FieldError, FieldErrorCode, Status, TicketNumber};
 use crate::server::auth::Caller;
-use crate::server::catalogue::open_codes;
+use crate::server::catalogue::{open_codes, open_filter};
 use crate::server::entity::{request_kind, ticket, user};
 use crate::server::error::{ServiceError, ServiceResult};
 use crate::server::state::AppState;
@@ -458,7 +458,7 @@ async fn page_select(
 ) -> ServiceResult<Select<ticket::Entity>> {
     let mut select = ticket::Entity::find();
     select = match q.status {
-        StatusFilter::Open => select.filter(open()),
+        StatusFilter::Open => select.filter(open_filter()),
         StatusFilter::Closed => select.filter(ticket::Column::Status.is_not_in(open_codes())),
         StatusFilter::All => select,
         StatusFilter::Is(status) => select.filter(ticket::Column::Status.eq(status.code())),
@@ -536,12 +536,6 @@ async fn page_select(
     Ok(select.limit(q.limit + 1))
 }
 
-/// Open requests, written as the partial index of the unit queue is
-/// (literal statuses, not parameters), so that SQLite can use it.
-fn open() -> sea_orm::sea_query::SimpleExpr {
-    sea_orm::sea_query::Expr::cust(migrations::OPEN_TICKETS)
-}
-
 /// Overdue at `now`, as `domain::deadline::is_overdue` decides for one
 /// request: answered after its due time, or unanswered, open and past it.
 /// Never NULL, so its negation is exactly "not overdue".
@@ -556,7 +550,7 @@ fn overdue_now(now: DateTime<Utc>) -> Condition {
         .add(
             Condition::all()
                 .add(ticket::Column::AnsweredAt.is_null())
-                .add(open())
+                .add(open_filter())
                 .add(ticket::Column::DueAt.lt(now)),
         )
 }
@@ -573,7 +567,7 @@ fn focused(
     let end_of = |day: chrono::NaiveDate| {
         state.from_local((day + chrono::Duration::days(1)).and_time(chrono::NaiveTime::MIN))
     };
-    let select = select.filter(open());
+    let select = select.filter(open_filter());
     match focus {
         Focus::Open => select,
         Focus::DueToday => select
