@@ -35,6 +35,38 @@ async fn cache_control(mut res: Response) -> Response {
     res
 }
 
+/// Removes every `.br` and `.gz` older than the file it was made from, so
+/// that a new build is never answered with the last build's compressed
+/// copy. Quick; run before serving, then [`precompress`] in the background.
+pub fn remove_stale(dir: &Path) -> std::io::Result<usize> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            removed += remove_stale(&path)?;
+            continue;
+        }
+        let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+            continue;
+        };
+        if ext != "br" && ext != "gz" {
+            continue;
+        }
+        let source = path.with_extension("");
+        let stale = match (std::fs::metadata(&source), std::fs::metadata(&path)) {
+            (Ok(s), Ok(c)) => c.modified()? < s.modified()?,
+            // Made from a file that is gone.
+            (Err(_), _) => true,
+            (_, Err(_)) => false,
+        };
+        if stale {
+            std::fs::remove_file(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 /// Writes `<file>.br` and `<file>.gz` beside every compressible file of
 /// `dir` that lacks them or has changed since; returns how many files were
 /// compressed. Unreadable or read-only folders are reported, not fatal: the
@@ -90,8 +122,10 @@ fn brotli_of(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     use std::io::Write;
     let mut out = Vec::new();
     {
-        // Quality 11 (the best) with a 4 MB window: done once per build.
-        let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
+        // Quality 11 (the best) for release builds; a debug build's wasm is
+        // several times larger and gets a quick quality instead.
+        let quality = if bytes.len() > 4 << 20 { 5 } else { 11 };
+        let mut w = brotli::CompressorWriter::new(&mut out, 64 * 1024, quality, 22);
         w.write_all(bytes)?;
     }
     Ok(out)

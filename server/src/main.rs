@@ -92,7 +92,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let pkg = std::path::Path::new(&*options.site_root).join("pkg");
     let app = server::router(state, options);
     // Compressed once per build, beside the files; until then they go out
-    // as they are.
+    // as they are (never as the last build's compressed copy).
+    if let Err(e) = server::assets::remove_stale(&pkg) {
+        tracing::warn!(error = %e, dir = %pkg.display(), "stale compressed assets not removed");
+    }
     tokio::task::spawn_blocking(move || match server::assets::precompress(&pkg) {
         Ok(0) => {}
         Ok(n) => tracing::info!(files = n, "assets compressed (brotli, gzip)"),

@@ -1579,6 +1579,20 @@ async fn built_assets_go_out_compressed_once_with_validators() {
         StatusCode::NOT_MODIFIED,
         "asked again, not sent again"
     );
+    // A new build: the last build's compressed copies go before serving, and
+    // the browser gets the new file as it is until it is compressed again.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let rebuilt: Vec<u8> = wasm.iter().rev().copied().collect();
+    std::fs::write(pkg.join("servicedesk.wasm"), &rebuilt).expect("rebuild");
+    assert_eq!(server::assets::remove_stale(&pkg).expect("removed"), 2);
+    assert!(
+        pkg.join("servicedesk.css.br").exists(),
+        "the unchanged stay"
+    );
+    let fresh = get(Some("br, gzip"), None).await.expect("fresh");
+    assert!(!fresh.headers().contains_key("content-encoding"));
+    assert_eq!(body(fresh).await, rebuilt);
+    assert_eq!(server::assets::precompress(&pkg).expect("again"), 1);
     db.cleanup().await;
 }
 

@@ -47,7 +47,7 @@ fn servicedesk(db: &TestDb) -> Command {
 
 async fn start(db: &TestDb) -> Node {
     let port = free_port();
-    let child = servicedesk(db)
+    let mut child = servicedesk(db)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_RELOAD_PORT", (port + 1).to_string())
         .spawn()
@@ -62,7 +62,17 @@ async fn start(db: &TestDb) -> Node {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start");
+}
+
+/// A node a failing test leaves behind does not outlive it.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 async fn login(http: &Client, base: &str, who: &str) -> String {

@@ -370,6 +370,12 @@ pub async fn generate(state: &AppState, requests: usize, seed: u64) -> ServiceRe
         .await?;
     }
     txn.commit().await?;
+    // The planner's statistics for the new rows, as autovacuum or an
+    // operator's `ANALYZE` would give a database that grew by itself.
+    {
+        use sea_orm::ConnectionTrait;
+        state.db.execute_unprepared("ANALYZE").await?;
+    }
     Ok(Generated {
         users: employees + units.len() * 6,
         requests: made,
