@@ -1221,20 +1221,7 @@ async fn a_signed_in_browser_cannot_be_made_to_act_by_another_site() {
         }
         // A form from a browser that names no origin: our pages carry the
         // token in a hidden field, and a form without it is refused.
-        let page = browser()
-            .get(format!("{}/requests/{id}", api.base))
-            .header("cookie", cookie.clone())
-            .send()
-            .await
-            .expect("send")
-            .text()
-            .await
-            .expect("html");
         let field = format!(r#"name="form_token" value="{}""#, form_token(&ivanova));
-        assert!(
-            page.matches(&field).count() >= 3,
-            "the page's forms carry the token"
-        );
         // Every form of every page carries it, rendered with the page.
         for path in [
             format!("/requests/{id}"),

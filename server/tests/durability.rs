@@ -45,6 +45,21 @@ fn servicedesk(db: &TestDb) -> Command {
     cmd
 }
 
+/// `servicedesk <command> <folder>`, what it wrote to stderr, and whether it
+/// succeeded.
+fn servicedesk_on(db: &TestDb, command: &str, folder: &std::path::Path) -> (bool, String) {
+    let out = servicedesk(db)
+        .arg(command)
+        .arg(folder)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
 async fn start(db: &TestDb) -> Node {
     let port = free_port();
     let mut child = servicedesk(db)
@@ -221,24 +236,14 @@ on_both_databases!(
         let http = Client::new();
         let work = tempfile::tempdir().expect("dir");
         let folder = work.path().join("backup");
-        let backup = servicedesk(db)
-            .arg("backup")
-            .arg(&folder)
-            .stderr(Stdio::piped())
-            .output()
-            .expect("run");
+        let (done, said) = servicedesk_on(db, "backup", &folder);
         if db.state.config.database_url.starts_with("postgres") {
             // PostgreSQL has its own tools; the command says which.
-            assert!(!backup.status.success());
-            let said = String::from_utf8_lossy(&backup.stderr);
+            assert!(!done);
             assert!(said.contains("pg_dump"), "{said}");
             return;
         }
-        assert!(
-            backup.status.success(),
-            "{}",
-            String::from_utf8_lossy(&backup.stderr)
-        );
+        assert!(done, "{said}");
         std::fs::remove_dir_all(&folder).expect("clean");
 
         let mut node = start(db).await;
@@ -259,34 +264,16 @@ on_both_databases!(
         let attachment: Value = r.json().await.expect("json");
         let attachment = attachment["id"].as_i64().expect("id");
         // Taken while the server runs.
-        let out = servicedesk(db)
-            .arg("backup")
-            .arg(&folder)
-            .stderr(Stdio::piped())
-            .output()
-            .expect("run");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (done, said) = servicedesk_on(db, "backup", &folder);
+        assert!(done, "{said}");
         let after = file_one(&http, &node.base, &token).await;
         node.child.kill().expect("stop");
         node.child.wait().expect("gone");
         // Nothing of this test holds the old file open any more.
         db.state.db.clone().close().await.ok();
 
-        let out = servicedesk(db)
-            .arg("restore")
-            .arg(&folder)
-            .stderr(Stdio::piped())
-            .output()
-            .expect("run");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (done, said) = servicedesk_on(db, "restore", &folder);
+        assert!(done, "{said}");
         let mut node = start(db).await;
         let token = login(&http, &node.base, "ivanova").await;
         let get = async |path: String| {
