@@ -87,7 +87,11 @@ pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next:
             // No session to ride: nothing to protect here.
             None => req,
             Some(session) => {
-                let limit = state.config.upload_max_bytes.saturating_mul(6) + (1 << 20);
+                let limit = state
+                    .config
+                    .upload_max_bytes
+                    .saturating_mul(6)
+                    .saturating_add(1 << 20);
                 match with_form_token(req, &auth::form_token(&session), limit).await {
                     Ok(req) => req,
                     Err(req) => {
