@@ -179,6 +179,9 @@ pub async fn session_info(resource: Resource<Result<SessionInfo, AppError>>) -> 
     })
 }
 
+/// The name of the form token's hidden field.
+pub const FORM_TOKEN_FIELD: &str = "form_token";
+
 /// The hidden field every form that changes something carries: the
 /// session's form token, checked by the server where the browser sends
 /// none of `Sec-Fetch-Site`, `Origin` or `Referer`.
@@ -192,5 +195,5 @@ pub fn FormToken() -> impl IntoView {
             .map(|s| s.form_token)
             .unwrap_or_default()
     };
-    view! { <input type="hidden" name="form_token" value=token/> }
+    view! { <input type="hidden" name=FORM_TOKEN_FIELD value=token/> }
 }

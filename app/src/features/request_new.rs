@@ -225,7 +225,7 @@ pub async fn create_request(data: MultipartData) -> Result<i64, AppError> {
                 let mut pairs: Vec<(String, String)> = form
                     .pairs
                     .iter()
-                    .filter(|(k, _)| k != "back" && k != "form_token")
+                    .filter(|(k, _)| k != "back" && k != super::FORM_TOKEN_FIELD)
                     .cloned()
                     .collect();
                 if !file_names.is_empty() {

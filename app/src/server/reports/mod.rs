@@ -463,9 +463,9 @@ pub async fn workload(
         end_of_today: window(state, today, today).end,
         end_of_week: window(state, today, week_end).end,
     };
-    let mut overdue: Vec<&Row> = open.iter().filter(|r| r.due_at < now).collect();
+    // `open` is soonest due first: the longest overdue lead.
+    let overdue: Vec<&Row> = open.iter().filter(|r| r.due_at < now).collect();
     let overdue_total = overdue.len() as u64;
-    overdue.sort_by_key(|r| (r.due_at, r.id));
     let overdue_now = overdue
         .into_iter()
         .take(OVERDUE_SHOWN)
