@@ -17,6 +17,7 @@ mod m20261203_000010_add_lifecycle;
 mod m20261203_000011_add_ticket_search;
 mod m20261203_000012_add_session_idle_and_pending_rule;
 mod m20261203_000013_index_open_queue;
+mod m20261203_000014_add_file_chunks;
 
 pub use m20261203_000013_index_open_queue::OPEN_TICKETS;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_add_ticket_search::Migration),
             Box::new(m20261203_000012_add_session_idle_and_pending_rule::Migration),
             Box::new(m20261203_000013_index_open_queue::Migration),
+            Box::new(m20261203_000014_add_file_chunks::Migration),
         ]
     }
 }

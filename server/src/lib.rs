@@ -9,6 +9,7 @@ pub mod assets;
 pub mod backup;
 pub mod forms;
 pub mod health;
+pub mod metrics;
 pub mod openapi;
 pub mod reports;
 pub mod security;
@@ -29,6 +30,8 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
     let api = api::router(&state).with_state::<LeptosOptions>(state.clone());
     let forms = forms::router(&state).with_state::<LeptosOptions>(state.clone());
     let health = health::router().with_state::<LeptosOptions>(state.clone());
+    let metrics = metrics::router().with_state::<LeptosOptions>(state.clone());
+    let count_state = state.clone();
     let context_state = state.clone();
     let guard_state = state.clone();
     let assets = assets::router(std::path::Path::new(&*options.site_root));
@@ -36,6 +39,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .merge(api)
         .merge(forms)
         .merge(health)
+        .merge(metrics)
         .merge(assets)
         .leptos_routes_with_context(
             &options,
@@ -55,6 +59,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
             security::cross_site_guard,
         ))
         .layer(middleware::from_fn_with_state(state, security::headers))
+        .layer(middleware::from_fn_with_state(count_state, metrics::count))
         .with_state(options)
 }
 

@@ -76,6 +76,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     }
+    // Files an earlier version kept in the data folder move into the
+    // database, where every node finds them.
+    app::server::files::adopt_folder(&state).await?;
     if state.config.demo_data {
         match app::server::demo::seed(&state).await {
             Ok(0) => {}

@@ -2,8 +2,6 @@
 //! (written at once, or in the background with progress), the heads'
 //! proposals; for API clients (bearer token) and for the browser (cookie).
 
-use std::path::PathBuf;
-
 use app::server::AppState;
 use app::server::auth::Caller;
 use app::server::reports::export::Format;
@@ -84,14 +82,14 @@ async fn workload(
     Ok(Json(json!(w)))
 }
 
-/// Streams a report file from disk; a file written only for this answer
-/// (`written`) is unlinked once open (the open handle keeps it readable).
+/// Streams a report file written only for this answer; it is unlinked
+/// once open (the open handle keeps it readable).
 async fn send_file(
-    path: PathBuf,
+    written: jobs::TempFile,
     name: &str,
     format: Format,
-    written: Option<jobs::TempFile>,
 ) -> Result<Response, AppError> {
+    let path = written.path().to_path_buf();
     let file = tokio::fs::File::open(&path).await.map_err(|e| {
         tracing::warn!(error = %e, path = %path.display(), "report file missing");
         AppError::NotFound
@@ -110,7 +108,7 @@ async fn period_file(state: &AppState, caller: &Caller, p: &PeriodParams) -> Api
         jobs::write_now(state, caller, &unit, period, format).await,
         caller,
     )?;
-    send_file(file.path().to_path_buf(), &name, format, Some(file))
+    send_file(file, &name, format)
         .await
         .map_err(|e| ApiError(e, caller.lang))
 }
@@ -164,10 +162,10 @@ async fn export_status(
 }
 
 async fn export_file(state: &AppState, caller: &Caller, id: i64) -> ApiResult<Response> {
-    let (name, format, path) = with_lang(jobs::file(state, caller, id).await, caller)?;
-    send_file(path, &name, format, None)
-        .await
-        .map_err(|e| ApiError(e, caller.lang))
+    let (name, format, bytes) = with_lang(jobs::file(state, caller, id).await, caller)?;
+    let mut response = Body::from(bytes).into_response();
+    as_download(&mut response, &name, format.content_type());
+    Ok(response)
 }
 
 async fn export_download(

@@ -158,6 +158,9 @@ fn access() -> Vec<(&'static str, &'static str, Who, Body)> {
         // Plain browser routes (forms and downloads).
         ("GET", "/healthz", Anyone, None),
         ("GET", "/readyz", Anyone, None),
+        // From loopback without a proxy's header, as here; through a proxy
+        // only the administrator (tests/nodes.rs).
+        ("GET", "/metrics", Anyone, None),
         ("POST", "/auth/login", Anyone, Text("login=volkov&password=demo")),
         ("POST", "/auth/logout", Anyone, None),
         ("POST", "/auth/lang", Anyone, Text("lang=en")),
@@ -195,6 +198,7 @@ fn routed() -> Vec<(String, String)> {
         include_str!("../src/reports.rs"),
         include_str!("../src/forms.rs"),
         include_str!("../src/health.rs"),
+        include_str!("../src/metrics.rs"),
     ];
     let mut out = Vec::new();
     for src in sources {

@@ -905,12 +905,6 @@ async fn attachments_of(
     q.all(&db.state.db).await.expect("attachments")
 }
 
-fn stored_files(db: &TestDb) -> usize {
-    std::fs::read_dir(db.state.config.data_dir.join("attachments"))
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
 #[tokio::test]
 async fn a_new_request_carries_its_files_from_the_form() {
     with_api(async |api, db| {
@@ -966,7 +960,7 @@ async fn a_new_request_carries_its_files_from_the_form() {
             .await;
         assert!(r.status().is_redirection());
         assert_eq!(attachments_of(db, None).await.len(), 2);
-        assert_eq!(stored_files(db), 2);
+        assert_eq!(db.stored_files().await, 2);
     })
     .await;
 }
@@ -1047,7 +1041,7 @@ async fn a_refused_new_request_keeps_what_was_typed_names_each_file_and_writes_n
         let (_, list) = api.get(&ivanova, "/tickets?scope=mine").await;
         assert_eq!(list["items"].as_array().map(Vec::len), Some(0), "{list}");
         assert!(attachments_of(db, None).await.is_empty());
-        assert_eq!(stored_files(db), 0);
+        assert_eq!(db.stored_files().await, 0);
 
         // A post that is not multipart gets a clear 400, not a dropped connection.
         use leptos::server_fn::ServerFn;

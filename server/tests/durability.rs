@@ -7,109 +7,13 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use app::server::entity::{notification, ticket, ticket_event};
-use common::TestDb;
+use common::node::{esign, file_one, login, servicedesk_on, start};
 use reqwest::{Client, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use serde_json::{Value, json};
-
-struct Node {
-    child: Child,
-    base: String,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn servicedesk(db: &TestDb) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_servicedesk"));
-    let config = &db.state.config;
-    cmd.env("DATABASE_URL", &config.database_url)
-        .env("SD_DATA_DIR", &config.data_dir)
-        .env("SD_LDAP_URL", common::ldap_url())
-        .env("SD_JOBS", "false")
-        .env("SD_DEMO_DATA", "false")
-        .env("LEPTOS_OUTPUT_NAME", "servicedesk")
-        .env("LEPTOS_SITE_ROOT", config.data_dir.join("site"))
-        .env("LEPTOS_ENV", "PROD")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit());
-    cmd
-}
-
-/// `servicedesk <command> <folder>`, what it wrote to stderr, and whether it
-/// succeeded.
-fn servicedesk_on(db: &TestDb, command: &str, folder: &std::path::Path) -> (bool, String) {
-    let out = servicedesk(db)
-        .arg(command)
-        .arg(folder)
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
-}
-
-async fn start(db: &TestDb) -> Node {
-    let port = free_port();
-    let mut child = servicedesk(db)
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("LEPTOS_RELOAD_PORT", (port + 1).to_string())
-        .spawn()
-        .expect("start the server");
-    let base = format!("http://127.0.0.1:{port}");
-    let http = Client::new();
-    for _ in 0..200 {
-        if let Ok(r) = http.get(format!("{base}/healthz")).send().await
-            && r.status() == StatusCode::OK
-        {
-            return Node { child, base };
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the server did not start");
-}
-
-/// A node a failing test leaves behind does not outlive it.
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn login(http: &Client, base: &str, who: &str) -> String {
-    let r = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"login": who, "password": "demo"}))
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(r.status(), StatusCode::OK);
-    let body: Value = r.json().await.expect("json");
-    body["token"].as_str().expect("token").to_string()
-}
-
-fn esign() -> Value {
-    json!({
-        "kind": "esign_key",
-        "subject": "Ключ ЭП",
-        "description": "Срок сертификата истекает",
-        "fields": {"system": "sed", "action": "renewal", "holder": "Иванова Анна Сергеевна"}
-    })
-}
+use serde_json::Value;
 
 /// The serial part of a number (`IT-2026-000042` → 42).
 fn serial(number: &str) -> i64 {
@@ -217,19 +121,6 @@ on_both_databases!(
         node.child.wait().expect("gone");
     }
 );
-
-async fn file_one(http: &Client, base: &str, token: &str) -> i64 {
-    let r = http
-        .post(format!("{base}/api/v1/tickets"))
-        .bearer_auth(token)
-        .json(&esign())
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let body: Value = r.json().await.expect("json");
-    body["id"].as_i64().expect("id")
-}
 
 on_both_databases!(
     async fn a_backup_taken_while_serving_restores_requests_and_their_files(db: TestDb) {

@@ -493,9 +493,7 @@ on_both_databases!(
             .await
             .expect("detail");
         assert_eq!(detail.attachments.len(), 1);
-        let stored = std::fs::read_dir(db.state.config.data_dir.join("attachments"))
-            .expect("dir")
-            .count();
+        let stored = db.stored_files().await;
         assert_eq!(stored, 1, "refused files leave nothing behind");
     }
 );
@@ -539,10 +537,8 @@ on_both_databases!(
             .await
             .expect("detail");
         assert_eq!(d.attachments.len(), 20);
-        // No file is left on disk without its row.
-        let on_disk = std::fs::read_dir(db.state.config.data_dir.join("attachments"))
-            .expect("folder")
-            .count();
+        // No file is stored without its row.
+        let on_disk = db.stored_files().await;
         assert_eq!(on_disk, 20);
         // A message with a file is not written when the file cannot join it.
         let before = tickets::comments(&db.state, &ivanova, t.id)
@@ -636,10 +632,8 @@ on_both_databases!(
             Some(message.id),
             "the file is the message's"
         );
-        let on_disk = std::fs::read_dir(db.state.config.data_dir.join("attachments"))
-            .expect("folder")
-            .count();
-        assert_eq!(on_disk, 20, "refused files leave nothing on disk");
+        let on_disk = db.stored_files().await;
+        assert_eq!(on_disk, 20, "refused files leave nothing stored");
     }
 );
 

@@ -36,6 +36,8 @@ const ATTRS: [&str; 5] = ["uid", "cn", "mail", "telephoneNumber", "title"];
 
 pub struct Directory {
     config: DirectoryConfig,
+    /// Calls that could not reach or bind (for `/metrics`).
+    errors: prometheus_client::metrics::counter::Counter,
 }
 
 fn unavailable(e: LdapError) -> DirectoryError {
@@ -53,7 +55,22 @@ fn first(entry: &SearchEntry, attr: &str) -> String {
 
 impl Directory {
     pub fn new(config: DirectoryConfig) -> Self {
-        Directory { config }
+        Directory {
+            config,
+            errors: Default::default(),
+        }
+    }
+
+    /// The count of calls that could not reach or bind the directory.
+    pub fn error_counter(&self) -> prometheus_client::metrics::counter::Counter {
+        self.errors.clone()
+    }
+
+    fn counted<T>(&self, result: Result<T, DirectoryError>) -> Result<T, DirectoryError> {
+        if matches!(result, Err(DirectoryError::Unavailable(_))) {
+            self.errors.inc();
+        }
+        result
     }
 
     async fn connect(&self) -> Result<ldap3::Ldap, DirectoryError> {
@@ -79,6 +96,10 @@ impl Directory {
 
     /// Whether the directory answers the service account's bind now.
     pub async fn reachable(&self) -> Result<(), DirectoryError> {
+        self.counted(self.reach().await)
+    }
+
+    async fn reach(&self) -> Result<(), DirectoryError> {
         let mut ldap = self.connect().await?;
         let bound = self.bind_service(&mut ldap).await;
         let _ = ldap.unbind().await;
@@ -160,6 +181,14 @@ impl Directory {
         login: &str,
         password: &str,
     ) -> Result<DirectoryUser, DirectoryError> {
+        self.counted(self.check_password(login, password).await)
+    }
+
+    async fn check_password(
+        &self,
+        login: &str,
+        password: &str,
+    ) -> Result<DirectoryUser, DirectoryError> {
         if password.is_empty() {
             return Err(DirectoryError::EmptyPassword);
         }
@@ -191,6 +220,10 @@ impl Directory {
 
     /// Looks a person up without a password (registering a request on their behalf).
     pub async fn lookup(&self, login: &str) -> Result<Option<DirectoryUser>, DirectoryError> {
+        self.counted(self.find_person(login).await)
+    }
+
+    async fn find_person(&self, login: &str) -> Result<Option<DirectoryUser>, DirectoryError> {
         let login = login.trim();
         if login.is_empty() || login.len() > 100 {
             return Ok(None);

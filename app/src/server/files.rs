@@ -1,12 +1,25 @@
-//! Stored files (of requests and of articles): size limit, type checked by
-//! content, kept under the data folder (outside the web root) by a random key.
+//! Stored files (of requests, of articles, finished reports): size limit,
+//! type checked by content, kept in the database by a random key (outside
+//! the web root, and shared by every node of several), in pieces of
+//! [`CHUNK_BYTES`].
 
-use std::path::PathBuf;
+use std::path::Path;
 
-use super::entity::attachment;
-use super::error::ServiceResult;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+
+use super::entity::{attachment, file_chunk};
+use super::error::{ServiceError, ServiceResult};
 use super::state::AppState;
 use crate::wire::{AppError, AttachmentView};
+
+/// The size of a stored piece: any row of either database holds it, and a
+/// usual scan or document is one to a few of them.
+pub const CHUNK_BYTES: usize = 512 * 1024;
 
 /// Content types accepted, as detected from the bytes.
 pub const ALLOWED_TYPES: &[&str] = &[
@@ -28,10 +41,6 @@ pub(crate) fn view(a: attachment::Model) -> AttachmentView {
         comment_id: a.comment_id,
         created_at: a.created_at,
     }
-}
-
-fn storage_dir(state: &AppState) -> PathBuf {
-    state.config.data_dir.join("attachments")
 }
 
 /// Keeps the last path segment, drops control characters, bounds the length.
@@ -75,29 +84,170 @@ pub(crate) fn check(state: &AppState, bytes: &[u8]) -> Result<&'static str, AppE
     detect_type(bytes).ok_or(AppError::UnsupportedFileType)
 }
 
-/// Checks a file (see [`check`]) and writes it under a random key in the
-/// data folder; returns the type, the key and the path written.
-pub(crate) async fn write_checked(
+/// Checks a file (see [`check`]) and stores it under a random key through
+/// `db` (the caller's transaction, when it has one: then the file goes with
+/// the rows that name it); returns the type and the key.
+pub(crate) async fn write_checked<C: ConnectionTrait>(
     state: &AppState,
+    db: &C,
     bytes: &[u8],
-) -> ServiceResult<(&'static str, String, PathBuf)> {
+) -> ServiceResult<(&'static str, String)> {
     let content_type = check(state, bytes)?;
     let key = uuid::Uuid::new_v4().simple().to_string();
-    let dir = storage_dir(state);
-    tokio::fs::create_dir_all(&dir).await?;
-    let path = dir.join(&key);
-    tokio::fs::write(&path, bytes).await?;
-    Ok((content_type, key, path))
+    put(db, &key, bytes, state.now()).await?;
+    Ok((content_type, key))
+}
+
+/// Stores `bytes` under `key` (a key already used gets an error, never a
+/// mix of two files).
+pub async fn put<C: ConnectionTrait>(
+    db: &C,
+    key: &str,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    // An empty file still has its one (empty) piece, so it is found.
+    let pieces: Vec<&[u8]> = if bytes.is_empty() {
+        vec![bytes]
+    } else {
+        bytes.chunks(CHUNK_BYTES).collect()
+    };
+    for (seq, piece) in pieces.into_iter().enumerate() {
+        file_chunk::Entity::insert(file_chunk::ActiveModel {
+            file_key: Set(key.to_string()),
+            seq: Set(i32::try_from(seq).unwrap_or(i32::MAX)),
+            bytes: Set(piece.to_vec()),
+            created_at: Set(now),
+        })
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The bytes stored under `key`; a key with nothing stored is an error of
+/// the data (a row names a file that is gone).
+pub async fn get<C: ConnectionTrait>(db: &C, key: &str) -> ServiceResult<Vec<u8>> {
+    let pieces = file_chunk::Entity::find()
+        .filter(file_chunk::Column::FileKey.eq(key))
+        .order_by_asc(file_chunk::Column::Seq)
+        .all(db)
+        .await?;
+    if pieces.is_empty() {
+        return Err(ServiceError::Corrupt(format!(
+            "stored file {key} is missing"
+        )));
+    }
+    let mut bytes = Vec::with_capacity(pieces.iter().map(|p| p.bytes.len()).sum());
+    for p in pieces {
+        bytes.extend_from_slice(&p.bytes);
+    }
+    Ok(bytes)
+}
+
+/// Whether anything is stored under `key`.
+pub async fn exists<C: ConnectionTrait>(db: &C, key: &str) -> Result<bool, DbErr> {
+    Ok(file_chunk::Entity::find()
+        .filter(file_chunk::Column::FileKey.eq(key))
+        .count(db)
+        .await?
+        > 0)
 }
 
 /// The bytes stored under `key`.
 pub(crate) async fn read_stored(state: &AppState, key: &str) -> ServiceResult<Vec<u8>> {
-    Ok(tokio::fs::read(storage_dir(state).join(key)).await?)
+    get(&state.db, key).await
 }
 
 /// Removes the bytes stored under `key`; a file already gone is fine.
 pub(crate) async fn remove_stored(state: &AppState, key: &str) {
-    let _ = tokio::fs::remove_file(storage_dir(state).join(key)).await;
+    if let Err(e) = remove(&state.db, key).await {
+        tracing::warn!(error = %e, key, "stored file not removed; the sweep will");
+    }
+}
+
+/// Removes the bytes stored under `key`.
+pub async fn remove<C: ConnectionTrait>(db: &C, key: &str) -> Result<(), DbErr> {
+    file_chunk::Entity::delete_many()
+        .filter(file_chunk::Column::FileKey.eq(key))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The key a finished report file named `name` is stored under (the name
+/// the export row and the outbox keep).
+pub fn report_key(name: &str) -> String {
+    format!("reports/{name}")
+}
+
+/// Removes stored files that no row names and that are older than `before`
+/// (younger ones may belong to a write still in progress); returns how
+/// many pieces went. Mail waits for its file only until it is sent.
+pub async fn sweep_unnamed(state: &AppState, before: DateTime<Utc>) -> ServiceResult<u64> {
+    let named = |table: &str, col: &str| {
+        Query::select()
+            .expr(Expr::col(Alias::new(col)))
+            .from(Alias::new(table))
+            .and_where(Expr::col(Alias::new(col)).is_not_null())
+            .to_owned()
+    };
+    let mut mail = named("mail_outbox", "attachment_path");
+    mail.and_where(Expr::col(Alias::new("sent_at")).is_null());
+    let reports = Query::select()
+        .expr(Expr::cust("'reports/' || path"))
+        .from(Alias::new("report_exports"))
+        .and_where(Expr::col(Alias::new("path")).is_not_null())
+        .to_owned();
+    let gone = file_chunk::Entity::delete_many()
+        .filter(file_chunk::Column::CreatedAt.lt(before))
+        .filter(file_chunk::Column::FileKey.not_in_subquery(named("attachments", "storage_key")))
+        .filter(file_chunk::Column::FileKey.not_in_subquery(named("kb_attachments", "storage_key")))
+        .filter(file_chunk::Column::FileKey.not_in_subquery(reports))
+        .filter(file_chunk::Column::FileKey.not_in_subquery(mail))
+        .exec(&state.db)
+        .await?;
+    Ok(gone.rows_affected)
+}
+
+/// Files kept in the data folder by an earlier version (`attachments/` by
+/// key, `reports/` by name) move into the database on start: each is
+/// stored, then unlinked; one already stored is only unlinked. Returns how
+/// many moved.
+pub async fn adopt_folder(state: &AppState) -> ServiceResult<usize> {
+    let mut moved = 0;
+    for (folder, prefix) in [("attachments", ""), ("reports", "reports/")] {
+        let dir = state.config.data_dir.join(folder);
+        let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
+            continue;
+        };
+        while let Some(entry) = entries.next_entry().await? {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !entry.file_type().await?.is_file() || name.starts_with("now-") {
+                continue;
+            }
+            let key = format!("{prefix}{name}");
+            adopt_one(state, &entry.path(), &key).await?;
+            moved += 1;
+        }
+        // The folder goes once empty; a file left (one that failed) keeps it.
+        let _ignored = tokio::fs::remove_dir(&dir).await;
+    }
+    if moved > 0 {
+        tracing::info!(moved, "files moved from the data folder into the database");
+    }
+    Ok(moved)
+}
+
+async fn adopt_one(state: &AppState, path: &Path, key: &str) -> ServiceResult<()> {
+    let bytes = tokio::fs::read(path).await?;
+    let txn = state.db.begin().await?;
+    if !exists(&txn, key).await? {
+        put(&txn, key, &bytes, state.now()).await?;
+    }
+    txn.commit().await?;
+    tokio::fs::remove_file(path).await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -318,6 +318,7 @@ pub async fn tick(state: &AppState) -> ServiceResult<TickReport> {
                     };
                     finish(state, job, period).await?;
                     tracing::info!(job, period, people, "scheduled job ran");
+                    state.metrics.job_ran(job);
                     report.ran.push(format!("{job}:{period}"));
                 }
             }
@@ -329,6 +330,7 @@ pub async fn tick(state: &AppState) -> ServiceResult<TickReport> {
                 let mails = super::reports::jobs::mail_monthly(state, last, &users).await?;
                 finish(state, "monthly_report", &month).await?;
                 tracing::info!(month, mails, "monthly reports queued");
+                state.metrics.job_ran("monthly_report");
                 report.ran.push(format!("monthly_report:{month}"));
             }
         }

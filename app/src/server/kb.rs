@@ -427,13 +427,13 @@ pub async fn attach(
     if !can_edit(caller, article.unit_code.as_deref()) {
         return Err(AppError::Forbidden.into());
     }
-    let (content_type, key, path) = super::files::write_checked(state, bytes).await?;
+    let (content_type, key) = super::files::write_checked(state, &state.db, bytes).await?;
     let inserted = kb_attachment::ActiveModel {
         article_id: Set(id),
         file_name: Set(super::files::clean_file_name(file_name)),
         content_type: Set(content_type.to_string()),
         size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
-        storage_key: Set(key),
+        storage_key: Set(key.clone()),
         uploaded_by: Set(Some(caller.id)),
         created_at: Set(state.now()),
         ..Default::default()
@@ -443,7 +443,7 @@ pub async fn attach(
     match inserted {
         Ok(a) => Ok(attachment_view(a)),
         Err(e) => {
-            let _ = tokio::fs::remove_file(&path).await;
+            super::files::remove_stored(state, &key).await;
             Err(ServiceError::Db(e))
         }
     }

@@ -51,10 +51,11 @@ fn attachment_type(name: &str) -> ContentType {
         .unwrap_or(ContentType::TEXT_PLAIN)
 }
 
+/// The message of an outbox row; `file` is the bytes of the file it names.
 fn message(
     from: &Mailbox,
     row: &mail_outbox::Model,
-    data_dir: &std::path::Path,
+    file: Option<Vec<u8>>,
 ) -> Result<Message, String> {
     let to: Mailbox = row
         .to_addr
@@ -64,14 +65,8 @@ fn message(
         .from(from.clone())
         .to(to)
         .subject(row.subject.clone());
-    match (&row.attachment_name, &row.attachment_path) {
-        (Some(name), Some(path)) => {
-            // Only names under the data folder, never a path that climbs out.
-            if path.split('/').any(|part| part == ".." || part.is_empty()) {
-                return Err(format!("attachment path {path}"));
-            }
-            let bytes = std::fs::read(data_dir.join(path))
-                .map_err(|e| format!("attachment {path}: {e}"))?;
+    match (&row.attachment_name, file) {
+        (Some(name), Some(bytes)) => {
             let parts = MultiPart::mixed()
                 .singlepart(SinglePart::plain(row.body.clone()))
                 .singlepart(Attachment::new(name.clone()).body(bytes, attachment_type(name)));
@@ -106,7 +101,30 @@ pub async fn send_pending(state: &AppState) -> ServiceResult<usize> {
     let transport = transport(config).map_err(ServiceError::Corrupt)?;
     let mut sent = 0;
     for row in pending {
-        let result = match message(&from, &row, &state.config.data_dir) {
+        // Each node sends what waits; a row is taken by counting its
+        // attempt first, so one message goes out once, not once per node.
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        let taken = mail_outbox::Entity::update_many()
+            .col_expr(
+                mail_outbox::Column::Attempts,
+                Expr::col(mail_outbox::Column::Attempts).add(1),
+            )
+            .filter(mail_outbox::Column::Id.eq(row.id))
+            .filter(mail_outbox::Column::Attempts.eq(row.attempts))
+            .filter(mail_outbox::Column::SentAt.is_null())
+            .exec(&state.db)
+            .await?;
+        if taken.rows_affected != 1 {
+            continue;
+        }
+        let file = match &row.attachment_path {
+            Some(key) => super::files::get(&state.db, key)
+                .await
+                .map(Some)
+                .map_err(|e| format!("attachment {key}: {e}")),
+            None => Ok(None),
+        };
+        let result = match file.and_then(|f| message(&from, &row, f)) {
             Ok(m) => transport
                 .send(m)
                 .await

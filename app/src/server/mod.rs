@@ -16,6 +16,7 @@ pub mod generate;
 pub mod jobs;
 pub mod kb;
 pub mod mail;
+pub mod metrics;
 pub mod notify;
 pub mod reports;
 pub mod search;

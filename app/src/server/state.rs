@@ -62,6 +62,8 @@ pub struct AppState {
     pub sign_in_guard: Arc<super::throttle::SignInGuard>,
     /// Turns for building report files (`reports::jobs::EXPORTS_AT_ONCE`).
     pub exports: Arc<tokio::sync::Semaphore>,
+    /// This node's counters for `/metrics`.
+    pub metrics: Arc<super::metrics::Metrics>,
 }
 
 impl AppState {
@@ -75,10 +77,12 @@ impl AppState {
             Ok(Some(start)) => Arc::new(ShiftedClock::starting_at(start)),
             _ => Arc::new(SystemClock),
         };
+        let metrics = Arc::new(super::metrics::Metrics::new(directory.error_counter()));
         AppState {
             db,
             config: Arc::new(config),
             directory,
+            metrics,
             clock,
             tz,
             hours,

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod node;
 pub mod smtp;
 
 use std::sync::{Arc, Mutex};
@@ -60,6 +61,17 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// How many files are stored (in the database, by key).
+    pub async fn stored_files(&self) -> u64 {
+        use app::server::entity::file_chunk;
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        file_chunk::Entity::find()
+            .filter(file_chunk::Column::Seq.eq(0))
+            .count(&self.state.db)
+            .await
+            .expect("stored files")
+    }
+
     pub async fn new(backend: Backend) -> TestDb {
         let dir = tempfile::tempdir().expect("tempdir");
         let (url, pg_name) = match backend {

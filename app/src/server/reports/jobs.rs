@@ -11,13 +11,14 @@ use crate::domain::report::Period;
 use crate::server::auth::{Caller, parse_roles};
 use crate::server::entity::{report_export, unit, user};
 use crate::server::error::{ServiceError, ServiceResult};
-use crate::server::notify;
 use crate::server::state::AppState;
+use crate::server::{files, notify};
 use crate::wire::{AppError, ExportView};
 
-/// Where report files are kept, under the data folder.
-pub fn reports_dir(state: &AppState) -> PathBuf {
-    state.config.data_dir.join("reports")
+/// Where report files are written before they are stored in the database
+/// (`files`), under the data folder: this node's scratch space only.
+pub fn scratch_dir(state: &AppState) -> PathBuf {
+    state.config.data_dir.join("scratch")
 }
 
 async fn context<'a>(
@@ -36,10 +37,10 @@ async fn context<'a>(
 }
 
 async fn fresh_path(state: &AppState, stem: &str, format: Format) -> ServiceResult<PathBuf> {
-    let dir = reports_dir(state);
+    let dir = scratch_dir(state);
     tokio::fs::create_dir_all(&dir)
         .await
-        .map_err(|e| ServiceError::Corrupt(format!("reports folder: {e}")))?;
+        .map_err(|e| ServiceError::Corrupt(format!("scratch folder: {e}")))?;
     Ok(dir.join(format!(
         "{stem}-{}.{}",
         uuid::Uuid::new_v4().simple(),
@@ -139,13 +140,9 @@ async fn run(state: AppState, id: i64, unit: unit::Model, period: Period, format
             state: state.clone(),
             id,
         };
-        match export::write(&ctx, format, &path, progress).await {
-            Ok(_) => Ok(path),
-            Err(e) => {
-                let _ignored = tokio::fs::remove_file(&path).await;
-                Err(e)
-            }
-        }
+        let file = TempFile(path);
+        export::write(&ctx, format, file.path(), progress).await?;
+        keep(&state, &file).await
     }
     .await;
     let mut update = report_export::ActiveModel {
@@ -154,9 +151,9 @@ async fn run(state: AppState, id: i64, unit: unit::Model, period: Period, format
         ..Default::default()
     };
     match outcome {
-        Ok(path) => {
+        Ok(name) => {
             update.state = Set("ready".into());
-            update.path = Set(path.file_name().map(|n| n.to_string_lossy().into_owned()));
+            update.path = Set(Some(name));
         }
         Err(e) => {
             let error = AppError::from(e);
@@ -167,6 +164,20 @@ async fn run(state: AppState, id: i64, unit: unit::Model, period: Period, format
     if let Err(e) = update.update(&state.db).await {
         tracing::warn!(error = %e, id, "report export state not saved");
     }
+}
+
+/// Stores a finished report file in the database, where every node finds
+/// it (`files::report_key` of the returned name); the scratch copy goes
+/// when `file` is dropped.
+async fn keep(state: &AppState, file: &TempFile) -> ServiceResult<String> {
+    let name = file
+        .path()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = tokio::fs::read(file.path()).await?;
+    files::put(&state.db, &files::report_key(&name), &bytes, state.now()).await?;
+    Ok(name)
 }
 
 /// Starts writing a report file in the background.
@@ -221,19 +232,19 @@ pub async fn status(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
     Ok(view(&own(state, caller, id).await?))
 }
 
-/// The finished file: its download name, type and where it is.
+/// The finished file: its download name, type and bytes.
 pub async fn file(
     state: &AppState,
     caller: &Caller,
     id: i64,
-) -> ServiceResult<(String, Format, PathBuf)> {
+) -> ServiceResult<(String, Format, Vec<u8>)> {
     let row = own(state, caller, id).await?;
     let v = view(&row);
     match (row.state.as_str(), row.path.as_deref()) {
         ("ready", Some(name)) => Ok((
             v.file_name,
             Format::parse(&row.format).unwrap_or(Format::Xlsx),
-            reports_dir(state).join(Path::new(name).file_name().unwrap_or_default()),
+            files::get(&state.db, &files::report_key(name)).await?,
         )),
         ("failed", _) => Err(AppError::Conflict {
             reason: "export_failed".into(),
@@ -269,13 +280,10 @@ pub async fn mail_monthly(
         }
         let ctx = context(state, &unit, period).await?;
         let stem = format!("monthly-{}-{}", unit.code, period.from.format("%Y-%m"));
-        let path = fresh_path(state, &stem, Format::Xlsx).await?;
-        let summary = export::write(&ctx, Format::Xlsx, &path, Silent).await?;
+        let file = TempFile(fresh_path(state, &stem, Format::Xlsx).await?);
+        let summary = export::write(&ctx, Format::Xlsx, file.path(), Silent).await?;
         let name = export::file_name(&unit.code, &period, Format::Xlsx);
-        let stored = path
-            .file_name()
-            .map(|n| format!("reports/{}", n.to_string_lossy()))
-            .unwrap_or_default();
+        let stored = files::report_key(&keep(state, &file).await?);
         let subject = format!(
             "Отчёт о работе за {}: {}",
             period.from.format("%m.%Y"),
@@ -321,9 +329,11 @@ pub async fn mail_monthly(
 }
 
 /// Removes report files older than a day, and the export rows that named
-/// them, and any file of an answer that a stopped server left behind.
+/// them, any scratch file that a stopped server left behind, and stored
+/// files that nothing names any more.
 pub async fn sweep(state: &AppState) -> ServiceResult<u64> {
     sweep_orphans(state).await;
+    files::sweep_unnamed(state, state.now() - chrono::Duration::hours(1)).await?;
     let cutoff = state.now() - chrono::Duration::days(1);
     let old = report_export::Entity::find()
         .filter(report_export::Column::CreatedAt.lt(cutoff))
@@ -332,7 +342,7 @@ pub async fn sweep(state: &AppState) -> ServiceResult<u64> {
     let count = old.len() as u64;
     for row in old {
         if let Some(name) = &row.path {
-            let _ignored = tokio::fs::remove_file(reports_dir(state).join(name)).await;
+            files::remove_stored(state, &files::report_key(name)).await;
         }
         report_export::Entity::delete_by_id(row.id)
             .exec(&state.db)
@@ -341,15 +351,14 @@ pub async fn sweep(state: &AppState) -> ServiceResult<u64> {
     Ok(count)
 }
 
-/// Files written for one answer (`now-*`) live seconds; one an hour old was
-/// left by a server stopped while sending it.
+/// Scratch files live seconds to minutes; one an hour old was left by a
+/// server stopped while writing or sending it.
 async fn sweep_orphans(state: &AppState) {
-    let Ok(mut dir) = tokio::fs::read_dir(reports_dir(state)).await else {
+    let Ok(mut dir) = tokio::fs::read_dir(scratch_dir(state)).await else {
         return;
     };
     let hour = std::time::Duration::from_secs(3600);
     while let Ok(Some(entry)) = dir.next_entry().await {
-        let orphan = entry.file_name().to_string_lossy().starts_with("now-");
         let old = entry
             .metadata()
             .await
@@ -357,7 +366,7 @@ async fn sweep_orphans(state: &AppState) {
             .and_then(|m| m.modified().ok())
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age > hour);
-        if orphan && old {
+        if old {
             let _ignored = tokio::fs::remove_file(entry.path()).await;
         }
     }

@@ -12,7 +12,9 @@ use super::store::visible;
 use crate::server::auth::Caller;
 use crate::server::entity::{attachment, comment, ticket};
 use crate::server::error::{ServiceError, ServiceResult};
-use crate::server::files::{check, clean_file_name, read_stored, view, write_checked};
+use crate::server::files::{
+    check, clean_file_name, read_stored, remove_stored, view, write_checked,
+};
 use crate::server::state::AppState;
 use crate::wire::{AppError, AttachmentView, CommentView};
 
@@ -38,7 +40,7 @@ pub async fn store(
             return Err(AppError::NotFound.into());
         }
     }
-    let (content_type, key, path) = write_checked(state, bytes).await?;
+    let content_type = check(state, bytes)?;
     let model = attachment::ActiveModel {
         ticket_id: Set(row.id),
         comment_id: Set(comment_id),
@@ -46,18 +48,10 @@ pub async fn store(
         file_name: Set(clean_file_name(file_name)),
         content_type: Set(content_type.to_string()),
         size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
-        storage_key: Set(key),
         created_at: Set(state.now()),
         ..Default::default()
     };
-    match insert_counted(state, row.id, model).await {
-        Ok(a) => Ok(view(a)),
-        Err(e) => {
-            // Lose nothing half-written: the file goes if its row could not be saved.
-            let _ = tokio::fs::remove_file(&path).await;
-            Err(e)
-        }
-    }
+    Ok(view(insert_counted(state, row.id, model, bytes).await?))
 }
 
 pub(super) fn too_many() -> ServiceError {
@@ -70,13 +64,16 @@ pub(super) fn too_many() -> ServiceError {
 /// Files one request may hold in all.
 pub const MAX_PER_REQUEST: u64 = 20;
 
-/// Inserts a file's row unless the request holds [`MAX_PER_REQUEST`]
-/// already. The request's row is written first, which takes its lock on
-/// both databases, so two uploads at once are counted one after the other.
+/// Stores a file and inserts its row unless the request holds
+/// [`MAX_PER_REQUEST`] already, in one transaction (neither is saved
+/// without the other). The request's row is written first, which takes its
+/// lock on both databases, so two uploads at once are counted one after
+/// the other.
 async fn insert_counted(
     state: &AppState,
     ticket_id: i64,
-    model: attachment::ActiveModel,
+    mut model: attachment::ActiveModel,
+    bytes: &[u8],
 ) -> ServiceResult<attachment::Model> {
     let txn = state.db.begin().await?;
     ticket::Entity::update_many()
@@ -91,6 +88,8 @@ async fn insert_counted(
     if held >= MAX_PER_REQUEST {
         return Err(too_many());
     }
+    let (_, key) = write_checked(state, &txn, bytes).await?;
+    model.storage_key = Set(key);
     let saved = model.insert(&txn).await?;
     txn.commit().await?;
     Ok(saved)
@@ -117,13 +116,13 @@ pub async fn store_with_message(
     } else {
         text.to_string()
     };
-    let (content_type, key, path) = write_checked(state, bytes).await?;
+    let (content_type, key) = write_checked(state, &state.db, bytes).await?;
     let file = attachment::ActiveModel {
         uploader_id: Set(caller.id),
         file_name: Set(name),
         content_type: Set(content_type.to_string()),
         size: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
-        storage_key: Set(key),
+        storage_key: Set(key.clone()),
         created_at: Set(state.now()),
         ..Default::default()
     };
@@ -136,7 +135,9 @@ pub async fn store_with_message(
         Ok((_, Some(file))) => Ok(view(file)),
         Ok((_, None)) => Err(ServiceError::Corrupt("file not saved".into())),
         Err(e) => {
-            let _ = tokio::fs::remove_file(&path).await;
+            // Lose nothing half-written: the file goes if its message could
+            // not be saved (the sweep takes it if this fails too).
+            remove_stored(state, &key).await;
             Err(e)
         }
     }

@@ -233,19 +233,10 @@ pub async fn create_with_files(
         });
     }
     store::send_notices(&txn, Some(caller), &store::parse(&row)?, &notices).await?;
-    let mut written = Vec::new();
-    let stored = store_files(state, &txn, &row, caller, &files, &mut written).await;
-    let committed: ServiceResult<()> = match stored {
-        Ok(()) => txn.commit().await.map_err(Into::into),
-        Err(e) => Err(e),
-    };
-    if let Err(e) = committed {
-        // Lose nothing half-written: the files go with the request that failed.
-        for path in written {
-            let _ = tokio::fs::remove_file(path).await;
-        }
-        return Err(e);
-    }
+    // The files are stored in the request's transaction: they go with a
+    // request that fails, and none is saved without its request.
+    store_files(state, &txn, &row, caller, &files).await?;
+    txn.commit().await?;
     tracing::info!(%number, kind = %kind.code, %unit, "request registered");
     view_for(state, row, caller.lang).await
 }
@@ -279,19 +270,16 @@ fn check_files(state: &AppState, files: &[NewFile], errors: &mut Vec<FieldError>
     }
 }
 
-/// Writes each checked file and its row; `written` collects the paths so the
-/// caller can remove them if the transaction does not commit.
+/// Stores each checked file and its row in the request's transaction.
 async fn store_files(
     state: &AppState,
     txn: &sea_orm::DatabaseTransaction,
     row: &ticket::Model,
     caller: &Caller,
     files: &[NewFile],
-    written: &mut Vec<std::path::PathBuf>,
 ) -> ServiceResult<()> {
     for f in files {
-        let (content_type, key, path) = write_checked(state, &f.bytes).await?;
-        written.push(path);
+        let (content_type, key) = write_checked(state, txn, &f.bytes).await?;
         attachment::ActiveModel {
             ticket_id: Set(row.id),
             comment_id: Set(None),
