@@ -49,6 +49,58 @@ on_both_databases!(
 );
 
 on_both_databases!(
+    async fn filings_at_once_are_committed_together_with_numbers_in_a_row(db: TestDb) {
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let mut supplies = esign("Бумага");
+        supplies.kind = "supplies".into();
+        supplies.fields = json!({"items": [{"item": "paper_a4", "quantity": 5}]})
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let mut filers = tokio::task::JoinSet::new();
+        for i in 0..30 {
+            let input = if i % 3 == 0 {
+                supplies.clone()
+            } else {
+                esign(&format!("Ключ {i}"))
+            };
+            let (state, caller) = (db.state.clone(), ivanova.clone());
+            filers.spawn(async move { tickets::create(&state, &caller, input).await });
+        }
+        let filed: Vec<_> = filers
+            .join_all()
+            .await
+            .into_iter()
+            .map(|r| r.expect("filed"))
+            .collect();
+        for (unit, count) in [("IT", 20), ("AHO", 10)] {
+            let mut serials: Vec<u32> = filed
+                .iter()
+                .filter(|t| t.number.starts_with(&format!("{unit}-")))
+                .map(|t| {
+                    t.number
+                        .rsplit('-')
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .expect("serial")
+                })
+                .collect();
+            serials.sort_unstable();
+            assert_eq!(serials, (1..=count).collect::<Vec<u32>>(), "{unit}");
+        }
+        // Every answered filing is a stored row, with its event.
+        assert_eq!(count(db).await, 30);
+        let metrics = &db.state.metrics;
+        assert_eq!(metrics.filings.get(), 30);
+        assert!(
+            metrics.filing_commits.get() < 30,
+            "filings that arrive together share a commit: {} commits",
+            metrics.filing_commits.get()
+        );
+    }
+);
+
+on_both_databases!(
     async fn numbers_count_per_unit_and_per_year(db: TestDb) {
         let ivanova = db.user("ivanova", &["employee"]).await;
         let a = tickets::create(&db.state, &ivanova, esign("Первый"))

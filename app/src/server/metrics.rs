@@ -59,6 +59,9 @@ pub struct Metrics {
     pub latency: LatencyFamily,
     pub job_runs: Family<JobLabels, Counter>,
     pub directory_errors: Counter,
+    /// New requests committed, and the commits that wrote them (group commit).
+    pub filings: Counter,
+    pub filing_commits: Counter,
     pool: Family<PoolLabels, Gauge>,
     outbox: Gauge,
 }
@@ -72,6 +75,18 @@ impl Metrics {
         let latency: LatencyFamily = Family::new_with_constructor(latency_histogram);
         let job_runs = Family::<JobLabels, Counter>::default();
         let pool = Family::<PoolLabels, Gauge>::default();
+        let filings = Counter::default();
+        let filing_commits = Counter::default();
+        registry.register(
+            "filings",
+            "New requests committed by this node",
+            filings.clone(),
+        );
+        registry.register(
+            "filing_commits",
+            "Transactions that committed them (several filings each under load)",
+            filing_commits.clone(),
+        );
         let outbox = Gauge::default();
         registry.register(
             "http_requests",
@@ -109,6 +124,8 @@ impl Metrics {
             latency,
             job_runs,
             directory_errors,
+            filings,
+            filing_commits,
             pool,
             outbox,
         }

@@ -64,6 +64,8 @@ pub struct AppState {
     pub exports: Arc<tokio::sync::Semaphore>,
     /// This node's counters for `/metrics`.
     pub metrics: Arc<super::metrics::Metrics>,
+    /// This node's writer of new requests (group commit).
+    pub filings: Arc<super::tickets::filings::Filings>,
 }
 
 impl AppState {
@@ -83,6 +85,7 @@ impl AppState {
             config: Arc::new(config),
             directory,
             metrics,
+            filings: Arc::default(),
             clock,
             tz,
             hours,

@@ -3,7 +3,7 @@
 //! and the notice to the unit's staff, all in one transaction.
 
 use chrono::Datelike;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Map, Value, json};
 
 use super::read::view_for;
@@ -15,7 +15,7 @@ use crate::server::auth::{Caller, upsert_user};
 use crate::server::catalogue::{kinds, units};
 use crate::server::entity::{attachment, ticket, user};
 use crate::server::error::ServiceResult;
-use crate::server::files::{check, clean_file_name, write_checked};
+use crate::server::files::{check, clean_file_name, detect_type, put};
 use crate::server::state::AppState;
 use crate::wire::{AppError, NewTicket, TicketView};
 
@@ -155,7 +155,6 @@ pub async fn create_with_files(
             .await?
             .ok_or(AppError::Unauthenticated)?,
     };
-    let requester_id = requester.id;
     let now = state.now();
     let local = state.local(now);
     let cal = crate::server::calendar::load(state).await?;
@@ -169,34 +168,88 @@ pub async fn create_with_files(
         .find(|u| u.code == unit)
         .map(|u| u.name)
         .unwrap_or_default();
-    let txn = state.db.begin().await?;
-    let sequence = next_sequence(&txn, &unit, year).await?;
-    let number = TicketNumber {
-        unit: unit.clone(),
+    let filing = Filing {
+        caller: caller.clone(),
+        kind: kind.code.clone(),
+        unit,
+        unit_name,
+        requester,
+        form,
+        channel,
+        subject,
+        description,
+        fields: Value::Object(fields).to_string(),
+        due_on: due.due_on,
+        due_at,
+        due_explanation: serde_json::to_string(&due.explanation).unwrap_or_default(),
+        now,
         year,
+        files,
+    };
+    // Written with whatever other filings wait, in one transaction (one
+    // commit, one flush to disk); answered only once it is committed.
+    let row = state
+        .filings
+        .file(&state.db, &state.metrics, filing)
+        .await?;
+    tracing::info!(number = %row.number, kind = %row.kind_code, unit = %row.unit_code, "request registered");
+    view_for(state, row, caller.lang).await
+}
+
+/// A request checked and ready to be written: everything the transaction
+/// needs, computed before it.
+pub(crate) struct Filing {
+    pub(super) caller: Caller,
+    pub(super) kind: String,
+    pub(super) unit: String,
+    pub(super) unit_name: String,
+    pub(super) requester: user::Model,
+    pub(super) form: RequestForm,
+    pub(super) channel: Channel,
+    pub(super) subject: String,
+    pub(super) description: String,
+    pub(super) fields: String,
+    pub(super) due_on: chrono::NaiveDate,
+    pub(super) due_at: chrono::DateTime<chrono::Utc>,
+    pub(super) due_explanation: String,
+    pub(super) now: chrono::DateTime<chrono::Utc>,
+    pub(super) year: i32,
+    pub(super) files: Vec<NewFile>,
+}
+
+/// Writes one filing in `txn`: its number, row, registration event,
+/// notices and files.
+pub(crate) async fn write_filing(
+    txn: &sea_orm::DatabaseTransaction,
+    f: &Filing,
+) -> ServiceResult<ticket::Model> {
+    let sequence = next_sequence(txn, &f.unit, f.year).await?;
+    let number = TicketNumber {
+        unit: f.unit.clone(),
+        year: f.year,
         sequence,
     }
     .to_string();
-    let words = super::search_text(&number, &subject, &description, &requester.full_name);
+    let words = super::search_text(&number, &f.subject, &f.description, &f.requester.full_name);
     let row = ticket::ActiveModel {
         search_text: Set(Some(words)),
         number: Set(number.clone()),
-        kind_code: Set(kind.code.clone()),
-        unit_code: Set(unit.clone()),
-        requester_id: Set(requester_id),
-        registered_by_id: Set(caller.id),
+        kind_code: Set(f.kind.clone()),
+        unit_code: Set(f.unit.clone()),
+        requester_id: Set(f.requester.id),
+        registered_by_id: Set(f.caller.id),
         assignee_id: Set(None),
         status: Set(Status::Registered.code().into()),
-        form: Set(form.code().into()),
-        channel: Set(channel.code().into()),
-        subject: Set(subject),
-        description: Set(description),
-        fields: Set(Value::Object(fields).to_string()),
-        registered_at: Set(now),
-        due_at: Set(due_at),
-        updated_at: Set(now),
+        form: Set(f.form.code().into()),
+        channel: Set(f.channel.code().into()),
+        subject: Set(f.subject.clone()),
+        description: Set(f.description.clone()),
+        fields: Set(f.fields.clone()),
+        registered_at: Set(f.now),
+        due_at: Set(f.due_at),
+        updated_at: Set(f.now),
         closed_at: Set(None),
-        due_explanation: Set(serde_json::to_string(&due.explanation).unwrap_or_default()),
+        due_explanation: Set(f.due_explanation.clone()),
         transfer_count: Set(0),
         questions: Set(0),
         version: Set(0),
@@ -207,38 +260,36 @@ pub async fn create_with_files(
         pending_extension_id: Set(None),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     add_event(
-        &txn,
+        txn,
         row.id,
-        Some(caller.id),
+        Some(f.caller.id),
         "registered",
-        json!({ "number": number, "unit": unit }),
+        json!({ "number": number, "unit": f.unit }),
         false,
-        now,
+        f.now,
     )
     .await?;
     let mut notices = vec![NoticeSpec {
-        to: Audience::UnitStaff(unit.clone()),
+        to: Audience::UnitStaff(f.unit.clone()),
         kind: "new_request",
-        data: json!({ "actor": requester.full_name, "due_on": due.due_on }),
+        data: json!({ "actor": f.requester.full_name, "due_on": f.due_on }),
     }];
-    if form == RequestForm::Written {
+    if f.form == RequestForm::Written {
         // Acknowledgement of receipt: number, due date, the unit that answers.
         notices.push(NoticeSpec {
             to: Audience::Requester,
             kind: "registered",
-            data: json!({ "due_on": due.due_on, "unit_name": unit_name }),
+            data: json!({ "due_on": f.due_on, "unit_name": f.unit_name }),
         });
     }
-    store::send_notices(&txn, Some(caller), &store::parse(&row)?, &notices).await?;
+    store::send_notices(txn, Some(&f.caller), &store::parse(&row)?, &notices).await?;
     // The files are stored in the request's transaction: they go with a
     // request that fails, and none is saved without its request.
-    store_files(state, &txn, &row, caller, &files).await?;
-    txn.commit().await?;
-    tracing::info!(%number, kind = %kind.code, %unit, "request registered");
-    view_for(state, row, caller.lang).await
+    store_files(txn, &row, f).await?;
+    Ok(row)
 }
 
 /// The files' count, and each file's size and type (`files::check`).
@@ -270,23 +321,24 @@ fn check_files(state: &AppState, files: &[NewFile], errors: &mut Vec<FieldError>
     }
 }
 
-/// Stores each checked file and its row in the request's transaction.
+/// Stores each file (checked with the fields) and its row in the
+/// request's transaction.
 async fn store_files(
-    state: &AppState,
     txn: &sea_orm::DatabaseTransaction,
     row: &ticket::Model,
-    caller: &Caller,
-    files: &[NewFile],
+    f: &Filing,
 ) -> ServiceResult<()> {
-    for f in files {
-        let (content_type, key) = write_checked(state, txn, &f.bytes).await?;
+    for file in &f.files {
+        let content_type = detect_type(&file.bytes).ok_or(AppError::UnsupportedFileType)?;
+        let key = uuid::Uuid::new_v4().simple().to_string();
+        put(txn, &key, &file.bytes, f.now).await?;
         attachment::ActiveModel {
             ticket_id: Set(row.id),
             comment_id: Set(None),
-            uploader_id: Set(caller.id),
-            file_name: Set(clean_file_name(&f.name)),
+            uploader_id: Set(f.caller.id),
+            file_name: Set(clean_file_name(&file.name)),
             content_type: Set(content_type.to_string()),
-            size: Set(i64::try_from(f.bytes.len()).unwrap_or(i64::MAX)),
+            size: Set(i64::try_from(file.bytes.len()).unwrap_or(i64::MAX)),
             storage_key: Set(key),
             created_at: Set(row.registered_at),
             ..Default::default()

@@ -3,7 +3,7 @@
 //!
 //! - `store`: the row ↔ [`Ticket`](crate::domain::lifecycle::Ticket) parse,
 //!   access, numbering, timeline entries and the guarded `apply`;
-//! - `create`: filing;
+//! - `create`: filing, and `filings`: its group commit;
 //! - `read`: views and the request page;
 //! - `list`: the queues;
 //! - `words`: the words the queues search a request by;
@@ -13,6 +13,7 @@
 mod act;
 pub mod attachments;
 mod create;
+pub mod filings;
 mod list;
 mod read;
 pub(crate) mod store;

@@ -1,0 +1,235 @@
+//! Group commit for new requests. Every commit waits for the disk (SQLite's
+//! WAL with `synchronous=FULL`, PostgreSQL's WAL flush), and numbering
+//! serialises filings of a unit on its counter; so filings that arrive
+//! together are written by one task in one transaction, each in its own
+//! savepoint (one that fails leaves the others whole), and committed once.
+//! Each filer is answered only after that commit: an answered request is a
+//! stored one.
+
+use std::sync::{Arc, OnceLock};
+
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use tokio::sync::{mpsc, oneshot};
+
+use super::create::{Filing, write_filing};
+use crate::server::entity::ticket;
+use crate::server::error::{ServiceError, ServiceResult};
+use crate::server::metrics::Metrics;
+
+/// Filings written in one transaction at most.
+pub const BATCH_MAX: usize = 64;
+
+type Answer = oneshot::Sender<ServiceResult<ticket::Model>>;
+
+/// This node's filing writer, started with the first filing.
+#[derive(Default)]
+pub struct Filings {
+    queue: OnceLock<mpsc::Sender<(Filing, Answer)>>,
+}
+
+fn stopped() -> ServiceError {
+    ServiceError::Corrupt("the filing writer stopped".into())
+}
+
+impl Filings {
+    /// Writes a filing with the others waiting; its row once committed.
+    pub(crate) async fn file(
+        &self,
+        db: &DatabaseConnection,
+        metrics: &Arc<Metrics>,
+        filing: Filing,
+    ) -> ServiceResult<ticket::Model> {
+        let queue = self.queue.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(BATCH_MAX * 4);
+            // The task holds the pool, not the state: it ends when the
+            // state (and with it the queue's sender) is gone.
+            tokio::spawn(writer(db.clone(), metrics.clone(), rx));
+            tx
+        });
+        let (answer, answered) = oneshot::channel();
+        queue.send((filing, answer)).await.map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
+
+async fn writer(
+    db: DatabaseConnection,
+    metrics: Arc<Metrics>,
+    mut queue: mpsc::Receiver<(Filing, Answer)>,
+) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < BATCH_MAX {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        write_batch(&db, &metrics, batch).await;
+    }
+}
+
+/// One filing in its own savepoint: a failure takes back only its rows.
+async fn write_one(txn: &sea_orm::DatabaseTransaction, f: &Filing) -> ServiceResult<ticket::Model> {
+    let savepoint = txn.begin().await?;
+    match write_filing(&savepoint, f).await {
+        Ok(row) => {
+            savepoint.commit().await?;
+            Ok(row)
+        }
+        Err(e) => {
+            savepoint.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+async fn write_batch(db: &DatabaseConnection, metrics: &Metrics, batch: Vec<(Filing, Answer)>) {
+    let txn = match db.begin().await {
+        Ok(t) => t,
+        Err(e) => return answer_all(batch.into_iter().map(|(_, a)| a), &e),
+    };
+    let mut written = Vec::with_capacity(batch.len());
+    for (filing, answer) in batch {
+        let result = write_one(&txn, &filing).await;
+        written.push((result, answer));
+    }
+    match txn.commit().await {
+        Ok(()) => {
+            metrics.filing_commits.inc();
+            for (result, answer) in written {
+                if result.is_ok() {
+                    metrics.filings.inc();
+                }
+                let _gone = answer.send(result);
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, filings = written.len(), "filings not committed");
+            answer_all(written.into_iter().map(|(_, a)| a), &e);
+        }
+    }
+}
+
+fn answer_all(answers: impl Iterator<Item = Answer>, e: &DbErr) {
+    for answer in answers {
+        let _gone = answer.send(Err(ServiceError::Db(DbErr::Custom(e.to_string()))));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+
+    use super::*;
+    use crate::domain::{Channel, RequestForm, Roles};
+    use crate::server::auth::Caller;
+    use crate::server::entity::{ticket_event, user};
+
+    fn filing(
+        caller: &Caller,
+        requester: &user::Model,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Filing {
+        Filing {
+            caller: caller.clone(),
+            kind: "esign_key".into(),
+            unit: "IT".into(),
+            unit_name: "Отдел информационных технологий".into(),
+            requester: requester.clone(),
+            form: RequestForm::Written,
+            channel: Channel::Portal,
+            subject: "Ключ ЭП".into(),
+            description: String::new(),
+            fields: "{}".into(),
+            due_on: now.date_naive(),
+            due_at: now,
+            due_explanation: "{}".into(),
+            now,
+            year: 2026,
+            files: Vec::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_filing_that_fails_in_a_batch_takes_back_only_its_own_rows_and_number() {
+        let file =
+            std::env::temp_dir().join(format!("sd-filings-{}.db", uuid::Uuid::new_v4().simple()));
+        let db = crate::server::db::connect_and_migrate(&format!(
+            "sqlite://{}?mode=rwc",
+            file.display()
+        ))
+        .await
+        .expect("database");
+        let now = chrono::Utc::now();
+        let person = user::ActiveModel {
+            login: Set("ivanova".into()),
+            full_name: Set("Иванова Анна Сергеевна".into()),
+            email: Set("ivanova@servicedesk.test".into()),
+            phone: Set(String::new()),
+            title: Set(String::new()),
+            lang: Set("ru".into()),
+            roles: Set("employee".into()),
+            active: Set(true),
+            created_at: Set(now),
+            last_login_at: Set(None),
+            mail_queue: Set(false),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .expect("person");
+        let caller = Caller {
+            id: person.id,
+            login: person.login.clone(),
+            name: person.full_name.clone(),
+            lang: crate::i18n::Lang::Ru,
+            roles: Roles::new(Vec::new()),
+        };
+        // The middle one names a requester that does not exist: its insert
+        // breaks a foreign key after its number was taken.
+        let mut ghost = person.clone();
+        ghost.id = person.id + 1000;
+        let mut answers = Vec::new();
+        let mut batch = Vec::new();
+        for requester in [&person, &ghost, &person] {
+            let (answer, answered) = oneshot::channel();
+            batch.push((filing(&caller, requester, now), answer));
+            answers.push(answered);
+        }
+        let metrics = Metrics::new(Default::default());
+        write_batch(&db, &metrics, batch).await;
+        let mut results = Vec::new();
+        for answered in answers {
+            results.push(answered.await.expect("answered"));
+        }
+        let numbers: Vec<Option<String>> = results
+            .iter()
+            .map(|r| r.as_ref().ok().map(|t| t.number.clone()))
+            .collect();
+        assert_eq!(
+            numbers,
+            [
+                Some("IT-2026-000001".to_string()),
+                None,
+                Some("IT-2026-000002".to_string())
+            ],
+            "the failed filing's number went back with it"
+        );
+        assert_eq!(ticket::Entity::find().count(&db).await.expect("count"), 2);
+        assert_eq!(
+            ticket_event::Entity::find()
+                .count(&db)
+                .await
+                .expect("count"),
+            2,
+            "no event of the failed one"
+        );
+        assert_eq!(metrics.filing_commits.get(), 1, "one commit for the batch");
+        assert_eq!(metrics.filings.get(), 2);
+        db.close().await.ok();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+    }
+}
