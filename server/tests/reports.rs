@@ -782,6 +782,14 @@ on_both_databases!(
                 assert_eq!(w.previous, report::indicators(&facts, previous), "{what}");
                 let loads = report::executor_loads(&facts, &open, &staff, current, db.state.now());
                 assert_eq!(w.executors, loads, "{what}");
+                let moment = reports::sums::moment(&db.state);
+                let now = report::now_counts(&open, moment);
+                assert!(
+                    now.due_this_week > 0 && now.overdue > 0,
+                    "{what}: open requests in each bucket: {now:?}"
+                );
+                assert_eq!(w.now, now, "{what}");
+                assert_eq!(w.overdue_total, now.overdue, "{what}");
                 let weeks = reports::week_windows(&db.state, &period);
                 // The chart's weeks are cut to the period.
                 assert_eq!(weeks.first().map(|w| w.1.start), Some(current.start));

@@ -451,18 +451,76 @@ pub struct Moment {
     pub end_of_week: DateTime<Utc>,
 }
 
+/// Where an open request's due time falls against a [`Moment`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueBucket {
+    Overdue,
+    /// Later today.
+    Today,
+    /// After today, this week.
+    ThisWeek,
+    Later,
+}
+
+impl DueBucket {
+    /// The buckets in the order the database numbers them (0, 1, 2, 3).
+    pub const ALL: [DueBucket; 4] = [
+        DueBucket::Overdue,
+        DueBucket::Today,
+        DueBucket::ThisWeek,
+        DueBucket::Later,
+    ];
+
+    pub fn of(due_at: DateTime<Utc>, m: Moment) -> DueBucket {
+        if due_at < m.now {
+            DueBucket::Overdue
+        } else if due_at < m.end_of_today {
+            DueBucket::Today
+        } else if due_at < m.end_of_week {
+            DueBucket::ThisWeek
+        } else {
+            DueBucket::Later
+        }
+    }
+}
+
+/// Open requests counted together: by due bucket, extended or not,
+/// transferred or not (as the database groups them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OpenGroup {
+    pub bucket: DueBucket,
+    pub extended: bool,
+    pub transferred: bool,
+    pub count: u64,
+}
+
+impl NowCounts {
+    /// Adds a group of open requests.
+    pub fn add(&mut self, g: OpenGroup) {
+        self.open += g.count;
+        match g.bucket {
+            DueBucket::Overdue => self.overdue += g.count,
+            DueBucket::Today => {
+                self.due_today += g.count;
+                self.due_this_week += g.count;
+            }
+            DueBucket::ThisWeek => self.due_this_week += g.count,
+            DueBucket::Later => {}
+        }
+        self.extended += if g.extended { g.count } else { 0 };
+        self.transferred += if g.transferred { g.count } else { 0 };
+    }
+}
+
 pub fn now_counts<'a>(open: impl IntoIterator<Item = &'a Facts>, m: Moment) -> NowCounts {
     let mut c = NowCounts::default();
     for f in open.into_iter().filter(|f| f.status.is_open()) {
-        c.open += 1;
-        if f.due_at < m.now {
-            c.overdue += 1;
-        } else {
-            c.due_today += u64::from(f.due_at < m.end_of_today);
-            c.due_this_week += u64::from(f.due_at < m.end_of_week);
-        }
-        c.extended += u64::from(f.extended);
-        c.transferred += u64::from(f.transfers > 0);
+        c.add(OpenGroup {
+            bucket: DueBucket::of(f.due_at, m),
+            extended: f.extended,
+            transferred: f.transfers > 0,
+            count: 1,
+        });
     }
     c
 }
@@ -529,6 +587,15 @@ impl LoadTally {
         let a = self.acc.entry(id).or_default();
         a.open += 1;
         a.overdue += u64::from(f.due_at < self.now);
+    }
+
+    /// A group of open requests assigned to one worker.
+    pub fn add_open_group(&mut self, id: i64, g: OpenGroup) {
+        let a = self.acc.entry(id).or_default();
+        a.open += g.count;
+        if g.bucket == DueBucket::Overdue {
+            a.overdue += g.count;
+        }
     }
 
     /// Requests the worker took into work in the window.

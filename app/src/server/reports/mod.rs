@@ -26,8 +26,8 @@ use super::error::ServiceResult;
 use super::state::AppState;
 use crate::domain::fields::{BODY_MAX, validate_text};
 use crate::domain::report::{
-    Facts, Moment, OVERDUE_SHOWN, OverdueItem, Period, PeriodError, PeriodKind, WeekTally, Window,
-    Worker, Workload, now_counts,
+    Facts, OVERDUE_SHOWN, OverdueItem, Period, PeriodError, PeriodKind, WeekTally, Window, Worker,
+    Workload,
 };
 use crate::domain::{Channel, FieldError, FieldErrorCode, Outcome, RequestForm, Status};
 use crate::wire::{AppError, UnitRef};
@@ -370,15 +370,20 @@ impl Pager {
     }
 }
 
-/// The unit's open requests (for "now" and the overdue list).
-pub(crate) async fn open_rows(db: &DatabaseConnection, unit: &str) -> ServiceResult<Vec<Row>> {
-    // Read in the order of the open queue's partial index, which holds
-    // just these rows.
+/// The unit's [`OVERDUE_SHOWN`] longest overdue open requests, longest
+/// first (on the open queue's partial index).
+async fn overdue_rows(
+    db: &DatabaseConnection,
+    unit: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<Vec<Row>> {
     let select = ticket::Entity::find()
         .filter(ticket::Column::UnitCode.eq(unit))
         .filter(open_filter())
+        .filter(ticket::Column::DueAt.lt(now))
         .order_by_asc(ticket::Column::DueAt)
-        .order_by_asc(ticket::Column::Id);
+        .order_by_asc(ticket::Column::Id)
+        .limit(OVERDUE_SHOWN as u64);
     let mut rows = fetch_packed(db, select).await?;
     rows.sort_by_key(|r| (r.due_at, r.id));
     Ok(rows)
@@ -446,40 +451,30 @@ pub async fn workload(
     let now = state.now();
     let previous = period.previous();
     let weeks = WeekTally::new(week_windows(state, &period));
-    let (weeks, numbers, kind_titles, names, proposals) = tokio::try_join!(
+    // The longest overdue first, a page of them; the total is counted.
+    let (weeks, numbers, kind_titles, names, proposals, overdue) = tokio::try_join!(
         sums::weeks(&state.db, &unit.code, weeks),
         sums::numbers(state, &unit.code, &period),
         kind_titles(&state.db),
         names(&state.db),
         proposals(&state.db, &unit.code, &period),
+        overdue_rows(&state.db, &unit.code, now),
     )?;
-    let open = &numbers.open;
-    let open_facts: Vec<Facts> = open.iter().map(Row::facts).collect();
-    let local_now = state.local(now);
-    let today = local_now.date();
-    let week_end = Period::containing(PeriodKind::Week, today).to;
-    let moment = Moment {
-        now,
-        end_of_today: window(state, today, today).end,
-        end_of_week: window(state, today, week_end).end,
-    };
-    // `open` is soonest due first: the longest overdue lead.
-    let overdue: Vec<&Row> = open.iter().filter(|r| r.due_at < now).collect();
-    let overdue_total = overdue.len() as u64;
+    let today = state.local(now).date();
+    let overdue_total = numbers.now.overdue;
     let overdue_now = overdue
         .into_iter()
-        .take(OVERDUE_SHOWN)
         .map(|r| OverdueItem {
-            id: r.id,
-            number: r.number.clone(),
-            subject: r.subject.clone(),
             kind_title: kind_titles
                 .get(&r.kind_code)
                 .cloned()
                 .unwrap_or_else(|| r.kind_code.clone()),
             executor: r.assignee_id.and_then(|id| names.get(&id).cloned()),
-            due_at: r.due_at,
             days_late: (now - r.due_at).num_days(),
+            id: r.id,
+            number: r.number,
+            subject: r.subject,
+            due_at: r.due_at,
         })
         .collect();
     Ok(Workload {
@@ -488,7 +483,7 @@ pub async fn workload(
         period: period.kind,
         from: period.from,
         to: period.to,
-        now: now_counts(&open_facts, moment),
+        now: numbers.now,
         executors: numbers.executors,
         indicators: numbers.current,
         previous_from: previous.from,

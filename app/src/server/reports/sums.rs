@@ -16,20 +16,21 @@ use sea_orm::{
 use super::super::entity::ticket::{self, Column};
 use super::super::error::ServiceResult;
 use super::super::state::AppState;
-use super::{Row, open_rows, period_window, workers};
+use super::{period_window, window, workers};
 use crate::domain::report::{
-    AnsweredGroup, ExecutorLoad, Indicators, LoadTally, Period, RegisteredGroup, Tally, WeekPoint,
-    WeekTally, Window,
+    AnsweredGroup, DueBucket, ExecutorLoad, Indicators, LoadTally, Moment, NowCounts, OpenGroup,
+    Period, PeriodKind, RegisteredGroup, Tally, WeekPoint, WeekTally, Window,
 };
 use crate::domain::{Outcome, RequestForm};
+use crate::server::catalogue::open_filter;
 
 /// The numbers of a period for a unit's workload and its report file.
 pub struct Numbers {
     pub current: Indicators,
     pub previous: Indicators,
     pub executors: Vec<ExecutorLoad>,
-    /// The unit's open requests, soonest due first.
-    pub open: Vec<Row>,
+    /// The unit's open requests counted now.
+    pub now: NowCounts,
 }
 
 /// Indicators of the period and the one before it, each executor's load and
@@ -38,26 +39,88 @@ pub async fn numbers(state: &AppState, unit: &str, period: &Period) -> ServiceRe
     let db = &state.db;
     let current = period_window(state, period);
     let mut loads = LoadTally::new(current, state.now());
+    let moment = moment(state);
     // Independent reads, run side by side on the pool's connections.
     let (this, before, taken, open, staff) = tokio::try_join!(
         indicators(db, unit, current, Some(&mut loads)),
         indicators(db, unit, period_window(state, &period.previous()), None),
         taken(db, unit, current),
-        open_rows(db, unit),
+        open_groups(db, unit, moment),
         workers(db, unit),
     )?;
     for (id, count) in taken {
         loads.add_taken(id, count);
     }
-    for r in &open {
-        loads.add_open(&r.facts());
+    let mut now = NowCounts::default();
+    for (assignee, group) in open {
+        now.add(group);
+        if let Some(id) = assignee {
+            loads.add_open_group(id, group);
+        }
     }
     Ok(Numbers {
         current: this,
         previous: before,
         executors: loads.finish(&staff),
-        open,
+        now,
     })
+}
+
+/// Now, the end of today and the end of this week, in the body's time.
+pub fn moment(state: &AppState) -> Moment {
+    let today = state.local(state.now()).date();
+    let week_end = Period::containing(PeriodKind::Week, today).to;
+    Moment {
+        now: state.now(),
+        end_of_today: window(state, today, today).end,
+        end_of_week: window(state, today, week_end).end,
+    }
+}
+
+/// The unit's open requests counted by the database (on the open queue's
+/// partial index) by executor, due bucket, extension and transfer: a few
+/// rows however many requests are open.
+async fn open_groups(
+    db: &DatabaseConnection,
+    unit: &str,
+    m: Moment,
+) -> ServiceResult<Vec<(Option<i64>, OpenGroup)>> {
+    let bucket = CaseStatement::new()
+        .case(Expr::col(Column::DueAt).lt(m.now), Expr::val(0i64))
+        .case(Expr::col(Column::DueAt).lt(m.end_of_today), Expr::val(1i64))
+        .case(Expr::col(Column::DueAt).lt(m.end_of_week), Expr::val(2i64))
+        .finally(Expr::val(3i64));
+    let flag = |c: Condition| bigint(Expr::case(c, 1).finally(0));
+    let rows: Vec<(Option<i64>, i64, i64, i64, i64)> = of_unit(unit)
+        .filter(open_filter())
+        .column(Column::AssigneeId)
+        .expr_as(bigint(bucket), "bucket")
+        .expr_as(flag(Column::ExtensionDays.is_not_null().into()), "extended")
+        .expr_as(flag(Column::TransferCount.gt(0).into()), "transferred")
+        .expr_as(count(), "n")
+        .group_by(Expr::cust("1"))
+        .group_by(Expr::cust("2"))
+        .group_by(Expr::cust("3"))
+        .group_by(Expr::cust("4"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(assignee, bucket, extended, transferred, n)| {
+            let bucket = usize::try_from(bucket)
+                .ok()
+                .and_then(|i| DueBucket::ALL.get(i).copied())
+                .unwrap_or(DueBucket::Later);
+            let group = OpenGroup {
+                bucket,
+                extended: extended != 0,
+                transferred: transferred != 0,
+                count: number(n),
+            };
+            (assignee, group)
+        })
+        .collect())
 }
 
 /// The weekly series of the charts.
