@@ -84,7 +84,11 @@ async fn write_one(txn: &sea_orm::DatabaseTransaction, f: &Filing) -> ServiceRes
     }
 }
 
-async fn write_batch(db: &DatabaseConnection, metrics: &Metrics, batch: Vec<(Filing, Answer)>) {
+async fn write_batch(db: &DatabaseConnection, metrics: &Metrics, mut batch: Vec<(Filing, Answer)>) {
+    // Counters are locked in one order (unit, year) by every batch of every
+    // node, so two batches never wait for each other's counter; within a
+    // unit the filings keep their order of arrival (a stable sort).
+    batch.sort_by(|(a, _), (b, _)| (&a.unit, a.year).cmp(&(&b.unit, b.year)));
     let txn = match db.begin().await {
         Ok(t) => t,
         Err(e) => return answer_all(batch.into_iter().map(|(_, a)| a), &e),
