@@ -242,6 +242,17 @@ on_both_databases!(
             "big (3 pieces) and both moved files, which no row names"
         );
         assert_eq!(db.stored_files().await, 1, "the request's file stays");
+        // Each run looks back a day, so its cost follows a day's files; one
+        // older than that is left (the run of its day took it or it stays).
+        let long_ago = state.now() - chrono::Duration::hours(files::SWEEP_LOOKBACK_HOURS + 2);
+        files::put(&state.db, "long-ago", b"old", long_ago)
+            .await
+            .expect("put");
+        let swept = files::sweep_unnamed(state, state.now() - chrono::Duration::minutes(30))
+            .await
+            .expect("sweep");
+        assert_eq!(swept, 0);
+        assert_eq!(db.stored_files().await, 2);
     }
 );
 

@@ -8,8 +8,8 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 
 use super::entity::{attachment, file_chunk};
@@ -181,33 +181,64 @@ pub fn report_key(name: &str) -> String {
     format!("reports/{name}")
 }
 
-/// Removes stored files that no row names and that are older than `before`
-/// (younger ones may belong to a write still in progress); returns how
-/// many pieces went. Mail waits for its file only until it is sent.
+/// How far back the sweep looks for files that no row names: a file is
+/// checked on every run for a day after it became old enough.
+pub const SWEEP_LOOKBACK_HOURS: i64 = 24;
+
+/// Removes stored files that no row names and that were stored before
+/// `before` (younger ones may belong to a write still in progress) but
+/// within [`SWEEP_LOOKBACK_HOURS`] of it; returns how many pieces went.
+/// Mail waits for its file only until it is sent. Each run reads the first
+/// pieces of that day on their partial index and looks each key up, so its
+/// cost follows the files of a day, not all files.
 pub async fn sweep_unnamed(state: &AppState, before: DateTime<Utc>) -> ServiceResult<u64> {
-    let named = |table: &str, col: &str| {
-        Query::select()
-            .expr(Expr::col(Alias::new(col)))
-            .from(Alias::new(table))
-            .and_where(Expr::col(Alias::new(col)).is_not_null())
-            .to_owned()
+    let since = before - chrono::Duration::hours(SWEEP_LOOKBACK_HOURS);
+    let key = || Expr::col((file_chunk::Entity, file_chunk::Column::FileKey));
+    let named_by = |table: &str, col: &str| {
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(Alias::new(table))
+                .and_where(Expr::col((Alias::new(table), Alias::new(col))).eq(key()))
+                .to_owned(),
+        )
+        .not()
     };
-    let mut mail = named("mail_outbox", "attachment_path");
-    mail.and_where(Expr::col(Alias::new("sent_at")).is_null());
+    // Small sets (exports of a day, mail not yet sent), read once.
+    let waiting_mail = Query::select()
+        .column(Alias::new("attachment_path"))
+        .from(Alias::new("mail_outbox"))
+        .and_where(Expr::col(Alias::new("attachment_path")).is_not_null())
+        .and_where(Expr::col(Alias::new("sent_at")).is_null())
+        .to_owned();
     let reports = Query::select()
         .expr(Expr::cust("'reports/' || path"))
         .from(Alias::new("report_exports"))
         .and_where(Expr::col(Alias::new("path")).is_not_null())
         .to_owned();
-    let gone = file_chunk::Entity::delete_many()
+    let unnamed: Vec<String> = file_chunk::Entity::find()
+        .select_only()
+        .column(file_chunk::Column::FileKey)
+        // Written as the partial index is, for SQLite to use it.
+        .filter(Expr::cust("seq = 0"))
         .filter(file_chunk::Column::CreatedAt.lt(before))
-        .filter(file_chunk::Column::FileKey.not_in_subquery(named("attachments", "storage_key")))
-        .filter(file_chunk::Column::FileKey.not_in_subquery(named("kb_attachments", "storage_key")))
+        .filter(file_chunk::Column::CreatedAt.gte(since))
+        .filter(named_by("attachments", "storage_key"))
+        .filter(named_by("kb_attachments", "storage_key"))
         .filter(file_chunk::Column::FileKey.not_in_subquery(reports))
-        .filter(file_chunk::Column::FileKey.not_in_subquery(mail))
-        .exec(&state.db)
+        .filter(file_chunk::Column::FileKey.not_in_subquery(waiting_mail))
+        .into_tuple()
+        .all(&state.db)
         .await?;
-    Ok(gone.rows_affected)
+    let mut gone = 0;
+    for keys in unnamed.chunks(500) {
+        gone += file_chunk::Entity::delete_many()
+            .filter(file_chunk::Column::FileKey.is_in(keys.iter().cloned()))
+            .exec(&state.db)
+            .await?
+            .rows_affected;
+    }
+    Ok(gone)
 }
 
 /// Files kept in the data folder by an earlier version (`attachments/` by
