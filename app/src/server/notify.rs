@@ -140,23 +140,91 @@ pub async fn tell<C: ConnectionTrait>(
     notice: TicketNotice<'_>,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    let lang = Lang::parse(&to.lang);
-    let (subject, body) = i18n::notice(notice.kind, notice.data, lang)
-        .ok_or_else(|| ServiceError::Corrupt(format!("notice kind {}", notice.kind)))?;
-    let key = format!("{}:{}", notice.dedup_key, to.id);
-    let row = notification::ActiveModel {
-        user_id: Set(to.id),
-        ticket_id: Set(Some(notice.ticket_id)),
-        kind: Set(notice.kind.to_string()),
-        body: Set(body.clone()),
-        data: Set(notice.data.to_string()),
-        dedup_key: Set(key.clone()),
-        created_at: Set(now),
-        read_at: Set(None),
-        ..Default::default()
+    tell_all(db, &[(to, notice)], now).await
+}
+
+/// Tells several people at once (see [`tell`]) in three statements however
+/// many they are: which notices exist already, the new ones in one insert,
+/// and their mail in one insert. A notice produced twice (the same dedup
+/// key) is stored and mailed once, even when two writers race.
+pub async fn tell_all<C: ConnectionTrait>(
+    db: &C,
+    notices: &[(&user::Model, TicketNotice<'_>)],
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let mut rows = Vec::with_capacity(notices.len());
+    let mut mails = Vec::new();
+    let keys: Vec<String> = notices
+        .iter()
+        .map(|(to, n)| format!("{}:{}", n.dedup_key, to.id))
+        .collect();
+    let known: std::collections::HashSet<String> = if keys.is_empty() {
+        Default::default()
+    } else {
+        notification::Entity::find()
+            .select_only()
+            .column(notification::Column::DedupKey)
+            .filter(notification::Column::DedupKey.is_in(keys.iter().cloned()))
+            .into_tuple::<String>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
     };
-    if record(db, row).await? && notice.mail {
-        enqueue_mail(db, &to.email, &subject, &body, &key, now).await?;
+    let mut fresh = std::collections::HashSet::new();
+    for ((to, notice), key) in notices.iter().zip(keys) {
+        if known.contains(&key) || !fresh.insert(key.clone()) {
+            continue;
+        }
+        let lang = Lang::parse(&to.lang);
+        let (subject, body) = i18n::notice(notice.kind, notice.data, lang)
+            .ok_or_else(|| ServiceError::Corrupt(format!("notice kind {}", notice.kind)))?;
+        if notice.mail && !to.email.trim().is_empty() {
+            mails.push(mail_outbox::ActiveModel {
+                to_addr: Set(to.email.clone()),
+                subject: Set(subject),
+                body: Set(body.clone()),
+                dedup_key: Set(key.clone()),
+                created_at: Set(now),
+                sent_at: Set(None),
+                attempts: Set(0),
+                last_error: Set(None),
+                attachment_name: Set(None),
+                attachment_path: Set(None),
+                ..Default::default()
+            });
+        }
+        rows.push(notification::ActiveModel {
+            user_id: Set(to.id),
+            ticket_id: Set(Some(notice.ticket_id)),
+            kind: Set(notice.kind.to_string()),
+            body: Set(body),
+            data: Set(notice.data.to_string()),
+            dedup_key: Set(key),
+            created_at: Set(now),
+            read_at: Set(None),
+            ..Default::default()
+        });
+    }
+    if !rows.is_empty() {
+        notification::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(notification::Column::DedupKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    if !mails.is_empty() {
+        mail_outbox::Entity::insert_many(mails)
+            .on_conflict(
+                OnConflict::column(mail_outbox::Column::DedupKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }

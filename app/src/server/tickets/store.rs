@@ -484,6 +484,8 @@ pub(crate) async fn send_notices<C: ConnectionTrait>(
             slot.insert(staff);
         }
     }
+    // Worded data first (each notice's), then everyone told at once.
+    let mut worded: Vec<(&NoticeSpec, Vec<&user::Model>, Value)> = Vec::new();
     for n in notices {
         let recipients: Vec<&user::Model> = match &n.to {
             Audience::Requester => people.get(&after.requester_id).into_iter().collect(),
@@ -531,6 +533,10 @@ pub(crate) async fn send_notices<C: ConnectionTrait>(
                 obj.insert("assignee".into(), json!(name));
             }
         }
+        worded.push((n, recipients, data));
+    }
+    let mut told = Vec::new();
+    for (n, recipients, data) in &worded {
         for person in recipients {
             // Nobody is told of their own action, except of their own filing.
             if actor.is_some_and(|a| a.id == person.id) && !TO_SELF.contains(&n.kind) {
@@ -539,12 +545,12 @@ pub(crate) async fn send_notices<C: ConnectionTrait>(
             let notice = TicketNotice {
                 ticket_id: after.id,
                 kind: n.kind,
-                data: &data,
+                data,
                 dedup_key: format!("{}:{}:{}", n.kind, after.id, after.version),
                 mail: person.mail_queue || !QUEUE_KINDS.contains(&n.kind),
             };
-            notify::tell(db, person, notice, after.updated_at).await?;
+            told.push((*person, notice));
         }
     }
-    Ok(())
+    notify::tell_all(db, &told, after.updated_at).await
 }
