@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use app::server::entity::{notification, ticket, ticket_event};
-use common::node::{esign, file_one, login, servicedesk_on, start};
+use common::node::{attach_pdf, esign, file_one, login, servicedesk_on, start};
 use reqwest::{Client, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
@@ -141,19 +141,7 @@ on_both_databases!(
         let token = login(&http, &node.base, "ivanova").await;
         let kept = file_one(&http, &node.base, &token).await;
         let pdf = b"%PDF-1.4\n% kept across a restore\n".to_vec();
-        let r = http
-            .post(format!("{}/api/v1/tickets/{kept}/attachments", node.base))
-            .bearer_auth(&token)
-            .multipart(reqwest::multipart::Form::new().part(
-                "file",
-                reqwest::multipart::Part::bytes(pdf.clone()).file_name("scan.pdf"),
-            ))
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(r.status(), StatusCode::CREATED);
-        let attachment: Value = r.json().await.expect("json");
-        let attachment = attachment["id"].as_i64().expect("id");
+        let attachment = attach_pdf(&http, &node.base, &token, kept, &pdf).await;
         // Taken while the server runs.
         let (done, said) = servicedesk_on(db, "backup", &folder);
         assert!(done, "{said}");

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use app::server::files;
-use common::node::{file_one, login, start_with};
+use common::node::{attach_pdf, file_one, login, start_with};
 use common::{Backend, TestDb};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -70,20 +70,9 @@ async fn two_nodes_on_one_postgresql_share_files_sessions_reports_and_runs() {
     // A file uploaded through one downloads through the other.
     let id = file_one(&http, &a.base, &token).await;
     let pdf = b"%PDF-1.4\n% uploaded on node A\n".to_vec();
+    let file = attach_pdf(&http, &a.base, &token, id, &pdf).await;
     let r = http
-        .post(format!("{}/api/v1/tickets/{id}/attachments", a.base))
-        .bearer_auth(&token)
-        .multipart(reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(pdf.clone()).file_name("scan.pdf"),
-        ))
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(r.status(), StatusCode::CREATED);
-    let file: Value = r.json().await.expect("json");
-    let r = http
-        .get(format!("{}/api/v1/attachments/{}", b.base, file["id"]))
+        .get(format!("{}/api/v1/attachments/{file}", b.base))
         .bearer_auth(&token)
         .send()
         .await

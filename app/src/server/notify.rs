@@ -58,7 +58,29 @@ pub async fn enqueue_mail_with<C: ConnectionTrait>(
     if to.trim().is_empty() {
         return Ok(false);
     }
-    let inserted = mail_outbox::Entity::insert(mail_outbox::ActiveModel {
+    let inserted =
+        mail_outbox::Entity::insert(outbox_row(to, subject, body, dedup_key, attachment, now))
+            .on_conflict(
+                OnConflict::column(mail_outbox::Column::DedupKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .try_insert()
+            .exec_without_returning(db)
+            .await?;
+    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+}
+
+/// A message waiting in the outbox.
+fn outbox_row(
+    to: &str,
+    subject: &str,
+    body: &str,
+    dedup_key: &str,
+    attachment: Option<(&str, &str)>,
+    now: DateTime<Utc>,
+) -> mail_outbox::ActiveModel {
+    mail_outbox::ActiveModel {
         to_addr: Set(to.to_string()),
         subject: Set(subject.to_string()),
         body: Set(body.to_string()),
@@ -70,16 +92,7 @@ pub async fn enqueue_mail_with<C: ConnectionTrait>(
         attachment_name: Set(attachment.map(|(name, _)| name.to_string())),
         attachment_path: Set(attachment.map(|(_, path)| path.to_string())),
         ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(mail_outbox::Column::DedupKey)
-            .do_nothing()
-            .to_owned(),
-    )
-    .try_insert()
-    .exec_without_returning(db)
-    .await?;
-    Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+    }
 }
 
 /// An in-app notice plus an e-mail; a repeated dedup key adds nothing.
@@ -180,19 +193,7 @@ pub async fn tell_all<C: ConnectionTrait>(
         let (subject, body) = i18n::notice(notice.kind, notice.data, lang)
             .ok_or_else(|| ServiceError::Corrupt(format!("notice kind {}", notice.kind)))?;
         if notice.mail && !to.email.trim().is_empty() {
-            mails.push(mail_outbox::ActiveModel {
-                to_addr: Set(to.email.clone()),
-                subject: Set(subject),
-                body: Set(body.clone()),
-                dedup_key: Set(key.clone()),
-                created_at: Set(now),
-                sent_at: Set(None),
-                attempts: Set(0),
-                last_error: Set(None),
-                attachment_name: Set(None),
-                attachment_path: Set(None),
-                ..Default::default()
-            });
+            mails.push(outbox_row(&to.email, &subject, &body, &key, None, now));
         }
         rows.push(notification::ActiveModel {
             user_id: Set(to.id),

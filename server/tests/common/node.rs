@@ -122,3 +122,21 @@ pub async fn file_one(http: &Client, base: &str, token: &str) -> i64 {
     let body: Value = r.json().await.expect("json");
     body["id"].as_i64().expect("id")
 }
+
+/// Attaches `pdf` (as `scan.pdf`) to request `id` through the API; the new
+/// file's id.
+pub async fn attach_pdf(http: &Client, base: &str, token: &str, id: i64, pdf: &[u8]) -> i64 {
+    let r = http
+        .post(format!("{base}/api/v1/tickets/{id}/attachments"))
+        .bearer_auth(token)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf.to_vec()).file_name("scan.pdf"),
+        ))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let file: Value = r.json().await.expect("json");
+    file["id"].as_i64().expect("id")
+}
