@@ -18,6 +18,7 @@ mod m20261203_000011_add_ticket_search;
 mod m20261203_000012_add_session_idle_and_pending_rule;
 mod m20261203_000013_index_open_queue;
 mod m20261203_000014_add_file_chunks;
+mod m20261203_000015_add_reference_versions;
 
 pub use m20261203_000013_index_open_queue::OPEN_TICKETS;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_add_session_idle_and_pending_rule::Migration),
             Box::new(m20261203_000013_index_open_queue::Migration),
             Box::new(m20261203_000014_add_file_chunks::Migration),
+            Box::new(m20261203_000015_add_reference_versions::Migration),
         ]
     }
 }

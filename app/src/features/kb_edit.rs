@@ -79,7 +79,7 @@ pub async fn edit_context(id: Option<i64>, from_request: Option<i64>) -> Result<
             code: s.code,
         })
         .collect();
-    let kinds = crate::server::catalogue::kinds(&state.db)
+    let kinds = crate::server::catalogue::kinds(&state)
         .await?
         .into_iter()
         .map(|k| Choice {

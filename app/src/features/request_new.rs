@@ -44,7 +44,7 @@ pub struct DeadlineContext {
 pub async fn get_deadline_context() -> Result<DeadlineContext, AppError> {
     let (state, _caller) = super::ssr::caller().await?;
     Ok(DeadlineContext {
-        calendar: crate::server::calendar::load(&state).await?,
+        calendar: (*crate::server::calendar::load(&state).await?).clone(),
         hours: state.hours,
         now: state.local(state.now()),
         utc_offset_seconds: state.utc_offset_seconds(),
@@ -147,7 +147,7 @@ fn Suggestions(kind: String, subject: RwSignal<String>, lang: Lang) -> impl Into
 #[server]
 pub async fn get_request_kinds() -> Result<Vec<KindSpec>, AppError> {
     let (state, _caller) = super::ssr::caller().await?;
-    Ok(crate::server::catalogue::kinds(&state.db).await?)
+    Ok(crate::server::catalogue::kinds(&state).await?)
 }
 
 /// Files a request from the form, with its files: a multipart form that the
@@ -170,7 +170,7 @@ pub async fn create_request(data: MultipartData) -> Result<i64, AppError> {
         .saturating_add(1 << 20);
     let mut form = crate::server::form_data::read(data, file_max, body_max).await?;
     let kind = form.get("kind").unwrap_or_default();
-    let kinds = crate::server::catalogue::kinds(&state.db).await?;
+    let kinds = crate::server::catalogue::kinds(&state).await?;
     let mut fields: Map<String, Value> = Map::new();
     let mut lines: BTreeMap<usize, ItemLine> = BTreeMap::new();
     for (k, v) in &form.pairs {

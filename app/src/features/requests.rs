@@ -141,8 +141,8 @@ pub struct FilterChoices {
 pub async fn get_filter_choices(queue: bool, unit: String) -> Result<FilterChoices, AppError> {
     use crate::server::catalogue;
     let (state, caller) = super::ssr::caller().await?;
-    let active = catalogue::kinds(&state.db).await?;
-    let retired: Vec<_> = catalogue::kinds_all(&state.db)
+    let active = catalogue::kinds(&state).await?;
+    let retired: Vec<_> = catalogue::kinds_all(&state)
         .await?
         .into_iter()
         .filter(|k| !active.iter().any(|a| a.code == k.code))

@@ -1,6 +1,8 @@
 //! The working calendar in the database: loading it for the deadline rules,
 //! the administrator's month view, single-day edits and year imports.
 
+use std::sync::Arc;
+
 use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -20,9 +22,15 @@ use crate::domain::{FieldErrorCode, RequestForm};
 use crate::wire::{AppError, DayView};
 
 /// The whole calendar (a few dozen rows a year).
-pub async fn load(state: &AppState) -> ServiceResult<WorkCalendar> {
-    let years = calendar_year::Entity::find().all(&state.db).await?;
-    let days = calendar_day::Entity::find().all(&state.db).await?;
+/// Read from this node's copy, which follows every change (`reference`).
+pub async fn load(state: &AppState) -> ServiceResult<Arc<WorkCalendar>> {
+    Ok(state.reference().await?.calendar)
+}
+
+/// The whole calendar as the database holds it now.
+pub async fn load_from<C: sea_orm::ConnectionTrait>(db: &C) -> ServiceResult<WorkCalendar> {
+    let years = calendar_year::Entity::find().all(db).await?;
+    let days = calendar_day::Entity::find().all(db).await?;
     let entries = days
         .into_iter()
         .map(|d| {

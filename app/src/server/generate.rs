@@ -192,7 +192,7 @@ fn working_moment(rng: &mut Rng, now: DateTime<Utc>, days_back: i64) -> DateTime
 /// them) spread over the two years before now.
 pub async fn generate(state: &AppState, requests: usize, seed: u64) -> ServiceResult<Generated> {
     let mut rng = Rng::new(seed);
-    let kinds = kinds(&state.db).await?;
+    let kinds = kinds(state).await?;
     let kinds: Vec<(String, String)> = kinds
         .into_iter()
         .filter_map(|k| k.unit.map(|u| (k.code, u)))

@@ -29,7 +29,6 @@ use super::error::ServiceResult;
 use super::mail;
 use super::notify::{self, Notice, TicketNotice};
 use super::state::AppState;
-use crate::domain::calendar::WorkCalendar;
 
 /// A claimed run older than this without finishing is taken over.
 const STALE_MINUTES: i64 = 10;
@@ -299,7 +298,7 @@ pub async fn tick(state: &AppState) -> ServiceResult<TickReport> {
     report.sessions_swept = super::auth::sweep_sessions(state).await?;
     let local = state.local(state.now());
     let today = local.date();
-    let cal: WorkCalendar = calendar::load(state).await?;
+    let cal = calendar::load(state).await?;
     // Outside the loaded calendar nothing periodic runs (and says so).
     match cal.is_working(today) {
         Ok(true) if local.time() >= state.hours.start => {

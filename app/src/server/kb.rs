@@ -274,7 +274,7 @@ async fn check(
     if tags.len() > 20 || tags.iter().any(|t| t.chars().count() > 50) {
         errors.push(FieldError::new("tags", FieldErrorCode::TooLong { max: 50 }));
     }
-    let known_kinds: Vec<String> = super::catalogue::kinds(&state.db)
+    let known_kinds: Vec<String> = super::catalogue::kinds(state)
         .await?
         .into_iter()
         .map(|k| k.code)

@@ -66,6 +66,8 @@ pub struct AppState {
     pub metrics: Arc<super::metrics::Metrics>,
     /// This node's writer of new requests (group commit).
     pub filings: Arc<super::tickets::filings::Filings>,
+    /// This node's copy of units, kinds, the calendar and unit staff.
+    pub reference: Arc<super::reference::ReferenceCache>,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
             directory,
             metrics,
             filings: Arc::default(),
+            reference: Arc::default(),
             clock,
             tz,
             hours,
@@ -123,6 +126,12 @@ impl AppState {
             .offset()
             .fix()
             .local_minus_utc()
+    }
+
+    /// Units, kinds, the calendar and unit staff as of now (one small query
+    /// when none changed, see `reference`).
+    pub async fn reference(&self) -> super::error::ServiceResult<super::reference::Reference> {
+        self.reference.get(&self.db).await
     }
 
     pub fn now(&self) -> DateTime<Utc> {

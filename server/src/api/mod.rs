@@ -235,7 +235,7 @@ async fn request_kinds(
     State(state): State<AppState>,
     Authed(caller): Authed,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let kinds = with_lang(catalogue::kinds(&state.db).await, &caller)?;
+    let kinds = with_lang(catalogue::kinds(&state).await, &caller)?;
     Ok(Json(json!(kinds)))
 }
 

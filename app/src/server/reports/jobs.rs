@@ -31,7 +31,7 @@ async fn context<'a>(
         unit,
         period,
         names: names(&state.db).await?,
-        kind_titles: kind_titles(&state.db).await?,
+        kind_titles: kind_titles(state).await?,
         proposals: proposals(&state.db, &unit.code, &period).await?,
     })
 }
@@ -270,7 +270,7 @@ pub async fn mail_monthly(
 ) -> ServiceResult<usize> {
     let now = state.now();
     let mut sent = 0;
-    for unit in super::super::catalogue::units(&state.db).await? {
+    for unit in super::super::catalogue::units(state).await? {
         let heads: Vec<&user::Model> = users
             .iter()
             .filter(|u| u.active && parse_roles(&u.roles).is_head_of(&unit.code))

@@ -160,7 +160,7 @@ pub async fn unit_for(state: &AppState, caller: &Caller, code: &str) -> ServiceR
 
 /// The units whose reports the caller sees, in catalogue order.
 pub async fn report_units(state: &AppState, caller: &Caller) -> ServiceResult<Vec<UnitRef>> {
-    Ok(super::catalogue::units(&state.db)
+    Ok(super::catalogue::units(state)
         .await?
         .into_iter()
         .filter(|u| caller.roles.can_report(&u.code))
@@ -419,8 +419,8 @@ pub async fn names(db: &DatabaseConnection) -> ServiceResult<HashMap<i64, String
         .collect())
 }
 
-pub async fn kind_titles(db: &DatabaseConnection) -> ServiceResult<BTreeMap<String, String>> {
-    Ok(kinds_all(db)
+pub async fn kind_titles(state: &AppState) -> ServiceResult<BTreeMap<String, String>> {
+    Ok(kinds_all(state)
         .await?
         .into_iter()
         .map(|k| (k.code, k.title))
@@ -455,7 +455,7 @@ pub async fn workload(
     let (weeks, numbers, kind_titles, names, proposals, overdue) = tokio::try_join!(
         sums::weeks(&state.db, &unit.code, weeks),
         sums::numbers(state, &unit.code, &period),
-        kind_titles(&state.db),
+        kind_titles(state),
         names(&state.db),
         proposals(&state.db, &unit.code, &period),
         overdue_rows(&state.db, &unit.code, now),

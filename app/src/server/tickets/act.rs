@@ -288,7 +288,7 @@ pub async fn transfer(
     reason: &str,
 ) -> ServiceResult<TicketView> {
     let code = unit_code.trim().to_uppercase();
-    let target = units(&state.db).await?.into_iter().find(|u| u.code == code);
+    let target = units(state).await?.into_iter().find(|u| u.code == code);
     let target = target.as_ref().map(|u| (u.code.as_str(), u.name.as_str()));
     let now = state.now();
     done(state, caller, id, |t| {

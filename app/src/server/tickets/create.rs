@@ -12,7 +12,6 @@ use crate::domain::fields::{BODY_MAX, SUBJECT_MAX, validate_text};
 use crate::domain::lifecycle::{Audience, NoticeSpec};
 use crate::domain::{Channel, FieldError, FieldErrorCode, RequestForm, Status, TicketNumber};
 use crate::server::auth::{Caller, upsert_user};
-use crate::server::catalogue::{kinds, units};
 use crate::server::entity::{attachment, ticket, user};
 use crate::server::error::ServiceResult;
 use crate::server::files::{check, clean_file_name, detect_type, put};
@@ -50,8 +49,12 @@ pub async fn create_with_files(
     files: Vec<NewFile>,
 ) -> ServiceResult<TicketView> {
     let mut errors: Vec<FieldError> = Vec::new();
-    let kinds = kinds(&state.db).await?;
-    let kind = kinds.iter().find(|k| k.code == input.kind);
+    let reference = state.reference().await?;
+    let kind = reference
+        .catalogue
+        .kinds
+        .iter()
+        .find(|k| k.code == input.kind);
     if kind.is_none() {
         errors.push(FieldError::new("kind", FieldErrorCode::UnknownKind));
     }
@@ -157,17 +160,15 @@ pub async fn create_with_files(
     };
     let now = state.now();
     let local = state.local(now);
-    let cal = crate::server::calendar::load(state).await?;
-    let due = crate::server::calendar::deadline_for(state, &cal, form, local, None)?;
+    let due = crate::server::calendar::deadline_for(state, &reference.calendar, form, local, None)?;
     let due_at = state.from_local(due.due_at);
     let year = local.year();
 
-    let unit_name = units(&state.db)
-        .await?
-        .into_iter()
-        .find(|u| u.code == unit)
-        .map(|u| u.name)
-        .unwrap_or_default();
+    let unit_name = reference
+        .catalogue
+        .unit_name(&unit)
+        .unwrap_or_default()
+        .to_owned();
     let filing = Filing {
         caller: caller.clone(),
         kind: kind.code.clone(),
@@ -185,6 +186,7 @@ pub async fn create_with_files(
         now,
         year,
         files,
+        staff: reference.staff,
     };
     // Written with whatever other filings wait, in one transaction (one
     // commit, one flush to disk); answered only once it is committed.
@@ -215,6 +217,8 @@ pub(crate) struct Filing {
     pub(super) now: chrono::DateTime<chrono::Utc>,
     pub(super) year: i32,
     pub(super) files: Vec<NewFile>,
+    /// Who works in which unit, as read before the transaction.
+    pub(super) staff: std::sync::Arc<crate::server::reference::Staff>,
 }
 
 /// Writes one filing in `txn`: its number, row, registration event,
@@ -285,7 +289,14 @@ pub(crate) async fn write_filing(
             data: json!({ "due_on": f.due_on, "unit_name": f.unit_name }),
         });
     }
-    store::send_notices(txn, Some(&f.caller), &store::parse(&row)?, &notices).await?;
+    store::send_notices(
+        txn,
+        &f.staff,
+        Some(&f.caller),
+        &store::parse(&row)?,
+        &notices,
+    )
+    .await?;
     // The files are stored in the request's transaction: they go with a
     // request that fails, and none is saved without its request.
     store_files(txn, &row, f).await?;

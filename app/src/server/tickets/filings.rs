@@ -152,6 +152,7 @@ mod tests {
             now,
             year: 2026,
             files: Vec::new(),
+            staff: std::sync::Arc::default(),
         }
     }
 

@@ -2,8 +2,6 @@
 //! many rows), one request, and the request page with its replies,
 //! timeline, files and what the viewer may do.
 
-use std::collections::HashMap;
-
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 
@@ -12,7 +10,7 @@ use crate::domain::lifecycle::Actions;
 use crate::domain::{Channel, deadline};
 use crate::i18n::Lang;
 use crate::server::auth::Caller;
-use crate::server::catalogue::{kinds_all, unit_staff, units, user_ref};
+use crate::server::catalogue::user_ref;
 use crate::server::entity::{comment, extension_request, ticket, ticket_event, ticket_rating};
 use crate::server::error::{ServiceError, ServiceResult};
 use crate::server::state::AppState;
@@ -34,16 +32,7 @@ pub(crate) async fn views(
             .collect(),
     )
     .await?;
-    let units: HashMap<String, String> = units(&state.db)
-        .await?
-        .into_iter()
-        .map(|u| (u.code, u.name))
-        .collect();
-    let kinds: HashMap<String, String> = kinds_all(&state.db)
-        .await?
-        .into_iter()
-        .map(|k| (k.code, k.title))
-        .collect();
+    let catalogue = state.reference().await?.catalogue;
     let now = state.now();
     rows.into_iter()
         .map(|row| {
@@ -54,12 +43,12 @@ pub(crate) async fn views(
                 .ok_or_else(|| ServiceError::Corrupt("requester".into()))?;
             Ok(TicketView {
                 id: t.id,
-                kind_title: kinds
-                    .get(&row.kind_code)
-                    .cloned()
-                    .unwrap_or_else(|| row.kind_code.clone()),
+                kind_title: catalogue
+                    .kind_title(&row.kind_code)
+                    .unwrap_or(&row.kind_code)
+                    .to_owned(),
                 unit: UnitRef {
-                    name: units.get(&t.unit).cloned().unwrap_or_default(),
+                    name: catalogue.unit_name(&t.unit).unwrap_or_default().to_owned(),
                     code: t.unit.clone(),
                 },
                 status: t.status,
@@ -177,19 +166,21 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
         })
     });
     let attachments = super::attachments::list(state, id, &comments).await?;
+    let reference = state.reference().await?;
     let staff = if actions.assign {
-        unit_staff(state, &t.unit).await?
+        reference.staff.of(&t.unit).iter().map(user_ref).collect()
     } else {
         Vec::new()
     };
     let transfer_units = if actions.transfer {
-        units(&state.db)
-            .await?
-            .into_iter()
+        reference
+            .catalogue
+            .units
+            .iter()
             .filter(|u| u.code != t.unit)
             .map(|u| UnitRef {
-                code: u.code,
-                name: u.name,
+                code: u.code.clone(),
+                name: u.name.clone(),
             })
             .collect()
     } else {
@@ -197,8 +188,7 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
     };
     let works = actions.answer;
     let forward_by = if works {
-        let cal = crate::server::calendar::load(state).await?;
-        crate::server::calendar::forward_deadline(state, &cal, t.registered_at)
+        crate::server::calendar::forward_deadline(state, &reference.calendar, t.registered_at)
             .ok()
             .map(|(_, explanation)| crate::i18n::explain(&explanation, caller.lang))
     } else {

@@ -16,13 +16,13 @@ use serde_json::{Value, json};
 use crate::domain::lifecycle::{Audience, Change, NoticeSpec, Record, Ticket};
 use crate::domain::{Outcome, RequestForm, Status};
 use crate::server::auth::Caller;
-use crate::server::catalogue::staff_of;
 use crate::server::entity::{
     attachment, comment, extension_request, ticket, ticket_counter, ticket_event, ticket_rating,
     user,
 };
 use crate::server::error::{ServiceError, ServiceResult};
 use crate::server::notify::{self, TicketNotice};
+use crate::server::reference::Staff;
 use crate::server::state::AppState;
 use crate::wire::AppError;
 
@@ -255,6 +255,8 @@ pub(crate) async fn apply_with_file(
     let after = &change.after;
     let now = after.updated_at;
     let actor_id = actor.map(|a| a.id);
+    // Read before the transaction: it holds no lock while the copy reloads.
+    let staff = state.reference().await?.staff;
     let txn = state.db.begin().await?;
     // The guarded write comes first, so that it takes the row (PostgreSQL)
     // or the database (SQLite) before anything is read in the transaction.
@@ -319,7 +321,7 @@ pub(crate) async fn apply_with_file(
         )
         .await?;
     }
-    send_notices(&txn, actor, after, &change.notices).await?;
+    send_notices(&txn, &staff, actor, after, &change.notices).await?;
     txn.commit().await?;
     let row = ticket::Entity::find_by_id(before.id)
         .one(&state.db)
@@ -452,8 +454,10 @@ const QUEUE_KINDS: [&str; 2] = ["new_request", "transferred_in"];
 const TO_SELF: [&str; 1] = ["registered"];
 
 /// Resolves each notice's audience and tells them, the actor excepted.
+/// `staff` is the unit staff as read before the transaction (`reference`).
 pub(crate) async fn send_notices<C: ConnectionTrait>(
     db: &C,
+    staff: &Staff,
     actor: Option<&Caller>,
     after: &Ticket,
     notices: &[NoticeSpec],
@@ -472,18 +476,6 @@ pub(crate) async fn send_notices<C: ConnectionTrait>(
         }
     }
     let people = users_by_id(db, ids).await?;
-    let mut unit_people: HashMap<String, Vec<user::Model>> = HashMap::new();
-    for n in notices {
-        let unit = match &n.to {
-            Audience::UnitStaff(u) => u.clone(),
-            Audience::AssigneeOrUnit | Audience::UnitHeads => after.unit.clone(),
-            _ => continue,
-        };
-        if let std::collections::hash_map::Entry::Vacant(slot) = unit_people.entry(unit) {
-            let staff = staff_of(db, slot.key()).await?;
-            slot.insert(staff);
-        }
-    }
     // Worded data first (each notice's), then everyone told at once.
     let mut worded: Vec<(&NoticeSpec, Vec<&user::Model>, Value)> = Vec::new();
     for n in notices {
@@ -497,26 +489,15 @@ pub(crate) async fn send_notices<C: ConnectionTrait>(
                     .filter(|u| u.active)
                 {
                     Some(a) => vec![a],
-                    None => unit_people
-                        .get(&after.unit)
-                        .map(|v| v.iter().collect())
-                        .unwrap_or_default(),
+                    None => staff.of(&after.unit).iter().collect(),
                 }
             }
-            Audience::UnitStaff(unit) => unit_people
-                .get(unit)
-                .map(|v| v.iter().collect())
-                .unwrap_or_default(),
-            Audience::UnitHeads => unit_people
-                .get(&after.unit)
-                .map(|v| {
-                    v.iter()
-                        .filter(|u| {
-                            crate::server::auth::parse_roles(&u.roles).is_head_of(&after.unit)
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            Audience::UnitStaff(unit) => staff.of(unit).iter().collect(),
+            Audience::UnitHeads => staff
+                .of(&after.unit)
+                .iter()
+                .filter(|u| crate::server::auth::parse_roles(&u.roles).is_head_of(&after.unit))
+                .collect(),
         };
         let mut data = n.data.clone();
         if let Some(obj) = data.as_object_mut() {
