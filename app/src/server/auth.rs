@@ -213,7 +213,9 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ServiceResult<Op
         return Ok(None);
     }
     let now = state.now();
-    let Some(found) = session::Entity::find()
+    // The session and its person in one query.
+    let Some((found, user)) = session::Entity::find()
+        .find_also_related(user::Entity)
         .filter(session::Column::TokenHash.eq(hash_token(token)))
         .filter(session::Column::ExpiresAt.gt(now))
         .one(&state.db)
@@ -237,9 +239,6 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ServiceResult<Op
             .exec(&state.db)
             .await?;
     }
-    let user = user::Entity::find_by_id(found.user_id)
-        .one(&state.db)
-        .await?;
     Ok(user.filter(|u| u.active).map(|u| Caller::from_model(&u)))
 }
 
