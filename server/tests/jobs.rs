@@ -327,3 +327,42 @@ on_both_databases!(
         assert_eq!(smtp.messages().len(), 12, "each message arrives once");
     }
 );
+
+on_both_databases!(
+    async fn a_message_another_node_is_sending_is_left_to_it_until_its_claim_lapses(db: TestDb) {
+        use app::server::entity::mail_outbox;
+        use app::server::{mail, notify};
+        use sea_orm::{ColumnTrait, QueryFilter};
+        let smtp = SmtpServer::start();
+        let node = with_smtp(&db.state, smtp.port);
+        notify::enqueue_mail(
+            &db.state.db,
+            "petrov@servicedesk.test",
+            "Сообщение",
+            "Текст",
+            "claimed:1",
+            db.state.now(),
+        )
+        .await
+        .expect("queued");
+        // As another node leaves it mid-send: attempt counted, claimed, not sent.
+        mail_outbox::Entity::update_many()
+            .col_expr(mail_outbox::Column::Attempts, 1.into())
+            .col_expr(
+                mail_outbox::Column::ClaimedAt,
+                sea_orm::sea_query::Expr::value(Some(db.state.now())),
+            )
+            .filter(mail_outbox::Column::DedupKey.eq("claimed:1"))
+            .exec(&db.state.db)
+            .await
+            .expect("claimed");
+        assert_eq!(mail::send_pending(&node).await.expect("sent"), 0);
+        db.set_now("2026-03-02T09:14:00+03:00");
+        assert_eq!(mail::send_pending(&node).await.expect("sent"), 0);
+        // The other node stopped: after the claim's time it is sent here.
+        db.set_now("2026-03-02T09:16:00+03:00");
+        assert_eq!(mail::send_pending(&node).await.expect("sent"), 1);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(smtp.messages().len(), 1);
+    }
+);

@@ -6,7 +6,8 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::Conten
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 
 use super::config::{SmtpConfig, SmtpSecurity};
@@ -16,6 +17,11 @@ use super::state::AppState;
 
 /// Attempts before a message is left alone.
 pub const MAX_ATTEMPTS: i32 = 5;
+
+/// How long a node's claim on a message keeps other nodes from sending it:
+/// far longer than a send may take (the SMTP timeout), so only a node that
+/// stopped mid-send leaves a message to be sent again by another.
+pub const CLAIM: chrono::Duration = chrono::Duration::minutes(15);
 
 fn transport(config: &SmtpConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let builder = match config.security {
@@ -88,9 +94,17 @@ pub async fn send_pending(state: &AppState) -> ServiceResult<usize> {
         .from
         .parse()
         .map_err(|e| ServiceError::Corrupt(format!("smtp.from: {e}")))?;
+    let now = state.now();
+    // Claimed by no one, or by a node that stopped before it finished.
+    let unclaimed = || {
+        Condition::any()
+            .add(mail_outbox::Column::ClaimedAt.is_null())
+            .add(mail_outbox::Column::ClaimedAt.lt(now - CLAIM))
+    };
     let pending = mail_outbox::Entity::find()
         .filter(mail_outbox::Column::SentAt.is_null())
         .filter(mail_outbox::Column::Attempts.lt(MAX_ATTEMPTS))
+        .filter(unclaimed())
         .order_by_asc(mail_outbox::Column::Id)
         .limit(100)
         .all(&state.db)
@@ -101,17 +115,19 @@ pub async fn send_pending(state: &AppState) -> ServiceResult<usize> {
     let transport = transport(config).map_err(ServiceError::Corrupt)?;
     let mut sent = 0;
     for row in pending {
-        // Each node sends what waits; a row is taken by counting its
-        // attempt first, so one message goes out once, not once per node.
+        // Each node sends what waits; a row is claimed first (and its
+        // attempt counted), so one message goes out once, not once per node.
         use sea_orm::sea_query::{Expr, ExprTrait};
         let taken = mail_outbox::Entity::update_many()
             .col_expr(
                 mail_outbox::Column::Attempts,
                 Expr::col(mail_outbox::Column::Attempts).add(1),
             )
+            .col_expr(mail_outbox::Column::ClaimedAt, Expr::value(Some(now)))
             .filter(mail_outbox::Column::Id.eq(row.id))
             .filter(mail_outbox::Column::Attempts.eq(row.attempts))
             .filter(mail_outbox::Column::SentAt.is_null())
+            .filter(unclaimed())
             .exec(&state.db)
             .await?;
         if taken.rows_affected != 1 {
@@ -144,6 +160,8 @@ pub async fn send_pending(state: &AppState) -> ServiceResult<usize> {
             Err(e) => {
                 tracing::warn!(error = %e, attempts, "mail not sent");
                 update.last_error = Set(Some(e.chars().take(500).collect()));
+                // Free for the next round, on any node.
+                update.claimed_at = Set(None);
             }
         }
         update.update(&state.db).await?;

@@ -20,6 +20,9 @@ pub struct Model {
     /// it is stored (relative to the upload directory).
     pub attachment_name: Option<String>,
     pub attachment_path: Option<String>,
+    /// When a node took the message to send it; others leave it alone
+    /// until it is sent, fails, or the claim is older than `mail::CLAIM`.
+    pub claimed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
