@@ -18,6 +18,7 @@ pub mod kb;
 pub mod mail;
 pub mod metrics;
 pub mod notify;
+pub mod packed;
 pub mod reference;
 pub mod reports;
 pub mod search;

@@ -2,7 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+/// Reads from packed rows (`server::packed`).
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "users")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -15,10 +16,12 @@ pub struct Model {
     pub lang: String,
     /// Role texts separated by spaces, see `domain::Role::to_text`.
     pub roles: String,
+    #[serde(deserialize_with = "crate::server::packed::flag")]
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,
     /// Whether notices about the unit's queue also come by e-mail.
+    #[serde(deserialize_with = "crate::server::packed::flag")]
     pub mail_queue: bool,
 }
 

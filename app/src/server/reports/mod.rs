@@ -8,7 +8,7 @@
 //! [`Pager`], which walks the requests active in a window in pages of
 //! [`PAGE`] rows ordered by registration, so memory stays bounded however
 //! many requests a unit has; rows come through [`fetch_packed`], one JSON
-//! array per query.
+//! text per query ([`super::packed`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -85,41 +85,12 @@ const ROW_COLUMNS: [ticket::Column; 18] = [
     ticket::Column::Questions,
 ];
 
-/// The rows a select finds, packed by the database into one JSON array
-/// (SQLite's `json_group_array`, PostgreSQL's `json_agg`) and read in one
-/// round trip. Reports read tens of thousands of rows; sqlx hands SQLite
-/// rows over from its worker thread one at a time, which costs about 20 µs
-/// a row, ten times what reading the packed text costs.
+/// The rows a select finds, read in one round trip ([`packed`]).
 async fn fetch_packed(
     db: &DatabaseConnection,
     select: sea_orm::Select<ticket::Entity>,
 ) -> ServiceResult<Vec<Row>> {
-    use sea_orm::sea_query::{Alias, Expr, Query};
-    use sea_orm::{ConnectionTrait, DbBackend, Iden, QueryTrait};
-    let backend = db.get_database_backend();
-    let inner = select.select_only().columns(ROW_COLUMNS).into_query();
-    let columns = ROW_COLUMNS
-        .iter()
-        .map(|c| format!("page.\"{}\"", c.unquoted()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let packed = match backend {
-        DbBackend::Postgres => format!("json_agg(json_build_array({columns}))::text"),
-        _ => format!("json_group_array(json_array({columns}))"),
-    };
-    let outer = Query::select()
-        .expr(Expr::cust(packed))
-        .from_subquery(inner, Alias::new("page"))
-        .to_owned();
-    let Some(found) = db.query_one(&outer).await? else {
-        return Ok(Vec::new());
-    };
-    let text: Option<String> = found.try_get_by_index(0)?;
-    let Some(text) = text else {
-        return Ok(Vec::new());
-    };
-    serde_json::from_str(&text)
-        .map_err(|e| super::error::ServiceError::Corrupt(format!("report rows: {e}")))
+    super::packed::all(db, select, &ROW_COLUMNS).await
 }
 
 impl Row {

@@ -17,7 +17,7 @@ use super::words::{query_words, word_pattern};
 use crate::domain::{FieldError, FieldErrorCode, Status, TicketNumber};
 use crate::server::auth::Caller;
 use crate::server::catalogue::{open_codes, open_filter};
-use crate::server::entity::{request_kind, ticket, user};
+use crate::server::entity::{ticket, user};
 use crate::server::error::{ServiceError, ServiceResult};
 use crate::server::state::AppState;
 use crate::wire::{AppError, TicketPage};
@@ -354,6 +354,19 @@ fn bad_cursor() -> ServiceError {
 }
 
 impl Order {
+    /// Puts rows read in any order into this one.
+    fn sort(self, rows: &mut [ticket::Model]) {
+        match self {
+            Order::Filed => rows.sort_by(|a, b| b.id.cmp(&a.id)),
+            Order::By(sort) => {
+                rows.sort_by(|a, b| (sort.key(a), a.id).cmp(&(sort.key(b), b.id)));
+                if sort.descending() {
+                    rows.reverse();
+                }
+            }
+        }
+    }
+
     fn cursor_after(self, last: &ticket::Model) -> String {
         match self {
             Order::Filed => format!("id.{}", last.id),
@@ -426,7 +439,8 @@ impl Order {
 pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ServiceResult<TicketPage> {
     let order = q.order();
     let select = page_select(state, caller, &q).await?;
-    let mut rows = select.all(&state.db).await?;
+    let mut rows: Vec<ticket::Model> = crate::server::packed::models(&state.db, select).await?;
+    order.sort(&mut rows);
     let more = rows.len() as u64 > q.limit;
     rows.truncate(usize::try_from(q.limit).unwrap_or(usize::MAX));
     let next_cursor = match (more, rows.last()) {
@@ -492,10 +506,11 @@ async fn page_select(
     };
     let mut errors = Vec::new();
     if let Some(kind) = &q.kind {
-        let known = request_kind::Entity::find()
-            .filter(request_kind::Column::Code.eq(kind))
-            .one(&state.db)
+        let known = state
+            .reference()
             .await?
+            .catalogue
+            .kind_title(kind)
             .is_some();
         if !known {
             errors.push(FieldError::new("kind", FieldErrorCode::UnknownOption));

@@ -170,13 +170,10 @@ pub(crate) async fn users_by_id<C: ConnectionTrait>(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect())
+    let found =
+        crate::server::packed::models(db, user::Entity::find().filter(user::Column::Id.is_in(ids)))
+            .await?;
+    Ok(found.into_iter().map(|u| (u.id, u)).collect())
 }
 
 /// The columns a change may touch, as they are after it.
