@@ -357,9 +357,9 @@ impl Order {
     /// Puts rows read in any order into this one.
     fn sort(self, rows: &mut [ticket::Model]) {
         match self {
-            Order::Filed => rows.sort_by(|a, b| b.id.cmp(&a.id)),
+            Order::Filed => rows.sort_by_key(|r| std::cmp::Reverse(r.id)),
             Order::By(sort) => {
-                rows.sort_by(|a, b| (sort.key(a), a.id).cmp(&(sort.key(b), b.id)));
+                rows.sort_by_key(|r| (sort.key(r), r.id));
                 if sort.descending() {
                     rows.reverse();
                 }
