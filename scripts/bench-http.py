@@ -136,7 +136,30 @@ def login(base, who):
     return json.loads(body)["token"]
 
 
-def measure(server, seconds, requests, db_path):
+class Perf:
+    """`perf record` of the server while one line is measured (--perf)."""
+
+    def __init__(self, server, name, enabled):
+        self.out = os.path.join(server.work, "perf-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".data")
+        self.pid = server.proc.pid
+        self.enabled = enabled
+        self.proc = None
+
+    def __enter__(self):
+        if self.enabled:
+            self.proc = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(self.pid),
+                                          "-o", self.out], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc:
+            self.proc.send_signal(2)
+            self.proc.wait(timeout=60)
+
+
+def measure(server, seconds, requests, db_path, only=None, perf=False):
     base = server.base
     executor, head, employee = (login(base, w) for w in ("smirnov", "kuznetsova", "ivanova"))
     bearer = lambda t: f"Authorization: Bearer {t}"
@@ -168,10 +191,17 @@ def measure(server, seconds, requests, db_path):
     ]
     idle, _ = rss(server.proc.pid)
     rows = []
+    wanted = lambda name: not only or name.startswith("static") or any(o in name for o in only)
     for name, path, headers, conns in endpoints:
+        if not wanted(name):
+            continue
         for c in conns:
-            r = wrk(base + path, c, seconds, headers)
+            with Perf(server, f"{name}-{c}", perf and not name.startswith("static")):
+                r = wrk(base + path, c, seconds, headers)
             rows.append((name, c, r))
+    if not wanted("filing"):
+        _, peak = rss(server.proc.pid)
+        return rows, idle, peak, workload_bytes
     # Filing: a Lua script posts one request per call.
     lua = os.path.join(server.work, "file.lua")
     body = json.dumps({"kind": "esign_key", "subject": "Нагрузочная заявка",
@@ -183,7 +213,8 @@ def measure(server, seconds, requests, db_path):
         f.write('wrk.headers["Content-Type"] = "application/json"\n')
         f.write(f'wrk.headers["Authorization"] = "Bearer {employee}"\n')
     before = count_rows(server, db_path)
-    r = wrk(base + "/api/v1/tickets", 8, seconds, script=lua)
+    with Perf(server, "filing-8", perf):
+        r = wrk(base + "/api/v1/tickets", 8, seconds, script=lua)
     after = count_rows(server, db_path)
     r["committed"] = after - before
     rows.append(("filing POST /api/v1/tickets", 8, r))
@@ -200,7 +231,7 @@ def count_rows(server, db_path):
     return int(out.strip())
 
 
-def report(title, rows, idle, peak, workload_bytes):
+def report(title, rows, idle, peak, workload_bytes, partial=False):
     static = {c: r["rps"] for name, c, r in rows if name.startswith("static")}
     print(f"\n### {title}\n")
     print("| endpoint | conns | req/s | p50 ms | p99 ms | errors | share of static |")
@@ -212,6 +243,9 @@ def report(title, rows, idle, peak, workload_bytes):
     print(f"\nRSS idle after start and sign-ins: {idle:.0f} MB; peak: {peak:.0f} MB; "
           f"workload answer: {workload_bytes / 1024:.0f} KB")
     missed = []
+    if partial:
+        print("(some lines only: targets not checked)")
+        return missed
 
     def find(prefix, c):
         return next((r for n, cc, r in rows if n.startswith(prefix) and cc == c), None)
@@ -259,6 +293,10 @@ def main():
     ap.add_argument("--port", type=int, default=3200)
     ap.add_argument("--ldap-port", type=int, default=3392)
     ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--only", action="append",
+                    help="measure only lines whose name contains this (and the static route); repeatable")
+    ap.add_argument("--perf", action="store_true",
+                    help="record the server with `perf record -g` during each line, into the work folder")
     args = ap.parse_args()
     for tool in ("wrk",):
         if not shutil.which(tool):
@@ -284,11 +322,12 @@ def main():
             print(f"{title}: seeded {args.requests} requests in {time.time() - started:.0f} s", flush=True)
             server.start()
             try:
-                rows, idle, peak, size = measure(server, args.seconds, args.requests, path)
+                rows, idle, peak, size = measure(server, args.seconds, args.requests, path,
+                                                 args.only, args.perf)
             finally:
                 server.stop()
             missed += report(f"{title}, {args.requests:,} requests".replace(",", " "),
-                             rows, idle, peak, size)
+                             rows, idle, peak, size, partial=bool(args.only))
     finally:
         subprocess.run([os.path.join(ROOT, "scripts", "ldap.sh"), "stop", "--dir", ldap_dir],
                        stdout=subprocess.DEVNULL)

@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, test } from "@playwright/test";
-import { ready, signIn } from "./helpers";
+import { ready, signIn, signOut } from "./helpers";
 
 // Finding a request in the queue, with JavaScript on and off: by its
 // number (a phone call), by a word in another form, and from the workload
@@ -68,4 +68,53 @@ test("the workload links an executor to their requests", async ({ page, request 
   const assignees = await page.locator("tbody tr td:last-child").allTextContents();
   expect(assignees.length).toBeGreaterThan(0);
   for (const name of assignees) expect(name).toContain("Смирнов");
+});
+
+test("«Показать ещё» pages on through one's own requests and the queue", async ({ page, request }, info) => {
+  const stamp = `pages${info.project.name}${Date.now()}`;
+  // 23 requests: a page of 20 and three more.
+  const login = await request.post("/api/v1/auth/login", { data: { login: "ivanova", password: "demo" } });
+  const token = (await login.json()).token;
+  const filed: string[] = [];
+  for (let i = 0; i < 23; i++) {
+    const r = await request.post("/api/v1/tickets", {
+      headers: { Authorization: `Bearer ${token}` },
+      data: {
+        kind: "esign_key",
+        subject: `Пачка ${stamp} ${i}`,
+        fields: { system: "sed", action: "renewal", holder: "Иванова Анна Сергеевна" },
+      },
+    });
+    expect(r.status()).toBe(201);
+    filed.push((await r.json()).number);
+  }
+  await signIn(page, info, "ivanova");
+  await page.goto(`/requests?q=${stamp}`);
+  await ready(page, info);
+  const rows = page.locator("tbody tr");
+  await expect(rows).toHaveCount(20);
+  // Newest filed first: the last one filed leads the first page.
+  await expect(rows.first()).toContainText(filed[22]);
+  await page.getByRole("link", { name: "Показать ещё" }).click();
+  await ready(page, info);
+  await expect(page.getByText("Проверьте поля")).toHaveCount(0);
+  await expect(rows).toHaveCount(3);
+  await expect(rows.first()).toContainText(filed[2]);
+  await expect(rows.last()).toContainText(filed[0]);
+  await expect(page.getByRole("link", { name: "Показать ещё" })).toHaveCount(0);
+
+  // The unit's queue (by due date) pages on too, without repeating a row.
+  await signOut(page);
+  await signIn(page, info, "smirnov");
+  await page.goto(`/queue?q=${stamp}`);
+  await ready(page, info);
+  await expect(rows).toHaveCount(20);
+  const first = await rows.allInnerTexts();
+  await page.getByRole("link", { name: "Показать ещё" }).click();
+  await ready(page, info);
+  await expect(page.getByText("Проверьте поля")).toHaveCount(0);
+  await expect(rows).toHaveCount(3);
+  for (const row of await rows.allInnerTexts()) {
+    expect(first).not.toContain(row);
+  }
 });
