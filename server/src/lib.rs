@@ -44,7 +44,10 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .leptos_routes_with_context(
             &options,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                provide_context(app::features::ssr::RequestCaller::default());
+            },
             {
                 let options = options.clone();
                 move || shell(options.clone())

@@ -41,7 +41,7 @@ impl SessionInfo {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) mod ssr {
+pub mod ssr {
     //! What every server function starts with.
     use leptos::prelude::*;
 
@@ -59,11 +59,22 @@ pub(crate) mod ssr {
             .unwrap_or_default()
     }
 
+    /// The caller of one request, looked up once however many server
+    /// functions a page runs (provided afresh for every request).
+    #[derive(Clone, Default)]
+    pub struct RequestCaller(std::sync::Arc<tokio::sync::OnceCell<Option<Caller>>>);
+
     /// The signed-in caller, if any.
     pub async fn maybe_caller(state: &AppState) -> Result<Option<Caller>, AppError> {
-        match token_from_headers(&headers()) {
-            Some(token) => Ok(caller_for_token(state, &token).await?),
-            None => Ok(None),
+        let lookup = || async {
+            match token_from_headers(&headers()) {
+                Some(token) => Ok::<_, AppError>(caller_for_token(state, &token).await?),
+                None => Ok(None),
+            }
+        };
+        match use_context::<RequestCaller>() {
+            Some(once) => Ok(once.0.get_or_try_init(lookup).await?.clone()),
+            None => lookup().await,
         }
     }
 
