@@ -105,36 +105,27 @@ pub(crate) async fn next_sequence<C: ConnectionTrait>(
     unit: &str,
     year: i32,
 ) -> ServiceResult<u32> {
-    ticket_counter::Entity::insert(ticket_counter::ActiveModel {
+    // One statement: the first number of a unit's year inserts the row, every
+    // later one raises it; the conflict update takes the row's lock, so
+    // concurrent filings get distinct numbers.
+    let row = ticket_counter::Entity::insert(ticket_counter::ActiveModel {
         unit_code: Set(unit.to_string()),
         year: Set(year),
-        value: Set(0),
+        value: Set(1),
     })
     .on_conflict(
         OnConflict::columns([
             ticket_counter::Column::UnitCode,
             ticket_counter::Column::Year,
         ])
-        .do_nothing()
+        .value(
+            ticket_counter::Column::Value,
+            Expr::col((ticket_counter::Entity, ticket_counter::Column::Value)).add(1),
+        )
         .to_owned(),
     )
-    .try_insert()
-    .exec_without_returning(db)
+    .exec_with_returning(db)
     .await?;
-    // The update takes the row lock, so concurrent filings get distinct numbers.
-    ticket_counter::Entity::update_many()
-        .col_expr(
-            ticket_counter::Column::Value,
-            Expr::col(ticket_counter::Column::Value).add(1),
-        )
-        .filter(ticket_counter::Column::UnitCode.eq(unit))
-        .filter(ticket_counter::Column::Year.eq(year))
-        .exec(db)
-        .await?;
-    let row = ticket_counter::Entity::find_by_id((unit.to_string(), year))
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::Corrupt("ticket counter vanished".into()))?;
     u32::try_from(row.value).map_err(|_| ServiceError::Corrupt("ticket counter overflow".into()))
 }
 
