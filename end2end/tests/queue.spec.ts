@@ -79,10 +79,11 @@ test("«Показать ещё» pages on through one's own requests and the qu
   for (let i = 0; i < 23; i++) {
     const r = await request.post("/api/v1/tickets", {
       headers: { Authorization: `Bearer ${token}` },
+      // Supplies (АХО): the other tests look at the IT queue's first page.
       data: {
-        kind: "esign_key",
+        kind: "supplies",
         subject: `Пачка ${stamp} ${i}`,
-        fields: { system: "sed", action: "renewal", holder: "Иванова Анна Сергеевна" },
+        fields: { items: [{ item: "paper_a4", quantity: 1 }], printer_model: "HP LaserJet Pro M404" },
       },
     });
     expect(r.status()).toBe(201);
@@ -105,7 +106,7 @@ test("«Показать ещё» pages on through one's own requests and the qu
 
   // The unit's queue (by due date) pages on too, without repeating a row.
   await signOut(page);
-  await signIn(page, info, "smirnov");
+  await signIn(page, info, "popov");
   await page.goto(`/queue?q=${stamp}`);
   await ready(page, info);
   await expect(rows).toHaveCount(20);
