@@ -27,16 +27,6 @@ async fn loads_of_a_read(state: &app::server::state::AppState) -> u64 {
     state.reference.loads() - before
 }
 
-/// How many notices of a new request a person has.
-async fn new_request_notices(db: &TestDb, person: i64) -> u64 {
-    notification::Entity::find()
-        .filter(notification::Column::UserId.eq(person))
-        .filter(notification::Column::Kind.eq("new_request"))
-        .count(&db.state.db)
-        .await
-        .expect("count")
-}
-
 async fn copy_follows_every_change(backend: Backend) {
     let db = TestDb::new(backend).await;
     let state = &db.state;
@@ -125,11 +115,13 @@ async fn copy_follows_every_change(backend: Backend) {
     tickets::create(state, &employee, esign("Ключ для нового исполнителя"))
         .await
         .expect("filed");
-    assert_eq!(
-        new_request_notices(&db, executor.id).await,
-        1,
-        "{backend:?}"
-    );
+    let told = notification::Entity::find()
+        .filter(notification::Column::UserId.eq(executor.id))
+        .filter(notification::Column::Kind.eq("new_request"))
+        .count(&state.db)
+        .await
+        .expect("count");
+    assert_eq!(told, 1, "{backend:?}");
 
     // Disabled by hand: gone from the staff, not told of the next one.
     exec(
@@ -142,11 +134,12 @@ async fn copy_follows_every_change(backend: Backend) {
     tickets::create(state, &employee, esign("Ещё один ключ"))
         .await
         .expect("filed");
-    assert_eq!(
-        new_request_notices(&db, executor.id).await,
-        1,
-        "{backend:?}"
-    );
+    let told = notification::Entity::find()
+        .filter(notification::Column::UserId.eq(executor.id))
+        .count(&state.db)
+        .await
+        .expect("count");
+    assert_eq!(told, 1, "{backend:?}");
     db.cleanup().await;
 }
 
