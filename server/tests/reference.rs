@@ -27,6 +27,16 @@ async fn loads_of_a_read(state: &app::server::state::AppState) -> u64 {
     state.reference.loads() - before
 }
 
+/// How many notices of a new request a person has.
+async fn new_request_notices(db: &TestDb, person: i64) -> u64 {
+    notification::Entity::find()
+        .filter(notification::Column::UserId.eq(person))
+        .filter(notification::Column::Kind.eq("new_request"))
+        .count(&db.state.db)
+        .await
+        .expect("count")
+}
+
 async fn copy_follows_every_change(backend: Backend) {
     let db = TestDb::new(backend).await;
     let state = &db.state;
@@ -115,13 +125,11 @@ async fn copy_follows_every_change(backend: Backend) {
     tickets::create(state, &employee, esign("Ключ для нового исполнителя"))
         .await
         .expect("filed");
-    let told = notification::Entity::find()
-        .filter(notification::Column::UserId.eq(executor.id))
-        .filter(notification::Column::Kind.eq("new_request"))
-        .count(&state.db)
-        .await
-        .expect("count");
-    assert_eq!(told, 1, "{backend:?}");
+    assert_eq!(
+        new_request_notices(&db, executor.id).await,
+        1,
+        "{backend:?}"
+    );
 
     // Disabled by hand: gone from the staff, not told of the next one.
     exec(
@@ -134,12 +142,11 @@ async fn copy_follows_every_change(backend: Backend) {
     tickets::create(state, &employee, esign("Ещё один ключ"))
         .await
         .expect("filed");
-    let told = notification::Entity::find()
-        .filter(notification::Column::UserId.eq(executor.id))
-        .count(&state.db)
-        .await
-        .expect("count");
-    assert_eq!(told, 1, "{backend:?}");
+    assert_eq!(
+        new_request_notices(&db, executor.id).await,
+        1,
+        "{backend:?}"
+    );
     db.cleanup().await;
 }
 

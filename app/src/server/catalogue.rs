@@ -55,12 +55,14 @@ pub fn user_ref(u: &user::Model) -> UserRef {
     }
 }
 
-/// The active people who work in `unit` (executors and head), by name.
-pub async fn staff_of(state: &AppState, unit: &str) -> ServiceResult<Vec<user::Model>> {
-    Ok(state.reference().await?.staff.of(unit).to_vec())
-}
-
-/// The unit's executors and head known to the service desk.
+/// The unit's active executors and head known to the service desk, by name.
 pub async fn unit_staff(state: &AppState, unit: &str) -> ServiceResult<Vec<UserRef>> {
-    Ok(staff_of(state, unit).await?.iter().map(user_ref).collect())
+    Ok(state
+        .reference()
+        .await?
+        .staff
+        .of(unit)
+        .iter()
+        .map(user_ref)
+        .collect())
 }

@@ -122,38 +122,44 @@ impl ReferenceCache {
                 current(&slots.staff, v.staff),
             )
         };
-        let catalogue = match catalogue {
-            Some(c) => c,
-            None => {
-                let loaded = Arc::new(load_catalogue(db).await?);
-                keep(&mut self.lock().catalogue, v.catalogue, &loaded);
-                self.counted();
-                loaded
-            }
-        };
-        let calendar = match calendar {
-            Some(c) => c,
-            None => {
-                let loaded = Arc::new(super::calendar::load_from(db).await?);
-                keep(&mut self.lock().calendar, v.calendar, &loaded);
-                self.counted();
-                loaded
-            }
-        };
-        let staff = match staff {
-            Some(s) => s,
-            None => {
-                let loaded = Arc::new(load_staff(db).await?);
-                keep(&mut self.lock().staff, v.staff, &loaded);
-                self.counted();
-                loaded
-            }
-        };
+        let catalogue = self
+            .part(
+                catalogue,
+                v.catalogue,
+                |s| &mut s.catalogue,
+                load_catalogue(db),
+            )
+            .await?;
+        let calendar = self
+            .part(calendar, v.calendar, |s| &mut s.calendar, async {
+                super::calendar::load_from(db).await
+            })
+            .await?;
+        let staff = self
+            .part(staff, v.staff, |s| &mut s.staff, load_staff(db))
+            .await?;
         Ok(Reference {
             catalogue,
             calendar,
             staff,
         })
+    }
+
+    /// The part held (`found`), or else `load`ed and kept under `version`.
+    async fn part<T>(
+        &self,
+        found: Option<Arc<T>>,
+        version: i64,
+        slot: fn(&mut Slots) -> &mut Slot<T>,
+        load: impl std::future::Future<Output = ServiceResult<T>>,
+    ) -> ServiceResult<Arc<T>> {
+        if let Some(held) = found {
+            return Ok(held);
+        }
+        let loaded = Arc::new(load.await?);
+        keep(slot(&mut self.lock()), version, &loaded);
+        self.counted();
+        Ok(loaded)
     }
 
     /// How many parts were loaded from the database since start.

@@ -2,11 +2,13 @@
 //! registration number, the due date, the acknowledgement to the requester
 //! and the notice to the unit's staff, all in one transaction.
 
+use std::sync::Arc;
+
 use chrono::Datelike;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Map, Value, json};
 
-use super::read::view_for;
+use super::read::view_in;
 use super::store::{self, add_event, next_sequence};
 use crate::domain::fields::{BODY_MAX, SUBJECT_MAX, validate_text};
 use crate::domain::lifecycle::{Audience, NoticeSpec};
@@ -186,7 +188,7 @@ pub async fn create_with_files(
         now,
         year,
         files,
-        staff: reference.staff,
+        staff: Arc::clone(&reference.staff),
     };
     // Written with whatever other filings wait, in one transaction (one
     // commit, one flush to disk); answered only once it is committed.
@@ -195,7 +197,7 @@ pub async fn create_with_files(
         .file(&state.db, &state.metrics, filing)
         .await?;
     tracing::info!(number = %row.number, kind = %row.kind_code, unit = %row.unit_code, "request registered");
-    view_for(state, row, caller.lang).await
+    view_in(state, &reference.catalogue, row, caller.lang).await
 }
 
 /// A request checked and ready to be written: everything the transaction

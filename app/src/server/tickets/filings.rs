@@ -69,9 +69,14 @@ async fn writer(
     }
 }
 
-/// One filing in a transaction of its own.
-async fn write_alone(db: &DatabaseConnection, f: &Filing) -> ServiceResult<ticket::Model> {
-    let txn = db.begin().await?;
+/// One filing in a transaction of `outer`'s own: a savepoint inside a
+/// batch's transaction, or a transaction when it is alone. A failure takes
+/// back only its rows (and its number).
+async fn write_one<C>(outer: &C, f: &Filing) -> ServiceResult<ticket::Model>
+where
+    C: TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
+{
+    let txn = outer.begin().await?;
     match write_filing(&txn, f).await {
         Ok(row) => {
             txn.commit().await?;
@@ -84,27 +89,12 @@ async fn write_alone(db: &DatabaseConnection, f: &Filing) -> ServiceResult<ticke
     }
 }
 
-/// One filing in its own savepoint: a failure takes back only its rows.
-async fn write_one(txn: &sea_orm::DatabaseTransaction, f: &Filing) -> ServiceResult<ticket::Model> {
-    let savepoint = txn.begin().await?;
-    match write_filing(&savepoint, f).await {
-        Ok(row) => {
-            savepoint.commit().await?;
-            Ok(row)
-        }
-        Err(e) => {
-            savepoint.rollback().await?;
-            Err(e)
-        }
-    }
-}
-
 async fn write_batch(db: &DatabaseConnection, metrics: &Metrics, mut batch: Vec<(Filing, Answer)>) {
     if batch.len() == 1
         && let Some((filing, answer)) = batch.pop()
     {
         // Alone, its transaction is its savepoint: two statements fewer.
-        let result = write_alone(db, &filing).await;
+        let result = write_one(db, &filing).await;
         if result.is_ok() {
             metrics.filing_commits.inc();
             metrics.filings.inc();

@@ -13,14 +13,26 @@ use crate::server::auth::Caller;
 use crate::server::catalogue::user_ref;
 use crate::server::entity::{comment, extension_request, ticket, ticket_event, ticket_rating};
 use crate::server::error::{ServiceError, ServiceResult};
+use crate::server::reference::Catalogue;
 use crate::server::state::AppState;
 use crate::wire::{
     CommentView, EventView, ExtensionRequestView, TicketDetail, TicketView, UnitRef,
 };
 
-/// Turns ticket rows into views with three queries in all, however many rows.
+/// Turns ticket rows into views with two queries in all, however many rows.
 pub(crate) async fn views(
     state: &AppState,
+    rows: Vec<ticket::Model>,
+    lang: Lang,
+) -> ServiceResult<Vec<TicketView>> {
+    let catalogue = state.reference().await?.catalogue;
+    views_in(state, &catalogue, rows, lang).await
+}
+
+/// [`views`] with the catalogue the caller already read.
+pub(crate) async fn views_in(
+    state: &AppState,
+    catalogue: &Catalogue,
     rows: Vec<ticket::Model>,
     lang: Lang,
 ) -> ServiceResult<Vec<TicketView>> {
@@ -32,7 +44,6 @@ pub(crate) async fn views(
             .collect(),
     )
     .await?;
-    let catalogue = state.reference().await?.catalogue;
     let now = state.now();
     rows.into_iter()
         .map(|row| {
@@ -88,7 +99,18 @@ pub(crate) async fn view_for(
     row: ticket::Model,
     lang: Lang,
 ) -> ServiceResult<TicketView> {
-    views(state, vec![row], lang)
+    let catalogue = state.reference().await?.catalogue;
+    view_in(state, &catalogue, row, lang).await
+}
+
+/// [`view_for`] with the catalogue the caller already read.
+pub(crate) async fn view_in(
+    state: &AppState,
+    catalogue: &Catalogue,
+    row: ticket::Model,
+    lang: Lang,
+) -> ServiceResult<TicketView> {
+    views_in(state, catalogue, vec![row], lang)
         .await?
         .pop()
         .ok_or_else(|| ServiceError::Corrupt("view".into()))
@@ -102,6 +124,7 @@ pub async fn get(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<Ti
 /// The request page: the request, its replies, timeline and files, filtered for the caller.
 pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketDetail> {
     let row = visible(state, caller, id).await?;
+    let reference = state.reference().await?;
     let t = store::parse(&row)?;
     let now = state.now();
     let actions = Actions::of(&caller.roles, caller.id, &t, now);
@@ -166,7 +189,6 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
         })
     });
     let attachments = super::attachments::list(state, id, &comments).await?;
-    let reference = state.reference().await?;
     let staff = if actions.assign {
         reference.staff.of(&t.unit).iter().map(user_ref).collect()
     } else {
@@ -210,7 +232,7 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
         None
     };
     Ok(TicketDetail {
-        ticket: view_for(state, row, caller.lang).await?,
+        ticket: view_in(state, &reference.catalogue, row, caller.lang).await?,
         comments,
         events,
         attachments,

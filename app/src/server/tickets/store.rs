@@ -4,6 +4,7 @@
 //! its row beside the request and its notices in one guarded transaction.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -243,8 +244,13 @@ pub(crate) async fn apply_with_file(
     let after = &change.after;
     let now = after.updated_at;
     let actor_id = actor.map(|a| a.id);
-    // Read before the transaction: it holds no lock while the copy reloads.
-    let staff = state.reference().await?.staff;
+    // Read before the transaction (it holds no lock while the copy
+    // reloads), and only when someone is to be told.
+    let staff = if change.notices.is_empty() {
+        Arc::default()
+    } else {
+        state.reference().await?.staff
+    };
     let txn = state.db.begin().await?;
     // The guarded write comes first, so that it takes the row (PostgreSQL)
     // or the database (SQLite) before anything is read in the transaction.
