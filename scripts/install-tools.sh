@@ -48,10 +48,16 @@ rust_tools() {
 }
 
 python_tools() {
-  # A real SMTP server process for the mail tests.
-  if ! "$TOOLS_DIR/py/bin/python3" -c "import aiosmtpd" 2>/dev/null; then
+  # Real server processes for the tests: SMTP (aiosmtpd) for mail, and an
+  # S3-compatible object store (moto's server) for files in a bucket.
+  if [ ! -x "$TOOLS_DIR/py/bin/python3" ]; then
     python3 -m venv "$TOOLS_DIR/py"
+  fi
+  if ! "$TOOLS_DIR/py/bin/python3" -c "import aiosmtpd" 2>/dev/null; then
     "$TOOLS_DIR/py/bin/pip" install --quiet "aiosmtpd==1.4.6"
+  fi
+  if ! "$TOOLS_DIR/py/bin/python3" -c "import moto.server, flask" 2>/dev/null; then
+    "$TOOLS_DIR/py/bin/pip" install --quiet "moto[server]==5.2.5"
   fi
 }
 

@@ -620,6 +620,13 @@ pub fn error(err: &AppError, lang: Lang) -> String {
                 "The directory is unavailable. Please try again in a few minutes."
             }
         }
+        AppError::StorageUnavailable => {
+            if ru {
+                "Хранилище файлов недоступно. Попробуйте ещё раз через несколько минут."
+            } else {
+                "The file storage is unavailable. Please try again in a few minutes."
+            }
+        }
         AppError::Forbidden => {
             if ru {
                 "У вас нет доступа к этому действию."

@@ -20,6 +20,8 @@ pub enum AppError {
     EmptyPassword,
     #[error("directory unavailable")]
     DirectoryUnavailable,
+    #[error("file storage unavailable")]
+    StorageUnavailable,
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -62,6 +64,7 @@ impl AppError {
             AppError::BadCredentials => "bad_credentials",
             AppError::EmptyPassword => "empty_password",
             AppError::DirectoryUnavailable => "directory_unavailable",
+            AppError::StorageUnavailable => "storage_unavailable",
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Invalid { .. } => "invalid",
@@ -90,7 +93,7 @@ impl AppError {
             AppError::TooManyAttempts { .. } | AppError::Busy { .. } => 429,
             AppError::NotFound => 404,
             AppError::TooLarge { .. } => 413,
-            AppError::DirectoryUnavailable => 503,
+            AppError::DirectoryUnavailable | AppError::StorageUnavailable => 503,
             AppError::Internal | AppError::Transport { .. } => 500,
         }
     }

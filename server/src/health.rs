@@ -1,6 +1,7 @@
 //! What a load balancer and an operator ask: `/healthz`, the process
 //! answers; `/readyz`, this node can serve (database reachable, its
-//! migrations all applied, the directory answering the service account).
+//! migrations all applied, the directory answering the service account,
+//! the object store answering when one is configured).
 
 use app::server::AppState;
 use axum::Router;
@@ -22,10 +23,11 @@ async fn alive() -> Response {
 
 async fn ready(State(state): State<AppState>) -> Response {
     use migrations::MigratorTrait;
-    let (database, pending, directory) = tokio::join!(
+    let (database, pending, directory, files) = tokio::join!(
         state.db.ping(),
         migrations::Migrator::get_pending_migrations(&state.db),
         state.directory.reachable(),
+        state.files.reachable(),
     );
     let checks = [
         ("database", database.map_err(|e| e.to_string())),
@@ -38,6 +40,7 @@ async fn ready(State(state): State<AppState>) -> Response {
             },
         ),
         ("directory", directory.map_err(|e| e.to_string())),
+        ("files", files),
     ];
     let ready = checks.iter().all(|(_, r)| r.is_ok());
     let body: serde_json::Map<String, serde_json::Value> = checks

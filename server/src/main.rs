@@ -123,9 +123,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     }
-    // Files an earlier version kept in the data folder move into the
-    // database, where every node finds them.
+    // Files an earlier version kept in the data folder move into the file
+    // store, where every node finds them; with a bucket configured, so do
+    // files kept in the database before it was.
     app::server::files::adopt_folder(&state).await?;
+    app::server::files::move_into_objects(&state).await?;
     if state.config.demo_data {
         match app::server::demo::seed(&state).await {
             Ok(0) => {}

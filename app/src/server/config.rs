@@ -46,6 +46,36 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// Run the scheduled jobs (digests, control, overdue notices, mail) in this instance.
     pub jobs: bool,
+    /// Stored files in an S3-compatible object store; without it, in the
+    /// database.
+    pub object_store: Option<ObjectStoreConfig>,
+}
+
+/// An S3-compatible bucket (Amazon S3, MinIO, Ceph RGW, Yandex Object
+/// Storage, …) that every node reaches.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectStoreConfig {
+    pub bucket: String,
+    /// The store's address, e.g. `https://storage.example.gov.ru`; unset:
+    /// Amazon S3 of the region. `http://` is allowed (a store on the same
+    /// network).
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    #[serde(default = "default_region")]
+    pub region: String,
+    #[serde(default)]
+    pub access_key_id: String,
+    #[serde(default)]
+    pub secret_access_key: String,
+    /// Keys start with this (e.g. `servicedesk/`), so one bucket may hold
+    /// other things too.
+    #[serde(default)]
+    pub prefix: String,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -129,6 +159,7 @@ impl Default for Config {
             directory: DirectoryConfig::default(),
             smtp: None,
             jobs: true,
+            object_store: None,
         }
     }
 }
@@ -189,6 +220,13 @@ impl fmt::Debug for Config {
                 &self.smtp.as_ref().map(|s| format!("{}:{}", s.host, s.port)),
             )
             .field("jobs", &self.jobs)
+            .field(
+                "object_store",
+                &self
+                    .object_store
+                    .as_ref()
+                    .map(|o| (&o.endpoint, &o.bucket, &o.prefix)),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -324,6 +362,17 @@ impl Config {
                 timeout_secs: default_smtp_timeout(),
             });
         }
+        if let Some(bucket) = get("SD_S3_BUCKET").filter(|b| !b.is_empty()) {
+            let non_empty = |name: &str| get(name).filter(|v| !v.is_empty());
+            self.object_store = Some(ObjectStoreConfig {
+                bucket,
+                endpoint: non_empty("SD_S3_ENDPOINT"),
+                region: non_empty("SD_S3_REGION").unwrap_or_else(default_region),
+                access_key_id: get("SD_S3_ACCESS_KEY_ID").unwrap_or_default(),
+                secret_access_key: get("SD_S3_SECRET_ACCESS_KEY").unwrap_or_default(),
+                prefix: get("SD_S3_PREFIX").unwrap_or_default(),
+            });
+        }
         if let Some(v) = get("SD_LDAP_URL") {
             self.directory.url = v;
         }
@@ -393,6 +442,12 @@ impl Config {
                     key: "smtp.from".into(),
                     reason: format!("{:?} is not a mail address", smtp.from),
                 })?;
+        }
+        if let Some(o) = &self.object_store {
+            super::files::FileStore::objects(o).map_err(|e| ConfigError::Invalid {
+                key: "object_store".into(),
+                reason: e.to_string(),
+            })?;
         }
         self.clock_start()?;
         self.tz()?;

@@ -16,6 +16,9 @@ pub enum ServiceError {
     Io(#[from] std::io::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The object store did not answer or refused.
+    #[error("object store: {0}")]
+    Storage(String),
 }
 
 impl From<ServiceError> for AppError {
@@ -25,6 +28,10 @@ impl From<ServiceError> for AppError {
             ServiceError::Directory(detail) => {
                 tracing::warn!(%detail, "directory unavailable");
                 AppError::DirectoryUnavailable
+            }
+            ServiceError::Storage(detail) => {
+                tracing::warn!(%detail, "object store unavailable");
+                AppError::StorageUnavailable
             }
             // Written while someone removed it: gone, as a read would say.
             ServiceError::Db(sea_orm::DbErr::RecordNotUpdated) => AppError::NotFound,

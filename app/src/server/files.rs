@@ -1,21 +1,186 @@
 //! Stored files (of requests, of articles, finished reports): size limit,
-//! type checked by content, kept in the database by a random key (outside
-//! the web root, and shared by every node of several), in pieces of
-//! [`CHUNK_BYTES`].
+//! type checked by content, kept by a random key outside the web root and
+//! shared by every node of several: in the database in pieces of
+//! [`CHUNK_BYTES`] (the default), or in an S3-compatible object store when
+//! one is configured ([`FileStore`]).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use object_store::ObjectStore;
+use object_store::path::Path as ObjectPath;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
 };
 
-use super::entity::{attachment, file_chunk};
+use super::config::ObjectStoreConfig;
+use super::entity::{attachment, file_chunk, kb_attachment};
 use super::error::{ServiceError, ServiceResult};
 use super::state::AppState;
 use crate::wire::{AppError, AttachmentView};
+
+/// Where this node keeps stored files. Every node of several must be
+/// configured alike.
+#[derive(Clone)]
+pub enum FileStore {
+    /// In the database, in the writer's transaction: a file goes with the
+    /// rows that name it.
+    Database,
+    /// In an S3-compatible bucket, written before the rows that name it
+    /// (a file whose rows were not saved is removed by the sweep). Files
+    /// still in the database (kept before the bucket was configured) are
+    /// read from there until [`move_into_objects`] has moved them.
+    Objects(Arc<dyn ObjectStore>),
+}
+
+impl std::fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileStore::Database => f.write_str("FileStore::Database"),
+            FileStore::Objects(store) => write!(f, "FileStore::Objects({store})"),
+        }
+    }
+}
+
+impl FileStore {
+    /// The store a configuration names.
+    pub fn from_config(config: Option<&ObjectStoreConfig>) -> object_store::Result<FileStore> {
+        match config {
+            None => Ok(FileStore::Database),
+            Some(o) => FileStore::objects(o),
+        }
+    }
+
+    /// An S3-compatible bucket.
+    pub fn objects(o: &ObjectStoreConfig) -> object_store::Result<FileStore> {
+        let mut builder = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(&o.bucket)
+            .with_region(&o.region);
+        if let Some(endpoint) = &o.endpoint {
+            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                return Err(object_store::Error::Generic {
+                    store: "S3",
+                    source: format!("endpoint {endpoint:?} is not an http:// or https:// address")
+                        .into(),
+                });
+            }
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        // Without a key, requests go unsigned (a bucket open to this
+        // network); never to a cloud's instance metadata for credentials.
+        builder = if o.access_key_id.is_empty() {
+            builder.with_skip_signature(true)
+        } else {
+            builder
+                .with_access_key_id(&o.access_key_id)
+                .with_secret_access_key(&o.secret_access_key)
+        };
+        let store: Arc<dyn ObjectStore> = Arc::new(builder.build()?);
+        let prefix = o.prefix.trim_matches('/');
+        Ok(FileStore::Objects(if prefix.is_empty() {
+            store
+        } else {
+            Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
+        }))
+    }
+
+    /// Whether a file is written within the database transaction of the
+    /// rows that name it (else before it, outside).
+    pub fn in_transaction(&self) -> bool {
+        matches!(self, FileStore::Database)
+    }
+
+    /// Stores `bytes` under `key`: in the database through `db` (the
+    /// caller's transaction, when it has one), or in the bucket.
+    pub async fn put<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        key: &str,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+    ) -> ServiceResult<()> {
+        match self {
+            FileStore::Database => Ok(put(db, key, bytes, now).await?),
+            FileStore::Objects(store) => {
+                store
+                    .put(&ObjectPath::from(key), bytes.to_vec().into())
+                    .await
+                    .map_err(object_error)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The bytes stored under `key`.
+    pub async fn get<C: ConnectionTrait>(&self, db: &C, key: &str) -> ServiceResult<Vec<u8>> {
+        match self {
+            FileStore::Database => get(db, key).await,
+            FileStore::Objects(store) => match store.get(&ObjectPath::from(key)).await {
+                Ok(found) => Ok(found.bytes().await.map_err(object_error)?.to_vec()),
+                // Not moved yet: still in the database.
+                Err(object_store::Error::NotFound { .. }) => get(db, key).await,
+                Err(e) => Err(object_error(e)),
+            },
+        }
+    }
+
+    /// Removes the bytes stored under `key`; a file already gone is fine.
+    pub async fn remove<C: ConnectionTrait>(&self, db: &C, key: &str) -> ServiceResult<()> {
+        if let FileStore::Objects(store) = self {
+            match store.delete(&ObjectPath::from(key)).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(object_error(e)),
+            }
+        }
+        // In the bucket's case too: a file not moved yet is in the database.
+        Ok(remove(db, key).await?)
+    }
+
+    /// Whether the store answers (for `/readyz`): a key that is never
+    /// written is looked up.
+    pub async fn reachable(&self) -> Result<(), String> {
+        match self {
+            FileStore::Database => Ok(()),
+            FileStore::Objects(store) => {
+                match store.head(&ObjectPath::from("readiness-probe")).await {
+                    Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        }
+    }
+}
+
+fn object_error(e: object_store::Error) -> ServiceError {
+    ServiceError::Storage(e.to_string())
+}
+
+/// A new random key, under the day and time it is written.
+pub fn new_key(now: DateTime<Utc>) -> String {
+    dated(now, &uuid::Uuid::new_v4().simple().to_string())
+}
+
+/// `name` under the day and time of `now` (`2026-03-02/101500-name`): the
+/// sweep of a bucket lists the days it looks at, not the whole bucket, and
+/// tells a file's age by its key.
+pub fn dated(now: DateTime<Utc>, name: &str) -> String {
+    format!("{}-{name}", now.format("%Y-%m-%d/%H%M%S"))
+}
+
+/// When a key made by [`dated`] (or a report key of one) was written.
+fn written_at(key: &str) -> Option<DateTime<Utc>> {
+    let key = key.strip_prefix("reports/").unwrap_or(key);
+    let stamp = key.get(..17)?;
+    chrono::NaiveDateTime::parse_from_str(stamp, "%Y-%m-%d/%H%M%S")
+        .ok()
+        .map(|t| t.and_utc())
+}
 
 /// The size of a stored piece: any row of either database holds it, and a
 /// usual scan or document is one to a few of them.
@@ -93,13 +258,14 @@ pub(crate) async fn write_checked<C: ConnectionTrait>(
     bytes: &[u8],
 ) -> ServiceResult<(&'static str, String)> {
     let content_type = check(state, bytes)?;
-    let key = uuid::Uuid::new_v4().simple().to_string();
-    put(db, &key, bytes, state.now()).await?;
+    let now = state.now();
+    let key = new_key(now);
+    state.files.put(db, &key, bytes, now).await?;
     Ok((content_type, key))
 }
 
-/// Stores `bytes` under `key` (a key already used gets an error, never a
-/// mix of two files).
+/// Stores `bytes` under `key` in the database (a key already used gets an
+/// error, never a mix of two files).
 pub async fn put<C: ConnectionTrait>(
     db: &C,
     key: &str,
@@ -125,8 +291,8 @@ pub async fn put<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The bytes stored under `key`; a key with nothing stored is an error of
-/// the data (a row names a file that is gone).
+/// The bytes stored under `key` in the database; a key with nothing
+/// stored is an error of the data (a row names a file that is gone).
 pub async fn get<C: ConnectionTrait>(db: &C, key: &str) -> ServiceResult<Vec<u8>> {
     let pieces = file_chunk::Entity::find()
         .filter(file_chunk::Column::FileKey.eq(key))
@@ -145,7 +311,7 @@ pub async fn get<C: ConnectionTrait>(db: &C, key: &str) -> ServiceResult<Vec<u8>
     Ok(bytes)
 }
 
-/// Whether anything is stored under `key`.
+/// Whether anything is stored under `key` in the database.
 pub async fn exists<C: ConnectionTrait>(db: &C, key: &str) -> Result<bool, DbErr> {
     Ok(file_chunk::Entity::find()
         .filter(file_chunk::Column::FileKey.eq(key))
@@ -156,17 +322,17 @@ pub async fn exists<C: ConnectionTrait>(db: &C, key: &str) -> Result<bool, DbErr
 
 /// The bytes stored under `key`.
 pub(crate) async fn read_stored(state: &AppState, key: &str) -> ServiceResult<Vec<u8>> {
-    get(&state.db, key).await
+    state.files.get(&state.db, key).await
 }
 
 /// Removes the bytes stored under `key`; a file already gone is fine.
 pub(crate) async fn remove_stored(state: &AppState, key: &str) {
-    if let Err(e) = remove(&state.db, key).await {
+    if let Err(e) = state.files.remove(&state.db, key).await {
         tracing::warn!(error = %e, key, "stored file not removed; the sweep will");
     }
 }
 
-/// Removes the bytes stored under `key`.
+/// Removes the bytes stored under `key` in the database.
 pub async fn remove<C: ConnectionTrait>(db: &C, key: &str) -> Result<(), DbErr> {
     file_chunk::Entity::delete_many()
         .filter(file_chunk::Column::FileKey.eq(key))
@@ -187,12 +353,114 @@ pub const SWEEP_LOOKBACK_HOURS: i64 = 24;
 
 /// Removes stored files that no row names and that were stored before
 /// `before` (younger ones may belong to a write still in progress) but
-/// within [`SWEEP_LOOKBACK_HOURS`] of it; returns how many pieces went.
-/// Mail waits for its file only until it is sent. Each run reads the first
-/// pieces of that day on their partial index and looks each key up, so its
-/// cost follows the files of a day, not all files.
+/// within [`SWEEP_LOOKBACK_HOURS`] of it; returns how many pieces (in the
+/// database) and objects (in a bucket) went. Mail waits for its file only
+/// until it is sent. Each run reads the first pieces of that day on their
+/// partial index, or lists the bucket's keys of those days, and looks each
+/// key up, so its cost follows the files of a day, not all files.
 pub async fn sweep_unnamed(state: &AppState, before: DateTime<Utc>) -> ServiceResult<u64> {
     let since = before - chrono::Duration::hours(SWEEP_LOOKBACK_HOURS);
+    let objects = match &state.files {
+        FileStore::Database => 0,
+        FileStore::Objects(store) => sweep_objects(state, store, since, before).await?,
+    };
+    Ok(objects + sweep_pieces(state, since, before).await?)
+}
+
+async fn sweep_objects(
+    state: &AppState,
+    store: &Arc<dyn ObjectStore>,
+    since: DateTime<Utc>,
+    before: DateTime<Utc>,
+) -> ServiceResult<u64> {
+    let mut old_enough = Vec::new();
+    let mut day = since.date_naive();
+    while day <= before.date_naive() {
+        let day_name = day.format("%Y-%m-%d").to_string();
+        for prefix in [day_name.clone(), format!("reports/{day_name}")] {
+            let listed: Vec<object_store::ObjectMeta> = store
+                .list(Some(&ObjectPath::from(prefix)))
+                .try_collect()
+                .await
+                .map_err(object_error)?;
+            old_enough.extend(
+                listed
+                    .into_iter()
+                    .map(|m| m.location.to_string())
+                    .filter(|k| written_at(k).is_some_and(|t| t >= since && t < before)),
+            );
+        }
+        let Some(next) = day.succ_opt() else { break };
+        day = next;
+    }
+    if old_enough.is_empty() {
+        return Ok(0);
+    }
+    let named = named_keys(state, &old_enough).await?;
+    let mut gone = 0;
+    for key in old_enough.iter().filter(|k| !named.contains(*k)) {
+        match store.delete(&ObjectPath::from(key.as_str())).await {
+            Ok(()) => gone += 1,
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => return Err(object_error(e)),
+        }
+    }
+    Ok(gone)
+}
+
+/// Which of `keys` a row names: a request's or an article's file, a
+/// report export, mail not sent yet.
+async fn named_keys(
+    state: &AppState,
+    keys: &[String],
+) -> ServiceResult<std::collections::HashSet<String>> {
+    use super::entity::{mail_outbox, report_export};
+    let mut named = std::collections::HashSet::new();
+    for some in keys.chunks(500) {
+        let of_requests: Vec<String> = attachment::Entity::find()
+            .select_only()
+            .column(attachment::Column::StorageKey)
+            .filter(attachment::Column::StorageKey.is_in(some.iter().cloned()))
+            .into_tuple()
+            .all(&state.db)
+            .await?;
+        let of_articles: Vec<String> = kb_attachment::Entity::find()
+            .select_only()
+            .column(kb_attachment::Column::StorageKey)
+            .filter(kb_attachment::Column::StorageKey.is_in(some.iter().cloned()))
+            .into_tuple()
+            .all(&state.db)
+            .await?;
+        named.extend(of_requests);
+        named.extend(of_articles);
+    }
+    // Small sets (exports of a day, mail not yet sent), read once.
+    let reports: Vec<Option<String>> = report_export::Entity::find()
+        .select_only()
+        .column(report_export::Column::Path)
+        .filter(report_export::Column::Path.is_not_null())
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    named.extend(reports.into_iter().flatten().map(|p| report_key(&p)));
+    let waiting: Vec<Option<String>> = mail_outbox::Entity::find()
+        .select_only()
+        .column(mail_outbox::Column::AttachmentPath)
+        .filter(mail_outbox::Column::AttachmentPath.is_not_null())
+        .filter(mail_outbox::Column::SentAt.is_null())
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    named.extend(waiting.into_iter().flatten());
+    Ok(named)
+}
+
+/// The database's part of [`sweep_unnamed`].
+async fn sweep_pieces(
+    state: &AppState,
+    since: DateTime<Utc>,
+    before: DateTime<Utc>,
+) -> ServiceResult<u64> {
     let key = || Expr::col((file_chunk::Entity, file_chunk::Column::FileKey));
     let named_by = |table: &str, col: &str| {
         Expr::exists(
@@ -242,9 +510,9 @@ pub async fn sweep_unnamed(state: &AppState, before: DateTime<Utc>) -> ServiceRe
 }
 
 /// Files kept in the data folder by an earlier version (`attachments/` by
-/// key, `reports/` by name) move into the database on start: each is
-/// stored, then unlinked; one already stored is only unlinked. Returns how
-/// many moved.
+/// key, `reports/` by name) move into the store on start: each is stored,
+/// then unlinked; one already in the database is only unlinked. Returns
+/// how many moved.
 pub async fn adopt_folder(state: &AppState) -> ServiceResult<usize> {
     let mut moved = 0;
     for (folder, prefix) in [("attachments", ""), ("reports", "reports/")] {
@@ -265,7 +533,10 @@ pub async fn adopt_folder(state: &AppState) -> ServiceResult<usize> {
         let _ignored = tokio::fs::remove_dir(&dir).await;
     }
     if moved > 0 {
-        tracing::info!(moved, "files moved from the data folder into the database");
+        tracing::info!(
+            moved,
+            "files moved from the data folder into the file store"
+        );
     }
     Ok(moved)
 }
@@ -274,11 +545,50 @@ async fn adopt_one(state: &AppState, path: &Path, key: &str) -> ServiceResult<()
     let bytes = tokio::fs::read(path).await?;
     let txn = state.db.begin().await?;
     if !exists(&txn, key).await? {
-        put(&txn, key, &bytes, state.now()).await?;
+        state.files.put(&txn, key, &bytes, state.now()).await?;
     }
     txn.commit().await?;
     tokio::fs::remove_file(path).await?;
     Ok(())
+}
+
+/// With a bucket configured, files kept in the database (before it was)
+/// move into it on start, a hundred keys a round: each is written to the
+/// bucket, then its pieces are deleted. Until then they are read from the
+/// database. Two nodes moving at once write the same bytes twice, which is
+/// harmless. Returns how many moved.
+pub async fn move_into_objects(state: &AppState) -> ServiceResult<usize> {
+    let FileStore::Objects(store) = &state.files else {
+        return Ok(0);
+    };
+    let mut moved = 0;
+    loop {
+        let keys: Vec<String> = file_chunk::Entity::find()
+            .select_only()
+            .column(file_chunk::Column::FileKey)
+            // Written as the partial index is, for SQLite to use it.
+            .filter(Expr::cust("seq = 0"))
+            .limit(100)
+            .into_tuple()
+            .all(&state.db)
+            .await?;
+        if keys.is_empty() {
+            break;
+        }
+        for key in keys {
+            let bytes = get(&state.db, &key).await?;
+            store
+                .put(&ObjectPath::from(key.as_str()), bytes.into())
+                .await
+                .map_err(object_error)?;
+            remove(&state.db, &key).await?;
+            moved += 1;
+        }
+    }
+    if moved > 0 {
+        tracing::info!(moved, "files moved from the database into the object store");
+    }
+    Ok(moved)
 }
 
 #[cfg(test)]

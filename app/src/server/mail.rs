@@ -134,7 +134,9 @@ pub async fn send_pending(state: &AppState) -> ServiceResult<usize> {
             continue;
         }
         let file = match &row.attachment_path {
-            Some(key) => super::files::get(&state.db, key)
+            Some(key) => state
+                .files
+                .get(&state.db, key)
                 .await
                 .map(Some)
                 .map_err(|e| format!("attachment {key}: {e}")),

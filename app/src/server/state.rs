@@ -68,6 +68,8 @@ pub struct AppState {
     pub filings: Arc<super::tickets::filings::Filings>,
     /// This node's copy of units, kinds, the calendar and unit staff.
     pub reference: Arc<super::reference::ReferenceCache>,
+    /// Where stored files are kept (the database, or a bucket).
+    pub files: super::files::FileStore,
 }
 
 impl AppState {
@@ -82,7 +84,10 @@ impl AppState {
             _ => Arc::new(SystemClock),
         };
         let metrics = Arc::new(super::metrics::Metrics::new(directory.error_counter()));
+        let files = super::files::FileStore::from_config(config.object_store.as_ref())
+            .unwrap_or_else(|e| panic!("the object store (checked by Config::validate): {e}"));
         AppState {
+            files,
             db,
             config: Arc::new(config),
             directory,

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod node;
+pub mod s3;
 pub mod smtp;
 
 use std::sync::{Arc, Mutex};

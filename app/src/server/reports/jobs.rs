@@ -166,17 +166,22 @@ async fn run(state: AppState, id: i64, unit: unit::Model, period: Period, format
     }
 }
 
-/// Stores a finished report file in the database, where every node finds
-/// it (`files::report_key` of the returned name); the scratch copy goes
-/// when `file` is dropped.
+/// Stores a finished report file where every node finds it
+/// (`files::report_key` of the returned name, which is dated); the scratch
+/// copy goes when `file` is dropped.
 async fn keep(state: &AppState, file: &TempFile) -> ServiceResult<String> {
-    let name = file
+    let scratch = file
         .path()
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let bytes = tokio::fs::read(file.path()).await?;
-    files::put(&state.db, &files::report_key(&name), &bytes, state.now()).await?;
+    let now = state.now();
+    let name = files::dated(now, &scratch);
+    state
+        .files
+        .put(&state.db, &files::report_key(&name), &bytes, now)
+        .await?;
     Ok(name)
 }
 
@@ -244,7 +249,7 @@ pub async fn file(
         ("ready", Some(name)) => Ok((
             v.file_name,
             Format::parse(&row.format).unwrap_or(Format::Xlsx),
-            files::get(&state.db, &files::report_key(name)).await?,
+            state.files.get(&state.db, &files::report_key(name)).await?,
         )),
         ("failed", _) => Err(AppError::Conflict {
             reason: "export_failed".into(),

@@ -75,6 +75,29 @@ async fn insert_counted(
     mut model: attachment::ActiveModel,
     bytes: &[u8],
 ) -> ServiceResult<attachment::Model> {
+    // A bucket is written before the transaction, which then holds no lock
+    // while the file travels; a file whose row is not saved goes after.
+    let early = if state.files.in_transaction() {
+        None
+    } else {
+        Some(write_checked(state, &state.db, bytes).await?.1)
+    };
+    let saved = insert_counted_in(state, ticket_id, &mut model, bytes, early.as_deref()).await;
+    if saved.is_err()
+        && let Some(key) = &early
+    {
+        remove_stored(state, key).await;
+    }
+    saved
+}
+
+async fn insert_counted_in(
+    state: &AppState,
+    ticket_id: i64,
+    model: &mut attachment::ActiveModel,
+    bytes: &[u8],
+    written: Option<&str>,
+) -> ServiceResult<attachment::Model> {
     let txn = state.db.begin().await?;
     ticket::Entity::update_many()
         .col_expr(ticket::Column::Id, Expr::col(ticket::Column::Id))
@@ -88,9 +111,12 @@ async fn insert_counted(
     if held >= MAX_PER_REQUEST {
         return Err(too_many());
     }
-    let (_, key) = write_checked(state, &txn, bytes).await?;
+    let key = match written {
+        Some(key) => key.to_string(),
+        None => write_checked(state, &txn, bytes).await?.1,
+    };
     model.storage_key = Set(key);
-    let saved = model.insert(&txn).await?;
+    let saved = model.clone().insert(&txn).await?;
     txn.commit().await?;
     Ok(saved)
 }

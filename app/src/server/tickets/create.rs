@@ -9,14 +9,14 @@ use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Map, Value, json};
 
 use super::read::view_in;
-use super::store::{self, add_event, next_sequence};
+use super::store::{self, next_sequence};
 use crate::domain::fields::{BODY_MAX, SUBJECT_MAX, validate_text};
 use crate::domain::lifecycle::{Audience, NoticeSpec};
 use crate::domain::{Channel, FieldError, FieldErrorCode, RequestForm, Status, TicketNumber};
 use crate::server::auth::{Caller, upsert_user};
-use crate::server::entity::{attachment, ticket, user};
-use crate::server::error::ServiceResult;
-use crate::server::files::{check, clean_file_name, detect_type, put};
+use crate::server::entity::{attachment, ticket, ticket_event, user};
+use crate::server::error::{ServiceError, ServiceResult};
+use crate::server::files::{check, clean_file_name, detect_type, new_key, put, remove_stored};
 use crate::server::state::AppState;
 use crate::wire::{AppError, NewTicket, TicketView};
 
@@ -161,6 +161,7 @@ pub async fn create_with_files(
             .ok_or(AppError::Unauthenticated)?,
     };
     let now = state.now();
+    let files = stage_files(state, files, now).await?;
     let local = state.local(now);
     let due = crate::server::calendar::deadline_for(state, &reference.calendar, form, local, None)?;
     let due_at = state.from_local(due.due_at);
@@ -190,12 +191,26 @@ pub async fn create_with_files(
         files,
         staff: Arc::clone(&reference.staff),
     };
+    let in_bucket: Vec<String> = filing
+        .files
+        .iter()
+        .filter(|f| f.bytes.is_none())
+        .map(|f| f.key.clone())
+        .collect();
     // Written with whatever other filings wait, in one transaction (one
     // commit, one flush to disk); answered only once it is committed.
-    let row = state
-        .filings
-        .file(&state.db, &state.metrics, filing)
-        .await?;
+    let filed = state.filings.file(&state.db, &state.metrics, filing).await;
+    let row = match filed {
+        Ok(row) => row,
+        Err(e) => {
+            // Lose nothing half-written: files already in the bucket go
+            // with the request that was not saved (else the sweep takes them).
+            for key in &in_bucket {
+                remove_stored(state, key).await;
+            }
+            return Err(e);
+        }
+    };
     tracing::info!(number = %row.number, kind = %row.kind_code, unit = %row.unit_code, "request registered");
     view_in(state, &reference.catalogue, row, caller.lang).await
 }
@@ -218,7 +233,7 @@ pub(crate) struct Filing {
     pub(super) due_explanation: String,
     pub(super) now: chrono::DateTime<chrono::Utc>,
     pub(super) year: i32,
-    pub(super) files: Vec<NewFile>,
+    pub(super) files: Vec<PendingFile>,
     /// Who works in which unit, as read before the transaction.
     pub(super) staff: std::sync::Arc<crate::server::reference::Staff>,
 }
@@ -230,16 +245,110 @@ pub(crate) async fn write_filing(
     f: &Filing,
 ) -> ServiceResult<ticket::Model> {
     let sequence = next_sequence(txn, &f.unit, f.year).await?;
-    let number = TicketNumber {
+    let row = new_row(f, sequence).insert(txn).await?;
+    registered_event(f, &row).insert(txn).await?;
+    store::send_notices(
+        txn,
+        &f.staff,
+        Some(&f.caller),
+        &store::parse(&row)?,
+        &filing_notices(f),
+    )
+    .await?;
+    // The files are stored in the request's transaction: they go with a
+    // request that fails, and none is saved without its request.
+    store_files(txn, &row, f).await?;
+    Ok(row)
+}
+
+/// Writes filings together in `txn`, in a few statements for all of them:
+/// the numbers of each unit's year in one, the rows in one, their events
+/// in one, their notices in one round. `filings` come sorted by unit and
+/// year. Any failure fails them all (the caller then writes them one by
+/// one); the rows come back in the filings' order.
+pub(crate) async fn write_filings(
+    txn: &sea_orm::DatabaseTransaction,
+    filings: &[&Filing],
+) -> ServiceResult<Vec<ticket::Model>> {
+    let mut sequences = Vec::with_capacity(filings.len());
+    for group in filings.chunk_by(|a, b| (&a.unit, a.year) == (&b.unit, b.year)) {
+        let n = u32::try_from(group.len()).unwrap_or(u32::MAX);
+        let last = store::take_sequences(txn, &group[0].unit, group[0].year, n).await?;
+        sequences.extend((last + 1 - n)..=last);
+    }
+    let written = ticket::Entity::insert_many(
+        filings
+            .iter()
+            .zip(&sequences)
+            .map(|(f, seq)| new_row(f, *seq)),
+    )
+    .exec_with_returning(txn)
+    .await?;
+    // Matched by number, whatever order the database returns them in.
+    let mut by_number: std::collections::HashMap<String, ticket::Model> =
+        written.into_iter().map(|r| (r.number.clone(), r)).collect();
+    let mut rows = Vec::with_capacity(filings.len());
+    for (f, seq) in filings.iter().zip(&sequences) {
+        let number = number_of(f, *seq);
+        rows.push(
+            by_number
+                .remove(&number)
+                .ok_or_else(|| ServiceError::Corrupt(format!("{number} not returned")))?,
+        );
+    }
+    ticket_event::Entity::insert_many(
+        filings
+            .iter()
+            .zip(&rows)
+            .map(|(f, row)| registered_event(f, row)),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    let parsed = rows
+        .iter()
+        .map(store::parse)
+        .collect::<ServiceResult<Vec<_>>>()?;
+    let notices: Vec<Vec<NoticeSpec>> = filings.iter().map(|f| filing_notices(f)).collect();
+    let people: Vec<std::collections::HashMap<i64, user::Model>> = filings
+        .iter()
+        .map(|f| [(f.requester.id, f.requester.clone())].into())
+        .collect();
+    let items: Vec<store::NoticesOf<'_>> = filings
+        .iter()
+        .zip(&parsed)
+        .zip(notices.iter().zip(&people))
+        .map(|((f, after), (notices, people))| store::NoticesOf {
+            actor: Some(&f.caller),
+            after,
+            notices,
+            people,
+        })
+        .collect();
+    let now = filings.iter().map(|f| f.now).max().unwrap_or_default();
+    // Every filing of a batch reads the same staff copy.
+    store::send_notices_of(txn, &filings[0].staff, &items, now).await?;
+    for (f, row) in filings.iter().zip(&rows) {
+        store_files(txn, row, f).await?;
+    }
+    Ok(rows)
+}
+
+fn number_of(f: &Filing, sequence: u32) -> String {
+    TicketNumber {
         unit: f.unit.clone(),
         year: f.year,
         sequence,
     }
-    .to_string();
+    .to_string()
+}
+
+/// A filing's row, numbered.
+fn new_row(f: &Filing, sequence: u32) -> ticket::ActiveModel {
+    let number = number_of(f, sequence);
     let words = super::search_text(&number, &f.subject, &f.description, &f.requester.full_name);
-    let row = ticket::ActiveModel {
+    ticket::ActiveModel {
         search_text: Set(Some(words)),
-        number: Set(number.clone()),
+        number: Set(number),
         kind_code: Set(f.kind.clone()),
         unit_code: Set(f.unit.clone()),
         requester_id: Set(f.requester.id),
@@ -266,43 +375,36 @@ pub(crate) async fn write_filing(
         pending_extension_id: Set(None),
         ..Default::default()
     }
-    .insert(txn)
-    .await?;
-    add_event(
-        txn,
+}
+
+/// The registration entry of a filed request's timeline.
+fn registered_event(f: &Filing, row: &ticket::Model) -> ticket_event::ActiveModel {
+    store::event_row(
         row.id,
         Some(f.caller.id),
         "registered",
-        json!({ "number": number, "unit": f.unit }),
+        &json!({ "number": row.number, "unit": f.unit }),
         false,
         f.now,
     )
-    .await?;
+}
+
+/// The unit's notice of a new request and, for a written one, the
+/// acknowledgement of receipt (number, due date, the unit that answers).
+fn filing_notices(f: &Filing) -> Vec<NoticeSpec> {
     let mut notices = vec![NoticeSpec {
         to: Audience::UnitStaff(f.unit.clone()),
         kind: "new_request",
         data: json!({ "actor": f.requester.full_name, "due_on": f.due_on }),
     }];
     if f.form == RequestForm::Written {
-        // Acknowledgement of receipt: number, due date, the unit that answers.
         notices.push(NoticeSpec {
             to: Audience::Requester,
             kind: "registered",
             data: json!({ "due_on": f.due_on, "unit_name": f.unit_name }),
         });
     }
-    store::send_notices(
-        txn,
-        &f.staff,
-        Some(&f.caller),
-        &store::parse(&row)?,
-        &notices,
-    )
-    .await?;
-    // The files are stored in the request's transaction: they go with a
-    // request that fails, and none is saved without its request.
-    store_files(txn, &row, f).await?;
-    Ok(row)
+    notices
 }
 
 /// The files' count, and each file's size and type (`files::check`).
@@ -334,7 +436,47 @@ fn check_files(state: &AppState, files: &[NewFile], errors: &mut Vec<FieldError>
     }
 }
 
-/// Stores each file (checked with the fields) and its row in the
+/// A new request's file, checked with the fields: already in the bucket,
+/// or its bytes to be written in the request's transaction.
+pub(crate) struct PendingFile {
+    name: String,
+    content_type: &'static str,
+    size: i64,
+    key: String,
+    bytes: Option<Vec<u8>>,
+}
+
+/// Files for the database wait for the request's transaction; files for a
+/// bucket are written now, so the single filing writer never waits on the
+/// network (one whose request is not saved is removed after, or swept).
+async fn stage_files(
+    state: &AppState,
+    files: Vec<NewFile>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ServiceResult<Vec<PendingFile>> {
+    let mut staged = Vec::with_capacity(files.len());
+    for file in files {
+        let content_type = detect_type(&file.bytes).ok_or(AppError::UnsupportedFileType)?;
+        let size = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
+        let key = new_key(now);
+        let bytes = if state.files.in_transaction() {
+            Some(file.bytes)
+        } else {
+            state.files.put(&state.db, &key, &file.bytes, now).await?;
+            None
+        };
+        staged.push(PendingFile {
+            name: clean_file_name(&file.name),
+            content_type,
+            size,
+            key,
+            bytes,
+        });
+    }
+    Ok(staged)
+}
+
+/// Stores each file still to be written and each file's row in the
 /// request's transaction.
 async fn store_files(
     txn: &sea_orm::DatabaseTransaction,
@@ -342,17 +484,17 @@ async fn store_files(
     f: &Filing,
 ) -> ServiceResult<()> {
     for file in &f.files {
-        let content_type = detect_type(&file.bytes).ok_or(AppError::UnsupportedFileType)?;
-        let key = uuid::Uuid::new_v4().simple().to_string();
-        put(txn, &key, &file.bytes, f.now).await?;
+        if let Some(bytes) = &file.bytes {
+            put(txn, &file.key, bytes, f.now).await?;
+        }
         attachment::ActiveModel {
             ticket_id: Set(row.id),
             comment_id: Set(None),
             uploader_id: Set(f.caller.id),
-            file_name: Set(clean_file_name(&file.name)),
-            content_type: Set(content_type.to_string()),
-            size: Set(i64::try_from(file.bytes.len()).unwrap_or(i64::MAX)),
-            storage_key: Set(key),
+            file_name: Set(file.name.clone()),
+            content_type: Set(file.content_type.to_string()),
+            size: Set(file.size),
+            storage_key: Set(file.key.clone()),
             created_at: Set(row.registered_at),
             ..Default::default()
         }

@@ -106,13 +106,24 @@ pub(crate) async fn next_sequence<C: ConnectionTrait>(
     unit: &str,
     year: i32,
 ) -> ServiceResult<u32> {
+    take_sequences(db, unit, year, 1).await
+}
+
+/// Takes `n` numbers of a unit's year at once; returns the last of them
+/// (the others are the `n - 1` before it).
+pub(crate) async fn take_sequences<C: ConnectionTrait>(
+    db: &C,
+    unit: &str,
+    year: i32,
+    n: u32,
+) -> ServiceResult<u32> {
     // One statement: the first number of a unit's year inserts the row, every
     // later one raises it; the conflict update takes the row's lock, so
     // concurrent filings get distinct numbers.
     let row = ticket_counter::Entity::insert(ticket_counter::ActiveModel {
         unit_code: Set(unit.to_string()),
         year: Set(year),
-        value: Set(1),
+        value: Set(i64::from(n)),
     })
     .on_conflict(
         OnConflict::columns([
@@ -121,7 +132,7 @@ pub(crate) async fn next_sequence<C: ConnectionTrait>(
         ])
         .value(
             ticket_counter::Column::Value,
-            Expr::col((ticket_counter::Entity, ticket_counter::Column::Value)).add(1),
+            Expr::col((ticket_counter::Entity, ticket_counter::Column::Value)).add(n),
         )
         .to_owned(),
     )
@@ -139,6 +150,21 @@ pub(crate) async fn add_event<C: ConnectionTrait>(
     internal: bool,
     at: DateTime<Utc>,
 ) -> ServiceResult<()> {
+    event_row(ticket_id, actor, kind, &data, internal, at)
+        .insert(db)
+        .await?;
+    Ok(())
+}
+
+/// A timeline entry, not yet written.
+pub(crate) fn event_row(
+    ticket_id: i64,
+    actor: Option<i64>,
+    kind: &str,
+    data: &Value,
+    internal: bool,
+    at: DateTime<Utc>,
+) -> ticket_event::ActiveModel {
     ticket_event::ActiveModel {
         ticket_id: Set(ticket_id),
         actor_id: Set(actor),
@@ -148,9 +174,6 @@ pub(crate) async fn add_event<C: ConnectionTrait>(
         created_at: Set(at),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(())
 }
 
 pub(crate) async fn users_by_id<C: ConnectionTrait>(
@@ -470,9 +493,65 @@ pub(crate) async fn send_notices<C: ConnectionTrait>(
         }
     }
     let people = users_by_id(db, ids).await?;
+    let of = NoticesOf {
+        actor,
+        after,
+        notices,
+        people: &people,
+    };
+    send_notices_of(db, staff, &[of], after.updated_at).await
+}
+
+/// The notices of one request, with the people they name at hand (its
+/// requester, assignee, and anyone a notice names).
+pub(crate) struct NoticesOf<'a> {
+    pub actor: Option<&'a Caller>,
+    pub after: &'a Ticket,
+    pub notices: &'a [NoticeSpec],
+    pub people: &'a HashMap<i64, user::Model>,
+}
+
+/// Notices of one or several requests (a batch of filings), everyone told
+/// in one round of statements.
+pub(crate) async fn send_notices_of<C: ConnectionTrait>(
+    db: &C,
+    staff: &Staff,
+    items: &[NoticesOf<'_>],
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
     // Worded data first (each notice's), then everyone told at once.
-    let mut worded: Vec<(&NoticeSpec, Vec<&user::Model>, Value)> = Vec::new();
-    for n in notices {
+    let worded: Vec<Vec<(&NoticeSpec, Vec<&user::Model>, Value)>> =
+        items.iter().map(|of| word(staff, of)).collect();
+    let mut told = Vec::new();
+    for (of, worded) in items.iter().zip(&worded) {
+        for (n, recipients, data) in worded {
+            for person in recipients {
+                // Nobody is told of their own action, except of their own filing.
+                if of.actor.is_some_and(|a| a.id == person.id) && !TO_SELF.contains(&n.kind) {
+                    continue;
+                }
+                let notice = TicketNotice {
+                    ticket_id: of.after.id,
+                    kind: n.kind,
+                    data,
+                    dedup_key: format!("{}:{}:{}", n.kind, of.after.id, of.after.version),
+                    mail: person.mail_queue || !QUEUE_KINDS.contains(&n.kind),
+                };
+                told.push((*person, notice));
+            }
+        }
+    }
+    notify::tell_all(db, &told, now).await
+}
+
+/// Each notice's recipients and its data as worded for them.
+fn word<'a>(
+    staff: &'a Staff,
+    of: &NoticesOf<'a>,
+) -> Vec<(&'a NoticeSpec, Vec<&'a user::Model>, Value)> {
+    let (after, people) = (of.after, of.people);
+    let mut worded = Vec::with_capacity(of.notices.len());
+    for n in of.notices {
         let recipients: Vec<&user::Model> = match &n.to {
             Audience::Requester => people.get(&after.requester_id).into_iter().collect(),
             Audience::User(id) => people.get(id).into_iter().collect(),
@@ -498,7 +577,7 @@ pub(crate) async fn send_notices<C: ConnectionTrait>(
             obj.insert("number".into(), json!(after.number));
             obj.insert("subject".into(), json!(after.subject));
             obj.entry("actor")
-                .or_insert_with(|| json!(actor.map(|a| a.name.clone()).unwrap_or_default()));
+                .or_insert_with(|| json!(of.actor.map(|a| a.name.clone()).unwrap_or_default()));
             if let Some(name) = obj
                 .get("assignee_id")
                 .and_then(Value::as_i64)
@@ -510,22 +589,5 @@ pub(crate) async fn send_notices<C: ConnectionTrait>(
         }
         worded.push((n, recipients, data));
     }
-    let mut told = Vec::new();
-    for (n, recipients, data) in &worded {
-        for person in recipients {
-            // Nobody is told of their own action, except of their own filing.
-            if actor.is_some_and(|a| a.id == person.id) && !TO_SELF.contains(&n.kind) {
-                continue;
-            }
-            let notice = TicketNotice {
-                ticket_id: after.id,
-                kind: n.kind,
-                data,
-                dedup_key: format!("{}:{}:{}", n.kind, after.id, after.version),
-                mail: person.mail_queue || !QUEUE_KINDS.contains(&n.kind),
-            };
-            told.push((*person, notice));
-        }
-    }
-    notify::tell_all(db, &told, after.updated_at).await
+    worded
 }
