@@ -127,7 +127,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // store, where every node finds them; with a bucket configured, so do
     // files kept in the database before it was.
     app::server::files::adopt_folder(&state).await?;
-    app::server::files::move_into_objects(&state).await?;
+    if let Err(e) = app::server::files::move_into_objects(&state).await {
+        // They stay readable from the database; the next start goes on.
+        tracing::warn!(error = %e, "files not moved into the object store yet");
+    }
     if state.config.demo_data {
         match app::server::demo::seed(&state).await {
             Ok(0) => {}

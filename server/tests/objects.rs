@@ -135,9 +135,13 @@ on_both_databases!(
         );
         assert!(!left.contains(&format!("sd/{stray}")));
 
-        // A bucket that does not answer: not ready, and a download says so
-        // (503), never a broken file.
+        // A bucket that is not there, or does not answer: not ready, and a
+        // download says so (503), never a broken file.
         assert_eq!(state.files.reachable().await, Ok(()));
+        let mut missing = s3.config("");
+        missing.bucket = "no-such-bucket".into();
+        let missing = app::server::files::FileStore::objects(&missing).expect("store");
+        assert!(missing.reachable().await.is_err(), "a missing bucket is told");
         let mut s3 = s3;
         s3.stop();
         assert!(state.files.reachable().await.is_err());

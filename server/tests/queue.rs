@@ -35,6 +35,7 @@ async fn person(db: &TestDb, login: &str, name: &str, roles: &[&str]) -> Caller 
         name: m.full_name,
         lang: app::i18n::Lang::Ru,
         roles,
+        person: None,
     }
 }
 

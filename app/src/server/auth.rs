@@ -25,6 +25,9 @@ pub struct Caller {
     pub name: String,
     pub lang: Lang,
     pub roles: Roles,
+    /// Their row as read with the session, when at hand (a filing for
+    /// oneself needs no second read of it).
+    pub person: Option<std::sync::Arc<user::Model>>,
 }
 
 impl Caller {
@@ -35,6 +38,7 @@ impl Caller {
             name: m.full_name.clone(),
             lang: Lang::parse(&m.lang),
             roles: parse_roles(&m.roles),
+            person: Some(std::sync::Arc::new(m.clone())),
         }
     }
 }

@@ -57,9 +57,21 @@ impl FileStore {
 
     /// An S3-compatible bucket.
     pub fn objects(o: &ObjectStoreConfig) -> object_store::Result<FileStore> {
+        // A store that does not answer is told within seconds (a page or
+        // `/readyz` waits no longer), not after the default three minutes.
+        let retry = object_store::RetryConfig {
+            max_retries: 2,
+            retry_timeout: std::time::Duration::from_secs(10),
+            ..Default::default()
+        };
+        let client = object_store::ClientOptions::new()
+            .with_connect_timeout(std::time::Duration::from_secs(3))
+            .with_timeout(std::time::Duration::from_secs(60));
         let mut builder = object_store::aws::AmazonS3Builder::new()
             .with_bucket_name(&o.bucket)
-            .with_region(&o.region);
+            .with_region(&o.region)
+            .with_retry(retry)
+            .with_client_options(client);
         if let Some(endpoint) = &o.endpoint {
             if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
                 return Err(object_store::Error::Generic {
@@ -142,15 +154,22 @@ impl FileStore {
         Ok(remove(db, key).await?)
     }
 
-    /// Whether the store answers (for `/readyz`): a key that is never
-    /// written is looked up.
+    /// Whether the store answers (for `/readyz`): a listing under a key
+    /// that is never written, which fails for a bucket that is missing
+    /// (a lookup of one key would not tell it from a missing key).
     pub async fn reachable(&self) -> Result<(), String> {
+        use futures::StreamExt;
         match self {
             FileStore::Database => Ok(()),
             FileStore::Objects(store) => {
-                match store.head(&ObjectPath::from("readiness-probe")).await {
-                    Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-                    Err(e) => Err(e.to_string()),
+                let probe = ObjectPath::from("readiness-probe");
+                let mut listed = store.list(Some(&probe));
+                let first = tokio::time::timeout(std::time::Duration::from_secs(5), listed.next())
+                    .await
+                    .map_err(|_| "no answer within 5 s".to_string())?;
+                match first {
+                    None | Some(Ok(_)) => Ok(()),
+                    Some(Err(e)) => Err(e.to_string()),
                 }
             }
         }
@@ -170,6 +189,18 @@ pub fn new_key(now: DateTime<Utc>) -> String {
 /// sweep of a bucket lists the days it looks at, not the whole bucket, and
 /// tells a file's age by its key.
 pub fn dated(now: DateTime<Utc>, name: &str) -> String {
+    // Only characters no store escapes: a key reads the same in a row and
+    // in a bucket's listing.
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     format!("{}-{name}", now.format("%Y-%m-%d/%H%M%S"))
 }
 
@@ -373,7 +404,7 @@ async fn sweep_objects(
     since: DateTime<Utc>,
     before: DateTime<Utc>,
 ) -> ServiceResult<u64> {
-    let mut old_enough = Vec::new();
+    let mut old_enough: Vec<ObjectPath> = Vec::new();
     let mut day = since.date_naive();
     while day <= before.date_naive() {
         let day_name = day.format("%Y-%m-%d").to_string();
@@ -386,8 +417,8 @@ async fn sweep_objects(
             old_enough.extend(
                 listed
                     .into_iter()
-                    .map(|m| m.location.to_string())
-                    .filter(|k| written_at(k).is_some_and(|t| t >= since && t < before)),
+                    .map(|m| m.location)
+                    .filter(|k| written_at(k.as_ref()).is_some_and(|t| t >= since && t < before)),
             );
         }
         let Some(next) = day.succ_opt() else { break };
@@ -396,10 +427,18 @@ async fn sweep_objects(
     if old_enough.is_empty() {
         return Ok(0);
     }
-    let named = named_keys(state, &old_enough).await?;
+    // Keys made by `dated` need no escaping, so the store's spelling of a
+    // key is the one the rows keep; the rows' keys are still put in the
+    // store's spelling for the comparison.
+    let listed: Vec<String> = old_enough.iter().map(|p| p.as_ref().to_string()).collect();
+    let named: std::collections::HashSet<ObjectPath> = named_keys(state, &listed)
+        .await?
+        .iter()
+        .map(|k| ObjectPath::from(k.as_str()))
+        .collect();
     let mut gone = 0;
     for key in old_enough.iter().filter(|k| !named.contains(*k)) {
-        match store.delete(&ObjectPath::from(key.as_str())).await {
+        match store.delete(key).await {
             Ok(()) => gone += 1,
             Err(object_store::Error::NotFound { .. }) => {}
             Err(e) => return Err(object_error(e)),
@@ -555,8 +594,8 @@ async fn adopt_one(state: &AppState, path: &Path, key: &str) -> ServiceResult<()
 /// With a bucket configured, files kept in the database (before it was)
 /// move into it on start, a hundred keys a round: each is written to the
 /// bucket, then its pieces are deleted. Until then they are read from the
-/// database. Two nodes moving at once write the same bytes twice, which is
-/// harmless. Returns how many moved.
+/// database. Two nodes moving at once may write the same bytes twice; a
+/// key the other one already moved is skipped. Returns how many moved.
 pub async fn move_into_objects(state: &AppState) -> ServiceResult<usize> {
     let FileStore::Objects(store) = &state.files else {
         return Ok(0);
@@ -576,7 +615,10 @@ pub async fn move_into_objects(state: &AppState) -> ServiceResult<usize> {
             break;
         }
         for key in keys {
-            let bytes = get(&state.db, &key).await?;
+            // Another node starting at the same time may have moved it.
+            let Ok(bytes) = get(&state.db, &key).await else {
+                continue;
+            };
             store
                 .put(&ObjectPath::from(key.as_str()), bytes.into())
                 .await
@@ -594,6 +636,20 @@ pub async fn move_into_objects(state: &AppState) -> ServiceResult<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dated_keys_need_no_escaping_and_tell_when_they_were_written() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-02T10:15:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let key = dated(at, "monthly-ИТ #1-2026-03.xlsx");
+        assert_eq!(key, "2026-03-02/101500-monthly-____1-2026-03.xlsx");
+        assert_eq!(ObjectPath::from(key.as_str()).as_ref(), key, "no escaping");
+        assert_eq!(written_at(&key), Some(at));
+        assert_eq!(written_at(&report_key(&key)), Some(at));
+        assert_eq!(written_at(&new_key(at)), Some(at));
+        assert_eq!(written_at("0123abcd"), None, "an old key is not dated");
+    }
 
     #[test]
     fn file_names_lose_paths_and_control_characters() {

@@ -62,6 +62,8 @@ pub struct Metrics {
     /// New requests committed, and the commits that wrote them (group commit).
     pub filings: Counter,
     pub filing_commits: Counter,
+    /// Batches that failed written together and were written one by one.
+    pub filing_retries: Counter,
     pool: Family<PoolLabels, Gauge>,
     outbox: Gauge,
 }
@@ -77,6 +79,12 @@ impl Metrics {
         let pool = Family::<PoolLabels, Gauge>::default();
         let filings = Counter::default();
         let filing_commits = Counter::default();
+        let filing_retries = Counter::default();
+        registry.register(
+            "filing_retries",
+            "Batches of filings written again one by one after failing together",
+            filing_retries.clone(),
+        );
         registry.register(
             "filings",
             "New requests committed by this node",
@@ -126,6 +134,7 @@ impl Metrics {
             directory_errors,
             filings,
             filing_commits,
+            filing_retries,
             pool,
             outbox,
         }

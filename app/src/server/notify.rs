@@ -171,19 +171,18 @@ pub async fn tell_all<C: ConnectionTrait>(
         .iter()
         .map(|(to, n)| format!("{}:{}", n.dedup_key, to.id))
         .collect();
-    let known: std::collections::HashSet<String> = if keys.is_empty() {
-        Default::default()
-    } else {
-        notification::Entity::find()
-            .select_only()
-            .column(notification::Column::DedupKey)
-            .filter(notification::Column::DedupKey.is_in(keys.iter().cloned()))
-            .into_tuple::<String>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let mut known = std::collections::HashSet::new();
+    for some in keys.chunks(ROWS_PER_INSERT) {
+        known.extend(
+            notification::Entity::find()
+                .select_only()
+                .column(notification::Column::DedupKey)
+                .filter(notification::Column::DedupKey.is_in(some.iter().cloned()))
+                .into_tuple::<String>()
+                .all(db)
+                .await?,
+        );
+    }
     let mut fresh = std::collections::HashSet::new();
     for ((to, notice), key) in notices.iter().zip(keys) {
         if known.contains(&key) || !fresh.insert(key.clone()) {
@@ -207,8 +206,11 @@ pub async fn tell_all<C: ConnectionTrait>(
             ..Default::default()
         });
     }
-    if !rows.is_empty() {
-        notification::Entity::insert_many(rows)
+    // In statements of at most ROWS_PER_INSERT rows: a batch of filings
+    // for a large unit stays within PostgreSQL's 65,535 bound values.
+    while !rows.is_empty() {
+        let rest = rows.split_off(rows.len().min(ROWS_PER_INSERT));
+        notification::Entity::insert_many(std::mem::replace(&mut rows, rest))
             .on_conflict(
                 OnConflict::column(notification::Column::DedupKey)
                     .do_nothing()
@@ -217,8 +219,9 @@ pub async fn tell_all<C: ConnectionTrait>(
             .exec_without_returning(db)
             .await?;
     }
-    if !mails.is_empty() {
-        mail_outbox::Entity::insert_many(mails)
+    while !mails.is_empty() {
+        let rest = mails.split_off(mails.len().min(ROWS_PER_INSERT));
+        mail_outbox::Entity::insert_many(std::mem::replace(&mut mails, rest))
             .on_conflict(
                 OnConflict::column(mail_outbox::Column::DedupKey)
                     .do_nothing()
@@ -229,6 +232,9 @@ pub async fn tell_all<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// Rows written by one multi-row insert at most (about ten values each).
+const ROWS_PER_INSERT: usize = 2000;
 
 /// A stored notice in the reader's language (its stored text when its data
 /// cannot be worded).

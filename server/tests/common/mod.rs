@@ -147,6 +147,7 @@ impl TestDb {
             name: m.full_name,
             lang: app::i18n::Lang::Ru,
             roles: person.roles,
+            person: None,
         }
     }
 

@@ -8,7 +8,7 @@ use chrono::Datelike;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Map, Value, json};
 
-use super::read::view_in;
+use super::read::views_of;
 use super::store::{self, next_sequence};
 use crate::domain::fields::{BODY_MAX, SUBJECT_MAX, validate_text};
 use crate::domain::lifecycle::{Audience, NoticeSpec};
@@ -153,20 +153,22 @@ pub async fn create_with_files(
     else {
         return Err(AppError::Invalid { fields: errors }.into());
     };
-    let requester = match requester {
-        Some(r) => r,
-        None => user::Entity::find_by_id(caller.id)
+    let requester = match (requester, &caller.person) {
+        (Some(r), _) => r,
+        // Read with the session moments ago.
+        (None, Some(person)) => (**person).clone(),
+        (None, None) => user::Entity::find_by_id(caller.id)
             .one(&state.db)
             .await?
             .ok_or(AppError::Unauthenticated)?,
     };
     let now = state.now();
-    let files = stage_files(state, files, now).await?;
     let local = state.local(now);
     let due = crate::server::calendar::deadline_for(state, &reference.calendar, form, local, None)?;
     let due_at = state.from_local(due.due_at);
     let year = local.year();
 
+    let files = stage_files(state, files, now).await?;
     let unit_name = reference
         .catalogue
         .unit_name(&unit)
@@ -177,7 +179,7 @@ pub async fn create_with_files(
         kind: kind.code.clone(),
         unit,
         unit_name,
-        requester,
+        requester: requester.clone(),
         form,
         channel,
         subject,
@@ -212,7 +214,11 @@ pub async fn create_with_files(
         }
     };
     tracing::info!(number = %row.number, kind = %row.kind_code, unit = %row.unit_code, "request registered");
-    view_in(state, &reference.catalogue, row, caller.lang).await
+    // A new request names only its requester, who is at hand.
+    let people = [(requester.id, requester)].into();
+    views_of(state, &reference.catalogue, vec![row], &people, caller.lang)
+        .pop()
+        .ok_or_else(|| ServiceError::Corrupt("view".into()))?
 }
 
 /// A request checked and ready to be written: everything the transaction
@@ -322,11 +328,11 @@ pub(crate) async fn write_filings(
             after,
             notices,
             people,
+            staff: &f.staff,
         })
         .collect();
     let now = filings.iter().map(|f| f.now).max().unwrap_or_default();
-    // Every filing of a batch reads the same staff copy.
-    store::send_notices_of(txn, &filings[0].staff, &items, now).await?;
+    store::send_notices_of(txn, &items, now).await?;
     for (f, row) in filings.iter().zip(&rows) {
         store_files(txn, row, f).await?;
     }
@@ -454,7 +460,7 @@ async fn stage_files(
     files: Vec<NewFile>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> ServiceResult<Vec<PendingFile>> {
-    let mut staged = Vec::with_capacity(files.len());
+    let mut staged: Vec<PendingFile> = Vec::with_capacity(files.len());
     for file in files {
         let content_type = detect_type(&file.bytes).ok_or(AppError::UnsupportedFileType)?;
         let size = i64::try_from(file.bytes.len()).unwrap_or(i64::MAX);
@@ -462,7 +468,13 @@ async fn stage_files(
         let bytes = if state.files.in_transaction() {
             Some(file.bytes)
         } else {
-            state.files.put(&state.db, &key, &file.bytes, now).await?;
+            if let Err(e) = state.files.put(&state.db, &key, &file.bytes, now).await {
+                // The ones already written go too.
+                for written in &staged {
+                    remove_stored(state, &written.key).await;
+                }
+                return Err(e);
+            }
             None
         };
         staged.push(PendingFile {

@@ -119,28 +119,43 @@ async fn write_batch(db: &DatabaseConnection, metrics: &Metrics, mut batch: Vec<
                 let _gone = answer.send(Ok(row));
             }
         }
-        Err(e) => {
+        Err(Together::Statements(e)) => {
             tracing::info!(error = %e, filings = batch.len(), "a batch failed together; written one by one");
+            metrics.filing_retries.inc();
             write_each(db, metrics, batch).await;
+        }
+        // Whether a commit that failed to answer took effect is unknown:
+        // writing the batch again could store it twice.
+        Err(Together::Commit(e)) => {
+            tracing::warn!(error = %e, filings = batch.len(), "filings not committed");
+            answer_all(batch.into_iter().map(|(_, a)| a), &e);
         }
     }
 }
 
+/// How writing a batch together failed.
+enum Together {
+    /// A statement failed and everything was taken back.
+    Statements(ServiceError),
+    /// The transaction could not begin or commit.
+    Commit(DbErr),
+}
+
 /// The whole batch in one transaction and a few statements; nothing of it
-/// is kept if any part fails.
+/// is kept if any statement fails.
 async fn write_together(
     db: &DatabaseConnection,
     filings: &[&Filing],
-) -> ServiceResult<Vec<ticket::Model>> {
-    let txn = db.begin().await?;
+) -> Result<Vec<ticket::Model>, Together> {
+    let txn = db.begin().await.map_err(Together::Commit)?;
     match write_filings(&txn, filings).await {
         Ok(rows) => {
-            txn.commit().await?;
+            txn.commit().await.map_err(Together::Commit)?;
             Ok(rows)
         }
         Err(e) => {
-            txn.rollback().await?;
-            Err(e)
+            txn.rollback().await.map_err(Together::Commit)?;
+            Err(Together::Statements(e))
         }
     }
 }
@@ -264,6 +279,7 @@ mod tests {
                 name: person.full_name.clone(),
                 lang: crate::i18n::Lang::Ru,
                 roles: Roles::new(Vec::new()),
+                person: None,
             };
             let mut f = filing(&caller, person, now);
             f.unit = unit.into();
@@ -286,6 +302,7 @@ mod tests {
             assert_eq!(row.requester_id, person.id, "each filer gets their own row");
         }
         assert_eq!(metrics.filing_commits.get(), 1, "one commit");
+        assert_eq!(metrics.filing_retries.get(), 0, "written together");
         assert_eq!(metrics.filings.get(), 3);
         let events = ticket_event::Entity::find()
             .order_by_asc(ticket_event::Column::TicketId)
@@ -364,6 +381,7 @@ mod tests {
             name: person.full_name.clone(),
             lang: crate::i18n::Lang::Ru,
             roles: Roles::new(Vec::new()),
+            person: None,
         };
         // The middle one names a requester that does not exist: its insert
         // breaks a foreign key after its number was taken.
@@ -405,6 +423,7 @@ mod tests {
             "no event of the failed one"
         );
         assert_eq!(metrics.filing_commits.get(), 1, "one commit for the batch");
+        assert_eq!(metrics.filing_retries.get(), 1, "written again one by one");
         assert_eq!(metrics.filings.get(), 2);
 
         // Alone (no savepoint): a failure takes back its number and rows too.

@@ -44,6 +44,19 @@ pub(crate) async fn views_in(
             .collect(),
     )
     .await?;
+    views_of(state, catalogue, rows, &users, lang)
+        .into_iter()
+        .collect()
+}
+
+/// The views of rows whose requesters and assignees are in `users`.
+pub(crate) fn views_of(
+    state: &AppState,
+    catalogue: &Catalogue,
+    rows: Vec<ticket::Model>,
+    users: &std::collections::HashMap<i64, crate::server::entity::user::Model>,
+    lang: Lang,
+) -> Vec<ServiceResult<TicketView>> {
     let now = state.now();
     rows.into_iter()
         .map(|row| {

@@ -498,8 +498,9 @@ pub(crate) async fn send_notices<C: ConnectionTrait>(
         after,
         notices,
         people: &people,
+        staff,
     };
-    send_notices_of(db, staff, &[of], after.updated_at).await
+    send_notices_of(db, &[of], after.updated_at).await
 }
 
 /// The notices of one request, with the people they name at hand (its
@@ -509,19 +510,20 @@ pub(crate) struct NoticesOf<'a> {
     pub after: &'a Ticket,
     pub notices: &'a [NoticeSpec],
     pub people: &'a HashMap<i64, user::Model>,
+    /// Who works in which unit, as read before the transaction.
+    pub staff: &'a Staff,
 }
 
 /// Notices of one or several requests (a batch of filings), everyone told
 /// in one round of statements.
 pub(crate) async fn send_notices_of<C: ConnectionTrait>(
     db: &C,
-    staff: &Staff,
     items: &[NoticesOf<'_>],
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     // Worded data first (each notice's), then everyone told at once.
     let worded: Vec<Vec<(&NoticeSpec, Vec<&user::Model>, Value)>> =
-        items.iter().map(|of| word(staff, of)).collect();
+        items.iter().map(word).collect();
     let mut told = Vec::new();
     for (of, worded) in items.iter().zip(&worded) {
         for (n, recipients, data) in worded {
@@ -545,11 +547,8 @@ pub(crate) async fn send_notices_of<C: ConnectionTrait>(
 }
 
 /// Each notice's recipients and its data as worded for them.
-fn word<'a>(
-    staff: &'a Staff,
-    of: &NoticesOf<'a>,
-) -> Vec<(&'a NoticeSpec, Vec<&'a user::Model>, Value)> {
-    let (after, people) = (of.after, of.people);
+fn word<'a>(of: &NoticesOf<'a>) -> Vec<(&'a NoticeSpec, Vec<&'a user::Model>, Value)> {
+    let (after, people, staff) = (of.after, of.people, of.staff);
     let mut worded = Vec::with_capacity(of.notices.len());
     for n in of.notices {
         let recipients: Vec<&user::Model> = match &n.to {
