@@ -141,7 +141,10 @@ on_both_databases!(
         let mut missing = s3.config("");
         missing.bucket = "no-such-bucket".into();
         let missing = app::server::files::FileStore::objects(&missing).expect("store");
-        assert!(missing.reachable().await.is_err(), "a missing bucket is told");
+        assert!(
+            missing.reachable().await.is_err(),
+            "a missing bucket is told"
+        );
         let mut s3 = s3;
         s3.stop();
         assert!(state.files.reachable().await.is_err());
