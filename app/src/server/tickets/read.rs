@@ -142,7 +142,7 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
     let now = state.now();
     let actions = Actions::of(&caller.roles, caller.id, &t, now);
     let internal = caller.roles.can_see_internal(&t.unit);
-    let comments = comments_of(state, &row, internal).await?;
+    let comment_rows = comment_rows(state, &row, internal).await?;
     let mut events_q = ticket_event::Entity::find().filter(ticket_event::Column::TicketId.eq(id));
     if !internal {
         events_q = events_q.filter(ticket_event::Column::Internal.eq(false));
@@ -167,7 +167,13 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
         _ => None,
     };
     people.extend(pending.iter().map(|p| p.requested_by));
+    // Everyone the page names, in one read: the timeline's people, the
+    // replies' authors, the requester and the assignee.
+    people.extend(comment_rows.iter().map(|c| c.author_id));
+    people.push(row.requester_id);
+    people.extend(row.assignee_id);
     let people = users_by_id(&state.db, people).await?;
+    let comments = comment_views(comment_rows, &people)?;
     let events = events
         .into_iter()
         .map(|e| {
@@ -245,7 +251,9 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
         None
     };
     Ok(TicketDetail {
-        ticket: view_in(state, &reference.catalogue, row, caller.lang).await?,
+        ticket: views_of(state, &reference.catalogue, vec![row], &people, caller.lang)
+            .pop()
+            .ok_or_else(|| ServiceError::Corrupt("view".into()))??,
         comments,
         events,
         attachments,
@@ -268,12 +276,28 @@ pub(crate) async fn comments_of(
     row: &ticket::Model,
     internal: bool,
 ) -> ServiceResult<Vec<CommentView>> {
+    let rows = comment_rows(state, row, internal).await?;
+    let authors = users_by_id(&state.db, rows.iter().map(|c| c.author_id).collect()).await?;
+    comment_views(rows, &authors)
+}
+
+/// A request's replies (and, for its staff, internal notes), oldest first.
+async fn comment_rows(
+    state: &AppState,
+    row: &ticket::Model,
+    internal: bool,
+) -> ServiceResult<Vec<comment::Model>> {
     let mut q = comment::Entity::find().filter(comment::Column::TicketId.eq(row.id));
     if !internal {
         q = q.filter(comment::Column::Internal.eq(false));
     }
-    let rows = q.order_by_asc(comment::Column::Id).all(&state.db).await?;
-    let authors = users_by_id(&state.db, rows.iter().map(|c| c.author_id).collect()).await?;
+    Ok(q.order_by_asc(comment::Column::Id).all(&state.db).await?)
+}
+
+fn comment_views(
+    rows: Vec<comment::Model>,
+    authors: &std::collections::HashMap<i64, crate::server::entity::user::Model>,
+) -> ServiceResult<Vec<CommentView>> {
     rows.into_iter()
         .map(|c| {
             let author = authors
