@@ -36,6 +36,7 @@ async fn person(db: &TestDb, login: &str, name: &str, roles: &[&str]) -> Caller 
         lang: app::i18n::Lang::Ru,
         roles,
         person: None,
+        reference_versions: None,
     }
 }
 

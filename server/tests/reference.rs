@@ -159,3 +159,55 @@ async fn copy_follows_every_change_on_sqlite() {
 async fn copy_follows_every_change_on_postgresql() {
     copy_follows_every_change(Backend::Postgres).await;
 }
+
+/// A request's session read brings the counters along: the request checks
+/// its copy against them with no query of its own, and the next request
+/// sees a change made in between.
+async fn counters_come_with_the_session(backend: Backend) {
+    use app::server::auth;
+    let db = TestDb::new(backend).await;
+    let state = &db.state;
+    let (token, _) = auth::sign_in(state, "ivanova", "demo", "127.0.0.1")
+        .await
+        .expect("sign in");
+    let caller = auth::caller_for_token(state, &token)
+        .await
+        .expect("session")
+        .expect("alive");
+    assert!(caller.reference_versions.is_some(), "{backend:?}");
+    state.reference().await.expect("warm");
+    let loads = state.reference.loads();
+    let r = state.reference_for(&caller).await.expect("reference");
+    let before = r.catalogue.unit_name("IT").map(str::to_owned);
+    assert_eq!(state.reference.loads(), loads, "nothing reloaded");
+
+    exec(
+        &db,
+        "UPDATE units SET name = 'Отдел связи' WHERE code = 'IT'",
+    )
+    .await;
+    // This request read its session before the change: it keeps one
+    // consistent look.
+    let r = state.reference_for(&caller).await.expect("reference");
+    assert_eq!(r.catalogue.unit_name("IT").map(str::to_owned), before);
+    // The next request's session brings the new counters.
+    let next = auth::caller_for_token(state, &token)
+        .await
+        .expect("session")
+        .expect("alive");
+    assert_ne!(next.reference_versions, caller.reference_versions);
+    let r = state.reference_for(&next).await.expect("reference");
+    assert_eq!(r.catalogue.unit_name("IT"), Some("Отдел связи"));
+    assert_eq!(state.reference.loads(), loads + 1, "the catalogue alone");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn counters_come_with_the_session_on_sqlite() {
+    counters_come_with_the_session(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn counters_come_with_the_session_on_postgresql() {
+    counters_come_with_the_session(Backend::Postgres).await;
+}

@@ -3,7 +3,10 @@
 
 use chrono::Duration;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QuerySelect, QueryTrait, Set,
+};
 use sha2::{Digest, Sha256};
 
 use super::directory::{DirectoryError, DirectoryUser};
@@ -28,6 +31,10 @@ pub struct Caller {
     /// Their row as read with the session, when at hand (a filing for
     /// oneself needs no second read of it).
     pub person: Option<std::sync::Arc<user::Model>>,
+    /// The reference data's counters, read with the session: the request
+    /// checks its copy of units, kinds, calendar and staff against them
+    /// without a query of its own (`AppState::reference_for`).
+    pub reference_versions: Option<super::reference::Versions>,
 }
 
 impl Caller {
@@ -39,6 +46,7 @@ impl Caller {
             lang: Lang::parse(&m.lang),
             roles: parse_roles(&m.roles),
             person: Some(std::sync::Arc::new(m.clone())),
+            reference_versions: None,
         }
     }
 }
@@ -217,15 +225,23 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ServiceResult<Op
         return Ok(None);
     }
     let now = state.now();
-    // The session and its person in one query.
-    let Some((found, user)) = session::Entity::find()
+    // The session, its person and the reference data's counters in one query.
+    let mut query = session::Entity::find()
         .find_also_related(user::Entity)
         .filter(session::Column::TokenHash.eq(hash_token(token)))
-        .filter(session::Column::ExpiresAt.gt(now))
-        .one(&state.db)
-        .await?
-    else {
+        .filter(session::Column::ExpiresAt.gt(now));
+    for (expr, alias) in super::reference::VERSION_COLUMNS {
+        query = query.expr_as(Expr::cust(expr), alias);
+    }
+    let Some(row) = state.db.query_one(&query.into_query()).await? else {
         return Ok(None);
+    };
+    let found = session::Model::from_query_result(&row, "A_")?;
+    let user = user::Model::from_query_result_optional(&row, "B_")?;
+    let versions = super::reference::Versions {
+        catalogue: row.try_get("", "rv_catalogue")?,
+        calendar: row.try_get("", "rv_calendar")?,
+        staff: row.try_get("", "rv_staff")?,
     };
     let seen = found.last_seen_at.unwrap_or(found.created_at);
     if now - seen > Duration::minutes(state.config.session_idle_minutes) {
@@ -243,7 +259,10 @@ pub async fn caller_for_token(state: &AppState, token: &str) -> ServiceResult<Op
             .exec(&state.db)
             .await?;
     }
-    Ok(user.filter(|u| u.active).map(|u| Caller::from_model(&u)))
+    Ok(user.filter(|u| u.active).map(|u| Caller {
+        reference_versions: Some(versions),
+        ..Caller::from_model(&u)
+    }))
 }
 
 /// Removes sessions past their lifetime or unused past the idle time;

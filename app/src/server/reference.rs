@@ -71,13 +71,31 @@ pub struct Reference {
     pub staff: Arc<Staff>,
 }
 
-/// The counters of `reference_versions`.
+/// The counters of `reference_versions`, as read by [`ReferenceCache::get`]
+/// or along with a session (`auth::caller_for_token`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Versions {
-    catalogue: i64,
-    calendar: i64,
-    staff: i64,
+pub struct Versions {
+    pub(crate) catalogue: i64,
+    pub(crate) calendar: i64,
+    pub(crate) staff: i64,
 }
+
+/// The counters as a subquery each, for a query that reads them along
+/// with something else: (expression, column alias).
+pub(crate) const VERSION_COLUMNS: [(&str, &str); 3] = [
+    (
+        "(SELECT catalogue FROM reference_versions WHERE id = 1)",
+        "rv_catalogue",
+    ),
+    (
+        "(SELECT calendar FROM reference_versions WHERE id = 1)",
+        "rv_calendar",
+    ),
+    (
+        "(SELECT staff FROM reference_versions WHERE id = 1)",
+        "rv_staff",
+    ),
+];
 
 type Slot<T> = Option<(i64, Arc<T>)>;
 
@@ -111,9 +129,23 @@ fn keep<T>(slot: &mut Slot<T>, version: i64, value: &Arc<T>) {
 impl ReferenceCache {
     /// The reference data as of now: one query when nothing changed.
     pub async fn get(&self, db: &DatabaseConnection) -> ServiceResult<Reference> {
+        self.get_at(db, None).await
+    }
+
+    /// The reference data as of the counters `seen` moments ago (read with
+    /// the caller's session, in the same request): no query when nothing
+    /// changed. Without them, they are read first.
+    pub async fn get_at(
+        &self,
+        db: &DatabaseConnection,
+        seen: Option<Versions>,
+    ) -> ServiceResult<Reference> {
         // The counters are read before the data: data loaded after a change
         // it is not labelled with is only reloaded once more, never kept stale.
-        let v = versions(db).await?;
+        let v = match seen {
+            Some(v) => v,
+            None => versions(db).await?,
+        };
         let (catalogue, calendar, staff) = {
             let slots = self.lock();
             (

@@ -139,6 +139,18 @@ impl AppState {
         self.reference.get(&self.db).await
     }
 
+    /// [`reference`](Self::reference) as of the counters read with the
+    /// caller's session in this request (no query of its own when none
+    /// changed).
+    pub async fn reference_for(
+        &self,
+        caller: &super::auth::Caller,
+    ) -> super::error::ServiceResult<super::reference::Reference> {
+        self.reference
+            .get_at(&self.db, caller.reference_versions)
+            .await
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }

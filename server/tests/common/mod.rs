@@ -148,6 +148,7 @@ impl TestDb {
             lang: app::i18n::Lang::Ru,
             roles: person.roles,
             person: None,
+            reference_versions: None,
         }
     }
 

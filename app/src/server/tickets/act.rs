@@ -84,7 +84,7 @@ where
     F: FnMut(&Ticket) -> ServiceResult<Change>,
 {
     let applied = act(state, caller, id, decide).await?;
-    view_for(state, applied.row, caller.lang).await
+    view_for(state, caller, applied.row).await
 }
 
 /// The term of a written request with `days` of extension, on the calendar.

@@ -51,7 +51,7 @@ pub async fn create_with_files(
     files: Vec<NewFile>,
 ) -> ServiceResult<TicketView> {
     let mut errors: Vec<FieldError> = Vec::new();
-    let reference = state.reference().await?;
+    let reference = state.reference_for(caller).await?;
     let kind = reference
         .catalogue
         .kinds

@@ -280,6 +280,7 @@ mod tests {
                 lang: crate::i18n::Lang::Ru,
                 roles: Roles::new(Vec::new()),
                 person: None,
+                reference_versions: None,
             };
             let mut f = filing(&caller, person, now);
             f.unit = unit.into();
@@ -382,6 +383,7 @@ mod tests {
             lang: crate::i18n::Lang::Ru,
             roles: Roles::new(Vec::new()),
             person: None,
+            reference_versions: None,
         };
         // The middle one names a requester that does not exist: its insert
         // breaks a foreign key after its number was taken.

@@ -448,7 +448,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ServiceRes
         _ => None,
     };
     Ok(TicketPage {
-        items: views(state, rows, caller.lang).await?,
+        items: views(state, caller, rows).await?,
         next_cursor,
     })
 }

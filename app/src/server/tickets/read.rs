@@ -22,11 +22,11 @@ use crate::wire::{
 /// Turns ticket rows into views with two queries in all, however many rows.
 pub(crate) async fn views(
     state: &AppState,
+    caller: &Caller,
     rows: Vec<ticket::Model>,
-    lang: Lang,
 ) -> ServiceResult<Vec<TicketView>> {
-    let catalogue = state.reference().await?.catalogue;
-    views_in(state, &catalogue, rows, lang).await
+    let catalogue = state.reference_for(caller).await?.catalogue;
+    views_in(state, &catalogue, rows, caller.lang).await
 }
 
 /// [`views`] with the catalogue the caller already read.
@@ -109,11 +109,11 @@ pub(crate) fn views_of(
 /// The view of one row (after an action changed it).
 pub(crate) async fn view_for(
     state: &AppState,
+    caller: &Caller,
     row: ticket::Model,
-    lang: Lang,
 ) -> ServiceResult<TicketView> {
-    let catalogue = state.reference().await?.catalogue;
-    view_in(state, &catalogue, row, lang).await
+    let catalogue = state.reference_for(caller).await?.catalogue;
+    view_in(state, &catalogue, row, caller.lang).await
 }
 
 /// [`view_for`] with the catalogue the caller already read.
@@ -131,13 +131,13 @@ pub(crate) async fn view_in(
 
 pub async fn get(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketView> {
     let row = visible(state, caller, id).await?;
-    view_for(state, row, caller.lang).await
+    view_for(state, caller, row).await
 }
 
 /// The request page: the request, its replies, timeline and files, filtered for the caller.
 pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketDetail> {
     let row = visible(state, caller, id).await?;
-    let reference = state.reference().await?;
+    let reference = state.reference_for(caller).await?;
     let t = store::parse(&row)?;
     let now = state.now();
     let actions = Actions::of(&caller.roles, caller.id, &t, now);
