@@ -97,6 +97,11 @@ on_both_databases!(
             "filings that arrive together share a commit: {} commits",
             metrics.filing_commits.get()
         );
+        assert_eq!(
+            metrics.filing_retries.get(),
+            0,
+            "each batch was written together, none again one by one"
+        );
     }
 );
 
