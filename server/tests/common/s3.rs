@@ -15,16 +15,6 @@ pub struct S3Server {
     pub bucket: String,
 }
 
-/// The Python that has the test servers (aiosmtpd, moto).
-pub fn test_python() -> String {
-    std::env::var("SD_TEST_SMTP_PYTHON").unwrap_or_else(|_| {
-        format!(
-            "{}/.cache/servicedesk-tools/py/bin/python3",
-            std::env::var("HOME").unwrap_or_default()
-        )
-    })
-}
-
 /// One plain HTTP/1.1 exchange; the status code and the body.
 fn http(port: u16, method: &str, target: &str) -> (u16, String) {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
@@ -51,12 +41,8 @@ impl S3Server {
     // The child is killed and waited for in `Drop`, which clippy cannot see.
     #[allow(clippy::zombie_processes)]
     pub fn start() -> S3Server {
-        let python = test_python();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("port")
-            .local_addr()
-            .expect("addr")
-            .port();
+        let python = super::smtp::test_python();
+        let port = super::node::free_port();
         let child = Command::new(&python)
             .args(["-m", "moto.server", "-H", "127.0.0.1", "-p"])
             .arg(port.to_string())

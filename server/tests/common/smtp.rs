@@ -7,6 +7,17 @@ use std::process::{Child, Command};
 use app::server::AppState;
 use app::server::config::{SmtpConfig, SmtpSecurity};
 
+/// The Python that has the test servers (aiosmtpd, moto), installed by
+/// `make test`.
+pub fn test_python() -> String {
+    std::env::var("SD_TEST_SMTP_PYTHON").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/servicedesk-tools/py/bin/python3",
+            std::env::var("HOME").unwrap_or_default()
+        )
+    })
+}
+
 /// A real SMTP server process delivering into a Maildir.
 pub struct SmtpServer {
     child: Child,
@@ -19,19 +30,10 @@ impl SmtpServer {
     // The child is killed and waited for in `Drop`, which clippy cannot see.
     #[allow(clippy::zombie_processes)]
     pub fn start() -> SmtpServer {
-        let python = std::env::var("SD_TEST_SMTP_PYTHON").unwrap_or_else(|_| {
-            format!(
-                "{}/.cache/servicedesk-tools/py/bin/python3",
-                std::env::var("HOME").unwrap_or_default()
-            )
-        });
+        let python = test_python();
         let dir = tempfile::tempdir().expect("tempdir");
         let maildir = dir.path().join("mail");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("port")
-            .local_addr()
-            .expect("addr")
-            .port();
+        let port = super::node::free_port();
         let child = Command::new(&python)
             .args([
                 "-m",

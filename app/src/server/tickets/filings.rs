@@ -229,6 +229,42 @@ mod tests {
         }
     }
 
+    async fn person(
+        db: &DatabaseConnection,
+        login: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> user::Model {
+        user::ActiveModel {
+            login: Set(login.into()),
+            full_name: Set(format!("{login} (ФИО)")),
+            email: Set(format!("{login}@servicedesk.test")),
+            phone: Set(String::new()),
+            title: Set(String::new()),
+            lang: Set("ru".into()),
+            roles: Set("employee".into()),
+            active: Set(true),
+            created_at: Set(now),
+            last_login_at: Set(None),
+            mail_queue: Set(false),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .expect("person")
+    }
+
+    fn caller_of(person: &user::Model) -> Caller {
+        Caller {
+            id: person.id,
+            login: person.login.clone(),
+            name: person.full_name.clone(),
+            lang: crate::i18n::Lang::Ru,
+            roles: Roles::new(Vec::new()),
+            person: None,
+            reference_versions: None,
+        }
+    }
+
     async fn scratch_db() -> (std::path::PathBuf, DatabaseConnection) {
         let file =
             std::env::temp_dir().join(format!("sd-filings-{}.db", uuid::Uuid::new_v4().simple()));
@@ -249,39 +285,13 @@ mod tests {
         let now = chrono::Utc::now();
         let mut people = Vec::new();
         for login in ["ivanova", "petrov", "sidorova"] {
-            people.push(
-                user::ActiveModel {
-                    login: Set(login.into()),
-                    full_name: Set(format!("{login} (ФИО)")),
-                    email: Set(format!("{login}@servicedesk.test")),
-                    phone: Set(String::new()),
-                    title: Set(String::new()),
-                    lang: Set("ru".into()),
-                    roles: Set("employee".into()),
-                    active: Set(true),
-                    created_at: Set(now),
-                    last_login_at: Set(None),
-                    mail_queue: Set(false),
-                    ..Default::default()
-                }
-                .insert(&db)
-                .await
-                .expect("person"),
-            );
+            people.push(person(&db, login, now).await);
         }
         let mut answers = Vec::new();
         let mut batch = Vec::new();
         // Arrival order: IT, AHO, IT; numbers per unit in arrival order.
         for (person, unit) in people.iter().zip(["IT", "AHO", "IT"]) {
-            let caller = Caller {
-                id: person.id,
-                login: person.login.clone(),
-                name: person.full_name.clone(),
-                lang: crate::i18n::Lang::Ru,
-                roles: Roles::new(Vec::new()),
-                person: None,
-                reference_versions: None,
-            };
+            let caller = caller_of(person);
             let mut f = filing(&caller, person, now);
             f.unit = unit.into();
             let (answer, answered) = oneshot::channel();
@@ -350,41 +360,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_filing_that_fails_in_a_batch_takes_back_only_its_own_rows_and_number() {
-        let file =
-            std::env::temp_dir().join(format!("sd-filings-{}.db", uuid::Uuid::new_v4().simple()));
-        let db = crate::server::db::connect_and_migrate(&format!(
-            "sqlite://{}?mode=rwc",
-            file.display()
-        ))
-        .await
-        .expect("database");
+        let (file, db) = scratch_db().await;
         let now = chrono::Utc::now();
-        let person = user::ActiveModel {
-            login: Set("ivanova".into()),
-            full_name: Set("Иванова Анна Сергеевна".into()),
-            email: Set("ivanova@servicedesk.test".into()),
-            phone: Set(String::new()),
-            title: Set(String::new()),
-            lang: Set("ru".into()),
-            roles: Set("employee".into()),
-            active: Set(true),
-            created_at: Set(now),
-            last_login_at: Set(None),
-            mail_queue: Set(false),
-            ..Default::default()
-        }
-        .insert(&db)
-        .await
-        .expect("person");
-        let caller = Caller {
-            id: person.id,
-            login: person.login.clone(),
-            name: person.full_name.clone(),
-            lang: crate::i18n::Lang::Ru,
-            roles: Roles::new(Vec::new()),
-            person: None,
-            reference_versions: None,
-        };
+        let person = person(&db, "ivanova", now).await;
+        let caller = caller_of(&person);
         // The middle one names a requester that does not exist: its insert
         // breaks a foreign key after its number was taken.
         let mut ghost = person.clone();
