@@ -442,6 +442,16 @@ fn answer_every_refusal(doc: &mut Value) {
                     "Other report files are being built: wait `retry_after_secs`",
                 );
             }
+            if path.contains("attachments")
+                || path.contains("/files")
+                || path.ends_with("/file")
+                || (path == "/tickets" && method == "post")
+            {
+                add(
+                    "503",
+                    "The file storage (an S3 bucket, when configured) does not answer: `storage_unavailable`",
+                );
+            }
             add(
                 "default",
                 "Any other refusal (405 with Allow, 413, …): the JSON error with its code",
