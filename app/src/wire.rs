@@ -302,6 +302,10 @@ pub struct NewTicket {
     pub fields: Map<String, Value>,
     #[serde(default)]
     pub requester_login: Option<String>,
+    /// A key that makes sending it again harmless (a form's hidden
+    /// `submission` field; the API's `Idempotency-Key` header).
+    #[serde(default)]
+    pub submission: Option<String>,
 }
 
 /// One day of the administrator's month grid.

@@ -18,6 +18,13 @@ fn id_param() -> Value {
     json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } })
 }
 
+/// The `Idempotency-Key` header of the calls that create a record.
+fn idempotency_key() -> Value {
+    json!({ "name": "Idempotency-Key", "in": "header", "required": false,
+        "description": "1–64 of `A–Z a–z 0–9 - _ . :`. Sent again within a day by the same person (a retry after a lost answer, two sends at once), the call makes nothing new and answers with what the first made",
+        "schema": { "type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9._:-]{1,64}$" } })
+}
+
 fn body(schema: Value) -> Value {
     json!({ "required": true, "content": { "application/json": { "schema": schema } } })
 }
@@ -142,6 +149,7 @@ fn base() -> Value {
                 "responses": with(json!({ "200": ok("Kinds", json!({ "type": "array", "items": reference("Kind") })) }), errors(&common[..1])) } },
             "/tickets": {
                 "post": { "summary": "File a request (unit staff may file on an employee's behalf)",
+                    "parameters": [idempotency_key()],
                     "requestBody": body(reference("NewTicket")),
                     "responses": with(json!({ "201": ok("Registered", reference("Ticket")) }),
                         errors(&[("400", "Malformed body"), ("401", "Not signed in"), ("422", "Invalid input, see fields")])) },
@@ -180,7 +188,7 @@ fn base() -> Value {
             "/tickets/{id}/comments": {
                 "get": { "summary": "Replies (internal notes only for unit staff)", "parameters": [id_param()],
                     "responses": with(json!({ "200": ok("Comments", json!({ "type": "array", "items": reference("Comment") })) }), errors(&common)) },
-                "post": { "summary": "Reply or add an internal note", "parameters": [id_param()],
+                "post": { "summary": "Reply or add an internal note", "parameters": [id_param(), idempotency_key()],
                     "requestBody": body(json!({ "type": "object", "required": ["body"], "properties": {
                         "body": { "type": "string", "maxLength": 10000 }, "internal": { "type": "boolean", "default": false },
                         "question": { "type": "boolean", "default": false, "description": "A clarifying question: the request waits for the requester (the due date does not move)" } } })),
@@ -361,7 +369,8 @@ fn base() -> Value {
                     "channel": { "enum": ["portal", "phone", "in_person", "email", "sed", "memo"] },
                     "subject": { "type": "string", "maxLength": 200 }, "description": { "type": "string" },
                     "fields": { "type": "object", "description": "Field code → value; items fields take [{item, quantity}]" },
-                    "requester_login": { "type": "string", "description": "Unit staff only: file on this employee's behalf" } } },
+                    "requester_login": { "type": "string", "description": "Unit staff only: file on this employee's behalf" },
+                    "submission": { "type": "string", "maxLength": 64, "description": "The same as the Idempotency-Key header (when both are sent, this one counts)" } } },
                 "Ticket": { "type": "object", "properties": {
                     "id": { "type": "integer" }, "number": { "type": "string", "example": "IT-2026-000042" },
                     "kind": { "type": "string" }, "kind_title": { "type": "string" },

@@ -208,3 +208,34 @@ pub fn FormToken() -> impl IntoView {
     };
     view! { <input type="hidden" name=FORM_TOKEN_FIELD value=token/> }
 }
+
+/// A new submission key: unique enough for one person's forms (see
+/// `server::submissions`).
+pub fn fresh_submission_key() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        uuid::Uuid::new_v4().simple().to_string()
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        // Two halves of randomness and the time: 2^-100 odds of a repeat.
+        let half = || (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        format!("{:x}{:x}{:x}", js_sys::Date::now() as u64, half(), half())
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        String::new()
+    }
+}
+
+/// The hidden field that makes sending a form twice (a double click, a
+/// reload of a post) make one record: a fresh key each time the form is
+/// drawn and after each time `sent` counts a send that was saved.
+#[component]
+pub fn SubmissionField(#[prop(into)] sent: Signal<usize>) -> impl IntoView {
+    let key = move || {
+        sent.track();
+        fresh_submission_key()
+    };
+    view! { <input type="hidden" name="submission" value=key/> }
+}

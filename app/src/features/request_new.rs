@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::FormToken;
+use super::{FormToken, SubmissionField};
 use leptos::server_fn::ServerFn;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use leptos::wasm_bindgen::JsCast;
@@ -208,6 +208,7 @@ pub async fn create_request(data: MultipartData) -> Result<i64, AppError> {
         description: form.get("description").unwrap_or_default(),
         fields,
         requester_login: form.get("requester_login"),
+        submission: form.get(crate::server::submissions::FIELD),
     };
     let files = std::mem::take(&mut form.files);
     let file_names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
@@ -225,7 +226,14 @@ pub async fn create_request(data: MultipartData) -> Result<i64, AppError> {
                 let mut pairs: Vec<(String, String)> = form
                     .pairs
                     .iter()
-                    .filter(|(k, _)| k != "back" && k != super::FORM_TOKEN_FIELD)
+                    .filter(|(k, _)| {
+                        ![
+                            "back",
+                            super::FORM_TOKEN_FIELD,
+                            crate::server::submissions::FIELD,
+                        ]
+                        .contains(&k.as_str())
+                    })
                     .cloned()
                     .collect();
                 if !file_names.is_empty() {
@@ -499,6 +507,7 @@ fn RequestForm(
         <div class="with-aside">
         <form method="post" enctype="multipart/form-data" action=CreateRequest::PATH class="stack request-form" novalidate=true on:submit=on_submit>
             <FormToken/>
+            <SubmissionField sent=Signal::derive(|| 0)/>
             {move || view! { <ErrorSummary error=error() lang=lang/> }}
             <input type="hidden" name="kind" value=kind_code/>
             <input type="hidden" name="back" value=back/>
@@ -583,7 +592,7 @@ fn RequestForm(
             <p class="hint due-preview" id="due-preview" aria-live="polite">
                 {move || due_text().unwrap_or_else(|| Msg::DueHint.text(lang).to_string())}
             </p>
-            <button type="submit" class="primary">{if register { Msg::Register.text(lang) } else { Msg::Submit.text(lang) }}</button>
+            <button type="submit" class="primary" disabled=move || action.pending().get()>{if register { Msg::Register.text(lang) } else { Msg::Submit.text(lang) }}</button>
             // Without JavaScript: reload this page with what was typed, and the suggestions for it.
             <button type="submit" class="nojs-only" formmethod="get" formaction=back formnovalidate=true>{Msg::KbCheckFirst.text(lang)}</button>
         </form>

@@ -4,7 +4,7 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use super::FormToken;
+use super::{FormToken, SubmissionField};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 
@@ -34,14 +34,24 @@ pub async fn add_reply(
     body: String,
     internal: Option<String>,
     question: Option<String>,
+    submission: Option<String>,
 ) -> Result<i64, AppError> {
+    use crate::server::submissions::SubmissionKey;
     let (state, caller) = super::ssr::caller().await?;
     let (internal, question) = (ticked(internal), ticked(question));
-    Ok(
-        crate::server::tickets::comment(&state, &caller, id, &body, internal, question)
-            .await?
-            .id,
+    let key = SubmissionKey::parse(caller.id, submission.as_deref())
+        .map_err(|e| AppError::Invalid { fields: vec![e] })?;
+    let saved = crate::server::tickets::comment_once(
+        &state,
+        &caller,
+        id,
+        &body,
+        internal,
+        question,
+        key.as_ref(),
     )
+    .await?;
+    Ok(saved.id)
 }
 
 #[server]
@@ -592,7 +602,7 @@ pub fn RequestPage() -> impl IntoView {
                             <ActionForm action=take attr:class="inline">
                                 <FormToken/>
                                 <input type="hidden" name="id" value=tid/>
-                                <button type="submit">{Msg::Take.text(lang)}</button>
+                                <button type="submit" disabled=move || take.pending().get()>{Msg::Take.text(lang)}</button>
                             </ActionForm>
                         })}
                         {d.actions.assign.then(|| view! {
@@ -601,7 +611,7 @@ pub fn RequestPage() -> impl IntoView {
                                 <input type="hidden" name="id" value=tid/>
                                 <label for="assignee">{Msg::AssignTo.text(lang)}</label>
                                 <select id="assignee" name="login">{staff_options}</select>
-                                <button type="submit">{Msg::Assign.text(lang)}</button>
+                                <button type="submit" disabled=move || assign.pending().get()>{Msg::Assign.text(lang)}</button>
                             </ActionForm>
                         })}
                     </section>
@@ -671,7 +681,7 @@ pub fn RequestPage() -> impl IntoView {
                                 <label for="f-planned_on">{Msg::PlannedOn.text(lang)}</label>
                                 <input id="f-planned_on" name="planned_on" type="date" aria-describedby="h-planned_on"/>
                                 <p class="hint" id="h-planned_on">{Msg::PlannedOnHint.text(lang)}</p>
-                                <button type="submit" class="primary">{Msg::AnswerButton.text(lang)}</button>
+                                <button type="submit" class="primary" disabled=move || answer.pending().get()>{Msg::AnswerButton.text(lang)}</button>
                             </ActionForm>
                         </details>
                     }
@@ -688,7 +698,7 @@ pub fn RequestPage() -> impl IntoView {
                             <input id="f-days" name="days" type="number" min="1" max="30" step="1" required/>
                             <label for="f-reason">{Msg::Reason.text(lang)}</label>
                             <textarea id="f-reason" name="reason" rows="3" required></textarea>
-                            <button type="submit">{Msg::ExtendButton.text(lang)}</button>
+                            <button type="submit" disabled=move || extend.pending().get()>{Msg::ExtendButton.text(lang)}</button>
                         </ActionForm>
                     </details>
                 })}
@@ -704,7 +714,7 @@ pub fn RequestPage() -> impl IntoView {
                             <input id="f-ask-days" name="days" type="number" min="1" max="30" step="1" required/>
                             <label for="f-ask-reason">{Msg::Reason.text(lang)}</label>
                             <textarea id="f-ask-reason" name="reason" rows="3" required></textarea>
-                            <button type="submit">{Msg::AskExtensionButton.text(lang)}</button>
+                            <button type="submit" disabled=move || ask.pending().get()>{Msg::AskExtensionButton.text(lang)}</button>
                         </ActionForm>
                     </details>
                 })}
@@ -726,7 +736,7 @@ pub fn RequestPage() -> impl IntoView {
                                 <select id="f-unit" name="unit">{units}</select>
                                 <label for="f-transfer-reason">{Msg::Reason.text(lang)}</label>
                                 <textarea id="f-transfer-reason" name="reason" rows="3" required></textarea>
-                                <button type="submit">{Msg::TransferButton.text(lang)}</button>
+                                <button type="submit" disabled=move || transfer.pending().get()>{Msg::TransferButton.text(lang)}</button>
                             </ActionForm>
                         </details>
                     }
@@ -741,6 +751,7 @@ pub fn RequestPage() -> impl IntoView {
                     {d.actions.reply.then(|| view! {
                     <ActionForm action=reply node_ref=reply_form attr:class="stack reply-form">
                         <FormToken/>
+                        <SubmissionField sent=reply.version()/>
                         {move || view! { <ErrorSummary error=reply.value().get().and_then(|r| r.err()) lang=lang/> }}
                         <input type="hidden" name="id" value=tid/>
                         <label for="f-body">{Msg::YourMessage.text(lang)}</label>
@@ -757,7 +768,7 @@ pub fn RequestPage() -> impl IntoView {
                                 <label for="f-question">{Msg::AskRequester.text(lang)}</label>
                             </div>
                         })}
-                        <button type="submit" class="primary">{Msg::Send.text(lang)}</button>
+                        <button type="submit" class="primary" disabled=move || reply.pending().get()>{Msg::Send.text(lang)}</button>
                     </ActionForm>
                     })}
                 </section>

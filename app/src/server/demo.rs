@@ -31,6 +31,7 @@ fn new(kind: &str, subject: &str, description: &str, fields: Value) -> NewTicket
         description: description.into(),
         fields: fields.as_object().cloned().unwrap_or_default(),
         requester_login: None,
+        submission: None,
     }
 }
 

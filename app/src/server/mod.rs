@@ -23,6 +23,7 @@ pub mod reference;
 pub mod reports;
 pub mod search;
 pub mod state;
+pub mod submissions;
 pub mod templates;
 pub mod throttle;
 pub mod tickets;

@@ -3,14 +3,16 @@
 
 use app::i18n::{self, Lang};
 use app::server::auth::{self, Caller};
-use app::server::{AppState, ServiceError, calendar, catalogue, kb, notify, templates, tickets};
+use app::server::{
+    AppState, ServiceError, calendar, catalogue, kb, notify, submissions, templates, tickets,
+};
 use app::wire::{AppError, NewTicket};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{
     DefaultBodyLimit, FromRequest, FromRequestParts, Multipart, Path, Query, Request, State,
 };
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -239,11 +241,22 @@ async fn request_kinds(
     Ok(Json(json!(kinds)))
 }
 
+/// The `Idempotency-Key` header's value, when sent.
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(submissions::HEADER)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
 async fn create_ticket(
     State(state): State<AppState>,
     Authed(caller): Authed,
-    ApiJson(body): ApiJson<NewTicket>,
+    headers: HeaderMap,
+    ApiJson(mut body): ApiJson<NewTicket>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    if body.submission.is_none() {
+        body.submission = idempotency_key(&headers);
+    }
     let ticket = with_lang(tickets::create(&state, &caller, body).await, &caller)?;
     Ok((StatusCode::CREATED, Json(json!(ticket))))
 }
@@ -284,16 +297,20 @@ async fn add_comment(
     State(state): State<AppState>,
     Authed(caller): Authed,
     Id(id): Id,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<CommentBody>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let key = submissions::SubmissionKey::parse(caller.id, idempotency_key(&headers).as_deref())
+        .map_err(|e| ApiError(AppError::Invalid { fields: vec![e] }, caller.lang))?;
     let c = with_lang(
-        tickets::comment(
+        tickets::comment_once(
             &state,
             &caller,
             id,
             &body.body,
             body.internal,
             body.question,
+            key.as_ref(),
         )
         .await,
         &caller,

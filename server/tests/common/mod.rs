@@ -188,6 +188,7 @@ pub fn esign(subject: &str) -> app::wire::NewTicket {
             .cloned()
             .unwrap_or_default(),
         requester_login: None,
+        submission: None,
     }
 }
 

@@ -19,6 +19,7 @@ pub mod report_export;
 pub mod report_proposal;
 pub mod request_kind;
 pub mod session;
+pub mod submission;
 pub mod ticket;
 pub mod ticket_counter;
 pub mod ticket_event;

@@ -12,9 +12,10 @@ use crate::domain::{FieldErrorCode, Outcome, Status};
 use crate::server::auth::{Caller, parse_roles};
 use crate::server::calendar;
 use crate::server::catalogue::units;
-use crate::server::entity::{attachment, extension_request, ticket, user};
+use crate::server::entity::{attachment, comment, extension_request, ticket, user};
 use crate::server::error::{ServiceError, ServiceResult};
 use crate::server::state::AppState;
+use crate::server::submissions::{self, Made, SubmissionKey};
 use crate::wire::{AppError, CommentView, TicketView, UserRef};
 
 async fn load(
@@ -50,7 +51,7 @@ async fn act<F>(state: &AppState, caller: &Caller, id: i64, decide: F) -> Servic
 where
     F: FnMut(&Ticket) -> ServiceResult<Change>,
 {
-    act_with_file(state, caller, id, None, decide).await
+    act_with_file(state, caller, id, None, None, decide).await
 }
 
 /// [`act`], attaching `file` to the message the change writes.
@@ -59,6 +60,7 @@ async fn act_with_file<F>(
     caller: &Caller,
     id: i64,
     file: Option<attachment::ActiveModel>,
+    submission: Option<&SubmissionKey>,
     mut decide: F,
 ) -> ServiceResult<Applied>
 where
@@ -67,7 +69,7 @@ where
     for _ in 0..ATTEMPTS {
         let (_, t) = load(state, caller, id).await?;
         let change = decide(&t)?;
-        match apply_with_file(state, Some(caller), &t, change, file.clone()).await {
+        match apply_with_file(state, Some(caller), &t, change, file.clone(), submission).await {
             Err(e) if lost_race(&e) => continue,
             other => return other,
         }
@@ -156,12 +158,30 @@ pub async fn comment(
     internal: bool,
     question: bool,
 ) -> ServiceResult<CommentView> {
-    let (view, _) = comment_with_file(state, caller, id, body, internal, question, None).await?;
+    comment_once(state, caller, id, body, internal, question, None).await
+}
+
+/// [`comment`] sent with a submission key: sent again, it makes no second
+/// message and answers with the first.
+pub async fn comment_once(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: &str,
+    internal: bool,
+    question: bool,
+    submission: Option<&SubmissionKey>,
+) -> ServiceResult<CommentView> {
+    let (view, _) = comment_with_file(
+        state, caller, id, body, internal, question, None, submission,
+    )
+    .await?;
     Ok(view)
 }
 
 /// [`comment`] with a file attached to the message in the same write (or
 /// neither is saved).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn comment_with_file(
     state: &AppState,
     caller: &Caller,
@@ -170,6 +190,63 @@ pub(crate) async fn comment_with_file(
     internal: bool,
     question: bool,
     file: Option<attachment::ActiveModel>,
+    submission: Option<&SubmissionKey>,
+) -> ServiceResult<(CommentView, Option<attachment::Model>)> {
+    match write_comment(
+        state, caller, id, body, internal, question, file, submission,
+    )
+    .await
+    {
+        Err(e) => match submission {
+            Some(key) => match sent_before(state, caller, key).await? {
+                Some(view) => Ok((view, None)),
+                None => Err(e),
+            },
+            None => Err(e),
+        },
+        written => written,
+    }
+}
+
+/// The message a key already sent (the request's state may have moved on
+/// since, so that sending it again would now be refused).
+async fn sent_before(
+    state: &AppState,
+    caller: &Caller,
+    key: &SubmissionKey,
+) -> ServiceResult<Option<CommentView>> {
+    let Some(Made::Comment(id)) = submissions::made_by(&state.db, key).await? else {
+        return Ok(None);
+    };
+    let Some(saved) = comment::Entity::find_by_id(id).one(&state.db).await? else {
+        return Ok(None);
+    };
+    Ok(Some(comment_view(caller, saved)))
+}
+
+fn comment_view(caller: &Caller, saved: comment::Model) -> CommentView {
+    CommentView {
+        id: saved.id,
+        author: UserRef {
+            login: caller.login.clone(),
+            name: caller.name.clone(),
+        },
+        body: saved.body,
+        internal: saved.internal,
+        created_at: saved.created_at,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_comment(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    body: &str,
+    internal: bool,
+    question: bool,
+    file: Option<attachment::ActiveModel>,
+    submission: Option<&SubmissionKey>,
 ) -> ServiceResult<(CommentView, Option<attachment::Model>)> {
     let (row, t) = load(state, caller, id).await?;
     let now = state.now();
@@ -185,24 +262,14 @@ pub(crate) async fn comment_with_file(
     } else {
         body.to_string()
     };
-    let applied = act_with_file(state, caller, id, file, |t| {
+    let applied = act_with_file(state, caller, id, file, submission, |t| {
         Ok(t.comment(actor(caller), &body, internal, question, now)?)
     })
     .await?;
     let saved = applied
         .comment
         .ok_or_else(|| ServiceError::Corrupt("comment not saved".into()))?;
-    let view = CommentView {
-        id: saved.id,
-        author: UserRef {
-            login: caller.login.clone(),
-            name: caller.name.clone(),
-        },
-        body: saved.body,
-        internal: saved.internal,
-        created_at: saved.created_at,
-    };
-    Ok((view, applied.attached))
+    Ok((comment_view(caller, saved), applied.attached))
 }
 
 /// Extends the term of a written request once, by 1–30 days (unit head or administrator).

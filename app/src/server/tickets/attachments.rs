@@ -154,9 +154,17 @@ pub async fn store_with_message(
     };
     // The message and its file are written together, counted under the
     // request's lock: neither is saved without the other.
-    let saved =
-        super::act::comment_with_file(state, caller, ticket_id, &body, internal, false, Some(file))
-            .await;
+    let saved = super::act::comment_with_file(
+        state,
+        caller,
+        ticket_id,
+        &body,
+        internal,
+        false,
+        Some(file),
+        None,
+    )
+    .await;
     match saved {
         Ok((_, Some(file))) => Ok(view(file)),
         Ok((_, None)) => Err(ServiceError::Corrupt("file not saved".into())),

@@ -14,10 +14,11 @@ use crate::domain::fields::{BODY_MAX, SUBJECT_MAX, validate_text};
 use crate::domain::lifecycle::{Audience, NoticeSpec};
 use crate::domain::{Channel, FieldError, FieldErrorCode, RequestForm, Status, TicketNumber};
 use crate::server::auth::{Caller, upsert_user};
-use crate::server::entity::{attachment, ticket, ticket_event, user};
+use crate::server::entity::{attachment, submission, ticket, ticket_event, user};
 use crate::server::error::{ServiceError, ServiceResult};
 use crate::server::files::{check, clean_file_name, detect_type, new_key, put, remove_stored};
 use crate::server::state::AppState;
+use crate::server::submissions::{self, Made, SubmissionKey};
 use crate::wire::{AppError, NewTicket, TicketView};
 
 /// How many files one new request may carry.
@@ -51,6 +52,19 @@ pub async fn create_with_files(
     files: Vec<NewFile>,
 ) -> ServiceResult<TicketView> {
     let mut errors: Vec<FieldError> = Vec::new();
+    let submission = match SubmissionKey::parse(caller.id, input.submission.as_deref()) {
+        Ok(key) => key,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    // Sent again after it was saved: the request it made, nothing new.
+    if let Some(key) = &submission
+        && let Some(view) = filed_before(state, caller, key).await?
+    {
+        return Ok(view);
+    }
     let reference = state.reference_for(caller).await?;
     let kind = reference
         .catalogue
@@ -192,6 +206,7 @@ pub async fn create_with_files(
         year,
         files,
         staff: Arc::clone(&reference.staff),
+        submission: submission.clone(),
     };
     let in_bucket: Vec<String> = filing
         .files
@@ -210,6 +225,12 @@ pub async fn create_with_files(
             for key in &in_bucket {
                 remove_stored(state, key).await;
             }
+            // Sent twice at once: the other send saved it.
+            if let Some(key) = &submission
+                && let Some(view) = filed_before(state, caller, key).await?
+            {
+                return Ok(view);
+            }
             return Err(e);
         }
     };
@@ -219,6 +240,18 @@ pub async fn create_with_files(
     views_of(state, &reference.catalogue, vec![row], &people, caller.lang)
         .pop()
         .ok_or_else(|| ServiceError::Corrupt("view".into()))?
+}
+
+/// The request a submission key already made, as the caller sees it.
+async fn filed_before(
+    state: &AppState,
+    caller: &Caller,
+    key: &SubmissionKey,
+) -> ServiceResult<Option<TicketView>> {
+    match submissions::made_by(&state.db, key).await? {
+        Some(Made::Ticket(id)) => Ok(Some(super::read::get(state, caller, id).await?)),
+        _ => Ok(None),
+    }
 }
 
 /// A request checked and ready to be written: everything the transaction
@@ -242,6 +275,8 @@ pub(crate) struct Filing {
     pub(super) files: Vec<PendingFile>,
     /// Who works in which unit, as read before the transaction.
     pub(super) staff: std::sync::Arc<crate::server::reference::Staff>,
+    /// The key it was sent with, taken in its transaction.
+    pub(super) submission: Option<SubmissionKey>,
 }
 
 /// Writes one filing in `txn`: its number, row, registration event,
@@ -252,6 +287,11 @@ pub(crate) async fn write_filing(
 ) -> ServiceResult<ticket::Model> {
     let sequence = next_sequence(txn, &f.unit, f.year).await?;
     let row = new_row(f, sequence).insert(txn).await?;
+    if let Some(key) = &f.submission {
+        submissions::row(key, Made::Ticket(row.id), f.now)
+            .insert(txn)
+            .await?;
+    }
     registered_event(f, &row).insert(txn).await?;
     store::send_notices(
         txn,
@@ -301,6 +341,21 @@ pub(crate) async fn write_filings(
                 .remove(&number)
                 .ok_or_else(|| ServiceError::Corrupt(format!("{number} not returned")))?,
         );
+    }
+    // A key sent twice in the batch fails it here; written one by one, the
+    // second send then finds the first's request.
+    let keys: Vec<submission::ActiveModel> = filings
+        .iter()
+        .zip(&rows)
+        .filter_map(|(f, row)| {
+            let key = f.submission.as_ref()?;
+            Some(submissions::row(key, Made::Ticket(row.id), f.now))
+        })
+        .collect();
+    if !keys.is_empty() {
+        submission::Entity::insert_many(keys)
+            .exec_without_returning(txn)
+            .await?;
     }
     ticket_event::Entity::insert_many(
         filings

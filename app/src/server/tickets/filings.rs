@@ -226,6 +226,7 @@ mod tests {
             year: 2026,
             files: Vec::new(),
             staff: std::sync::Arc::default(),
+            submission: None,
         }
     }
 

@@ -21,7 +21,7 @@ mod words;
 
 pub use act::{
     AnswerInput, add_comment, answer, ask_extension, assign, close, close_unclaimed, comment,
-    confirm, decide_extension, extend, rate, reopen, take, transfer,
+    comment_once, confirm, decide_extension, extend, rate, reopen, take, transfer,
 };
 pub use create::{MAX_FILES, NewFile, create, create_with_files};
 pub use list::{

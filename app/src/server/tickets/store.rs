@@ -25,6 +25,7 @@ use crate::server::error::{ServiceError, ServiceResult};
 use crate::server::notify::{self, TicketNotice};
 use crate::server::reference::Staff;
 use crate::server::state::AppState;
+use crate::server::submissions::{self, Made, SubmissionKey};
 use crate::wire::AppError;
 
 fn count(value: i32, what: &str) -> ServiceResult<u32> {
@@ -251,7 +252,7 @@ pub(crate) async fn apply(
     before: &Ticket,
     change: Change,
 ) -> ServiceResult<Applied> {
-    apply_with_file(state, actor, before, change, None).await
+    apply_with_file(state, actor, before, change, None, None).await
 }
 
 /// [`apply`], attaching `file` to the message the change writes in the
@@ -263,6 +264,7 @@ pub(crate) async fn apply_with_file(
     before: &Ticket,
     change: Change,
     file: Option<attachment::ActiveModel>,
+    submission: Option<&SubmissionKey>,
 ) -> ServiceResult<Applied> {
     let after = &change.after;
     let now = after.updated_at;
@@ -298,6 +300,13 @@ pub(crate) async fn apply_with_file(
         }
         None => None,
     };
+    // The key that sent the message is taken with it: a second send of it
+    // fails here, whole, and is answered with this message.
+    if let (Some(key), Some(c)) = (submission, &saved_comment) {
+        submissions::row(key, Made::Comment(c.id), now)
+            .insert(&txn)
+            .await?;
+    }
     let attached = match file {
         Some(mut file) => {
             let held = attachment::Entity::find()
