@@ -293,6 +293,7 @@ def main():
     ap.add_argument("--port", type=int, default=3200)
     ap.add_argument("--ldap-port", type=int, default=3392)
     ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--no-sqlite", action="store_true")
     ap.add_argument("--only", action="append",
                     help="measure only lines whose name contains this (and the static route); repeatable")
     ap.add_argument("--perf", action="store_true",
@@ -309,7 +310,8 @@ def main():
                     "--port", str(args.ldap_port)], check=True, stdout=subprocess.DEVNULL)
     missed = []
     try:
-        databases = [("SQLite", f"sqlite://{work}/bench.db?mode=rwc", os.path.join(work, "bench.db"))]
+        databases = [] if args.no_sqlite else [
+            ("SQLite", f"sqlite://{work}/bench.db?mode=rwc", os.path.join(work, "bench.db"))]
         pg_up = subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"]).returncode == 0
         if pg_up and not args.no_pg:
             subprocess.run(["psql", PG_ADMIN, "-qc", "DROP DATABASE IF EXISTS sd_bench"], check=True)

@@ -15,7 +15,7 @@ use crate::features::request_new::{NewRequestPage, RegisterRequestPage};
 use crate::features::request_page::RequestPage;
 use crate::features::requests::{HomePage, MyRequestsPage, QueuePage};
 use crate::features::{SessionResource, get_session, session_info, use_session};
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -23,10 +23,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     set_page_policy();
     view! {
         <!DOCTYPE html>
-        <html lang="ru">
+        // `lang` comes from `DocumentLang` (the reader's language), once.
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -69,6 +71,7 @@ fn set_page_policy() {
 
 #[component]
 fn NotFound() -> impl IntoView {
+    crate::features::common::answer_status(&crate::wire::AppError::NotFound);
     let session = use_session();
     view! {
         <Suspense fallback=|| ()>
@@ -83,6 +86,18 @@ fn NotFound() -> impl IntoView {
     }
 }
 
+/// A tab's title: the page's own, then the service's name.
+fn title_format(lang: Lang) -> impl Fn(String) -> String + Send + Sync + 'static {
+    move |page: String| {
+        let app = Msg::AppName.text(lang);
+        if page.is_empty() {
+            app.to_string()
+        } else {
+            format!("{page} — {app}")
+        }
+    }
+}
+
 #[component]
 fn DocumentLang() -> impl IntoView {
     let session = use_session();
@@ -92,7 +107,7 @@ fn DocumentLang() -> impl IntoView {
                 let lang = session_info(session).await.lang;
                 view! {
                     <leptos_meta::Html {..} lang=lang.code()/>
-                    <Title text=Msg::AppName.text(lang)/>
+                    <Title formatter=title_format(lang)/>
                 }
             })}
         </Suspense>
@@ -106,6 +121,8 @@ pub fn App() -> impl IntoView {
     provide_context(SessionResource(session));
     view! {
         <Stylesheet id="leptos" href="/pkg/servicedesk.css"/>
+        // First on the title's stack: a page's own title, set later, wins.
+        <Title formatter=title_format(Lang::Ru) text=""/>
         <DocumentLang/>
         <Router>
             <Header/>

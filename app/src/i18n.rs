@@ -222,6 +222,7 @@ messages! {
     KbFind => "Найти", "Search";
     KbNothing => "Ничего не нашлось. Попробуйте другие слова или подайте обращение.", "Nothing found. Try other words or file a request.";
     KbLatest => "Новые статьи", "Latest articles";
+    KbSections => "Разделы", "Sections";
     KbNewArticle => "Новая статья", "New article";
     KbEditArticle => "Изменить статью", "Edit article";
     KbHistory => "История изменений", "History";
@@ -337,6 +338,7 @@ messages! {
     MeetingMode => "Вид для оперативного совещания", "Meeting view";
     MeetingTitle => "Оперативное совещание", "Operative meeting";
     Print => "Печать", "Print";
+    PrintHint => "Для печати нажмите Ctrl+P: страница напечатается на одном листе A4.", "To print, press Ctrl+P: the page prints on one A4 sheet.";
     BackToReports => "← Нагрузка и отчёты", "← Workload and reports";
     StateOn => "на", "as of";
     QueueFiltered => "Отбор:", "Filter:";
@@ -418,6 +420,55 @@ pub fn outcome(o: crate::domain::Outcome, lang: Lang) -> &'static str {
 }
 
 /// A field error worded for a person.
+/// The Russian plural form for `n`: `one` (1, 21, 101), `few` (2–4, 22–24)
+/// or `many` (0, 5–20, 25…).
+pub fn plural_ru<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    match (n % 10, n % 100) {
+        (1, m) if m != 11 => one,
+        (2..=4, m) if !(12..=14).contains(&m) => few,
+        _ => many,
+    }
+}
+
+/// «3 непрочитанных», "3 unread".
+pub fn unread(n: u64, lang: Lang) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "{n} {}",
+            plural_ru(n, "непрочитанное", "непрочитанных", "непрочитанных")
+        ),
+        Lang::En => format!("{n} unread"),
+    }
+}
+
+/// The name of a field the forms share, as an error summary names it
+/// (the kinds' own fields are named by the form from the catalogue).
+pub fn field_name(field: &str, lang: Lang) -> Option<&'static str> {
+    let (ru, en) = match field {
+        "subject" => ("Тема", "Subject"),
+        "description" => ("Описание", "Description"),
+        "body" => ("Текст", "Text"),
+        "outcome" => ("Итог", "Outcome"),
+        "planned_on" => ("Когда будет решено", "Will be solved by"),
+        "days" => ("На сколько рабочих дней", "By how many working days"),
+        "reason" => ("Причина", "Reason"),
+        "requester_login" => ("Сотрудник", "Employee"),
+        "channel" => ("Канал поступления", "Channel"),
+        "form" => ("Форма обращения", "Form of request"),
+        "kind" => ("Вид обращения", "Request kind"),
+        "unit" => ("Подразделение", "Unit"),
+        "file" => ("Файлы", "Files"),
+        "assignee" => ("Исполнитель", "Executor"),
+        "score" => ("Оценка", "Rating"),
+        "comment" => ("Комментарий", "Comment"),
+        "title" => ("Заголовок", "Title"),
+        "text" => ("Текст", "Text"),
+        "section" => ("Раздел", "Section"),
+        _ => return None,
+    };
+    Some(if lang == Lang::Ru { ru } else { en })
+}
+
 pub fn field_error(code: &FieldErrorCode, lang: Lang) -> String {
     use FieldErrorCode as C;
     let ru = lang == Lang::Ru;
@@ -930,6 +981,29 @@ pub fn date_time(at: chrono::DateTime<chrono::Utc>, offset: chrono::FixedOffset)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unread_counts_take_the_russian_plural() {
+        for (n, text) in [
+            (1, "1 непрочитанное"),
+            (2, "2 непрочитанных"),
+            (5, "5 непрочитанных"),
+            (11, "11 непрочитанных"),
+            (21, "21 непрочитанное"),
+            (111, "111 непрочитанных"),
+        ] {
+            assert_eq!(unread(n, Lang::Ru), text);
+        }
+        assert_eq!(unread(1, Lang::En), "1 unread");
+        let form = |n| plural_ru(n, "день", "дня", "дней");
+        assert_eq!(
+            [1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 101, 112].map(form),
+            [
+                "день", "дня", "дня", "дней", "дней", "дней", "дней", "день", "дня", "дней",
+                "день", "дней"
+            ]
+        );
+    }
 
     #[test]
     fn every_message_has_both_languages_and_they_differ_where_words_exist() {

@@ -327,6 +327,10 @@ pub struct NotificationView {
     pub text: String,
     pub created_at: DateTime<Utc>,
     pub read: bool,
+    /// The request it is about, by number and subject
+    /// («IT-2026-000123: Не работает ключ ЭП»).
+    #[serde(default)]
+    pub ticket_label: Option<String>,
 }
 
 /// The bell: the latest notices and how many are unread.

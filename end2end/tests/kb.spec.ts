@@ -19,3 +19,16 @@ test("an employee finds the article about e-signature keys in other word forms",
   await ready(page, info);
   await expect(page.locator(".empty")).toContainText("Ничего не нашлось");
 });
+
+test("an employee browses the knowledge base by section", async ({ page }, info) => {
+  await signIn(page, info, "ivanova");
+  await page.goto("/kb");
+  await ready(page, info);
+  const sections = page.getByRole("navigation", { name: "Разделы" });
+  await sections.getByRole("link", { name: "Инструкции" }).click();
+  await expect(page).toHaveURL(/\/kb\?section=instructions/);
+  await ready(page, info);
+  await expect(page.getByRole("heading", { level: 2, name: "Инструкции", exact: true })).toBeVisible();
+  await expect(sections.getByRole("link", { name: "Инструкции" })).toHaveAttribute("aria-current", "page");
+  await expect(page.locator("ul.articles li").first()).toBeVisible();
+});

@@ -62,6 +62,13 @@ test.describe.serial("a unit head's workload and report", () => {
     await ready(page, info);
     await expect(page.getByRole("heading", { level: 1 })).toContainText("Оперативное совещание");
     await expect(page.getByRole("heading", { name: /Просроченные обращения/ })).toBeVisible();
+    // The print button works with JavaScript; without it the page says how to print.
+    if (jsOn(info)) {
+      await expect(page.getByRole("button", { name: "Печать" })).toBeVisible();
+    } else {
+      await expect(page.getByRole("button", { name: "Печать" })).toBeHidden();
+      await expect(page.getByText("Для печати нажмите Ctrl+P")).toBeVisible();
+    }
     await page.emulateMedia({ media: "print" });
     await expect(page.locator("header.top")).toBeHidden();
     await expect(page.getByRole("button", { name: "Печать" })).toBeHidden();

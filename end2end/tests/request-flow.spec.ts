@@ -25,10 +25,13 @@ test.describe.serial("an e-signature key request", () => {
     await expect(page.getByRole("status")).toContainText("Обращение зарегистрировано");
     await expect(page.locator("h1 .number")).toHaveText(/^IT-\d{4}-\d{6}$/);
     await expect(page.locator("[data-unit]")).toHaveText("Отдел информационных технологий");
+    // The tab names the request, then the service.
+    await expect(page).toHaveTitle(/^IT-\d{4}-\d{6} — Продлить ключ ЭП .* — Служба поддержки$/);
     requestUrl = new URL(page.url()).pathname;
 
     await page.getByRole("link", { name: "Мои обращения" }).click();
     await ready(page, info);
+    await expect(page).toHaveTitle("Мои обращения — Служба поддержки");
     await expect(page.getByRole("row", { name: new RegExp(subject.replace(/[()]/g, "\\$&")) })).toBeVisible();
   });
 
@@ -80,14 +83,22 @@ test("a form with mistakes says what is wrong and keeps what was typed", async (
   await page.getByLabel("Тема").fill("Уточнить платёж за январь");
   await page.getByLabel("Номер платёжного поручения").fill("17");
   await page.getByLabel("КБК (код бюджетной классификации)").fill("1821010201");
+  const long = "Платёж прошёл дважды. ".repeat(400);
+  await page.getByLabel(/^Описание/).fill(long);
   await page.getByRole("button", { name: "Отправить обращение" }).click();
   const summary = page.locator("#form-error");
   await expect(summary).toBeVisible();
-  await expect(summary).toContainText("Заполните это поле.");
-  await expect(summary).toContainText("не подходит по формату");
+  // Each field named with what is wrong with it.
+  await expect(summary).toContainText("Дата платёжного поручения: Заполните это поле.");
+  await expect(summary).toContainText("КБК (код бюджетной классификации): Значение не подходит по формату");
   await expect(page.getByLabel("Тема")).toHaveValue("Уточнить платёж за январь");
   await expect(page.getByLabel("Номер платёжного поручения")).toHaveValue("17");
+  await expect(page.getByLabel(/^Описание/)).toHaveValue(long);
+  // The first wrong field has focus.
+  await expect(page.getByLabel("Дата платёжного поручения")).toBeFocused();
+  // Without JavaScript what was typed comes back from a draft, not the address.
   expect(jsOn(info) || page.url().includes("__err")).toBeTruthy();
+  expect(page.url().length).toBeLessThan(1500);
 });
 
 test("a wrong password gets one plain message", async ({ page }, info) => {

@@ -17,7 +17,26 @@ const COMPRESSIBLE: [&str; 5] = ["wasm", "js", "css", "svg", "map"];
 /// browser keeps them but checks each use against `Last-Modified`.
 const ASSET_CACHE: &str = "public, no-cache";
 
-/// `/pkg/…` from `site_root/pkg`, precompressed files preferred.
+/// The tab's icon: a tick on the header's blue, small enough to live here.
+const FAVICON: &str = concat!(
+    r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">"##,
+    r##"<rect width="32" height="32" rx="6" fill="#0b4f9c"/>"##,
+    r##"<path d="M9 17l5 5 9-11" stroke="#fff" stroke-width="3.5" fill="none" "##,
+    r##"stroke-linecap="round" stroke-linejoin="round"/></svg>"##
+);
+
+async fn favicon() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
+}
+
+/// `/pkg/…` from `site_root/pkg`, precompressed files preferred; the icon
+/// at `/favicon.svg` and where browsers look for it unasked (`/favicon.ico`).
 pub fn router<S: Clone + Send + Sync + 'static>(site_root: &Path) -> Router<S> {
     let files = ServeDir::new(site_root.join("pkg"))
         .precompressed_br()
@@ -25,6 +44,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(site_root: &Path) -> Router<S> {
     Router::new()
         .nest_service("/pkg", files)
         .layer(axum::middleware::map_response(cache_control))
+        .route("/favicon.svg", axum::routing::get(favicon))
+        .route("/favicon.ico", axum::routing::get(favicon))
 }
 
 async fn cache_control(mut res: Response) -> Response {

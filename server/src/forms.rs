@@ -5,7 +5,7 @@
 use app::domain::redirect::safe_next;
 use app::i18n::Lang;
 use app::server::auth;
-use app::server::{AppState, calendar, kb, tickets};
+use app::server::{AppState, calendar, kb, notify, tickets};
 use app::wire::AppError;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -224,6 +224,21 @@ async fn download(State(state): State<AppState>, Id(id): Id, headers: HeaderMap)
     }
 }
 
+/// A notice's link: marks it read and goes on to its request.
+async fn open_notice(State(state): State<AppState>, Id(id): Id, headers: HeaderMap) -> Response {
+    let Some(caller) = caller(&state, &headers).await else {
+        let next = encode(&format!("/notifications/{id}/open"));
+        return Redirect::to(&format!("/login?next={next}")).into_response();
+    };
+    match notify::open(&state, &caller, id).await {
+        Ok(Some(Some(ticket))) => Redirect::to(&format!("/requests/{ticket}")).into_response(),
+        // Another person's notice, or one that is gone.
+        Ok(None) => Redirect::to("/notifications?error=not_found").into_response(),
+        Ok(Some(None)) => Redirect::to("/notifications").into_response(),
+        Err(e) => crate::api::ApiError(AppError::from(e), caller.lang).into_response(),
+    }
+}
+
 /// A file for a knowledge-base article, from the article page's form.
 async fn kb_upload(
     State(state): State<AppState>,
@@ -277,6 +292,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             post(upload).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/files/{id}", get(download))
+        .route("/notifications/{id}/open", get(open_notice))
         .route(
             "/kb/{id}/files",
             post(kb_upload).layer(DefaultBodyLimit::max(upload_limit)),

@@ -88,7 +88,8 @@ enum Body {
 
 /// Every route: method, path as routed (`{t}` the request, `{a}` its file,
 /// `{r}` its extension request, `{k}` a draft article of IT, `{kf}` its
-/// file, `{m}` an IT template, `{e}` IT's report file), who may, the body.
+/// file, `{m}` an IT template, `{n}` the requester's notice of the request,
+/// `{e}` IT's report file), who may, the body.
 fn access() -> Vec<(&'static str, &'static str, Who, Body)> {
     use Body::*;
     use Who::*;
@@ -166,6 +167,7 @@ fn access() -> Vec<(&'static str, &'static str, Who, Body)> {
         ("POST", "/auth/lang", Anyone, Text("lang=en")),
         ("POST", "/requests/{t}/files", Viewer, File),
         ("GET", "/files/{a}", Viewer, None),
+        ("GET", "/notifications/{n}/open", Requester, None),
         ("POST", "/kb/{k}/files", UnitStaff, File),
         ("GET", "/kb/files/{kf}", UnitStaff, None),
         ("POST", "/admin/calendar/import", Admin, File),
@@ -463,6 +465,26 @@ async fn objects(http: &Client, base: &str, by: &Makers) -> Objects {
     )
     .await["id"]
         .to_string();
+    // Ivanova's acknowledgement of the request: a notice of hers alone.
+    let inbox = call(
+        http,
+        base,
+        &by.ivanova,
+        "GET",
+        "/api/v1/notifications",
+        &Body::None,
+    )
+    .await
+    .json::<Value>()
+    .await
+    .expect("json");
+    let n = inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|n| n["ticket_id"].as_i64().map(|id| id.to_string()).as_deref() == Some(t.as_str()))
+        .expect("her notice of the request")["id"]
+        .to_string();
     let m = post(
         http,
         base,
@@ -480,6 +502,7 @@ async fn objects(http: &Client, base: &str, by: &Makers) -> Objects {
             ("{kf}", kf),
             ("{k}", k),
             ("{m}", m),
+            ("{n}", n),
             ("{e}", by.export.clone()),
             ("{date}", "2026-04-01".into()),
             ("{year}", "2026".into()),
@@ -811,6 +834,8 @@ fn server_fns() -> Vec<(&'static str, &'static str, Who)> {
         ),
         ("report_export_status", "id={e}", ExportOwner),
         ("get_deadline_context", "", Signed),
+        // Anyone signed in reads their own drafts; another's key reads as none.
+        ("get_draft", "key=nope", Signed),
         ("suggest_articles", "subject=ключ&kind=esign_key", Signed),
         ("solved_by_article", "article={k}&subject=Вопрос", Nobody),
         ("get_request_kinds", "", Signed),

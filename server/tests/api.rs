@@ -982,9 +982,19 @@ async fn a_refused_new_request_keeps_what_was_typed_names_each_file_and_writes_n
         let query: std::collections::HashMap<String, String> =
             url.query_pairs().into_owned().collect();
         assert_eq!(query["kind"], "esign_key");
-        assert_eq!(query["description"], "Сертификат истекает в пятницу");
-        assert_eq!(query["f[holder]"], "Иванова А. С.");
-        assert_eq!(query["files_again"], "большой.pdf, страница.html");
+        // What was typed is kept in a draft of hers, not in the address.
+        assert!(!query.contains_key("description"), "{location}");
+        let her = db.user("ivanova", &["employee"]).await;
+        let kept: std::collections::HashMap<String, String> =
+            app::server::drafts::read(&db.state, &her, &query["draft"])
+                .await
+                .expect("draft")
+                .into_iter()
+                .collect();
+        assert_eq!(kept["description"], "Сертификат истекает в пятницу");
+        assert_eq!(kept["f[holder]"], "Иванова А. С.");
+        assert_eq!(kept["files_again"], "большой.pdf, страница.html");
+        assert!(!kept.contains_key("form_token") && !kept.contains_key("submission"));
         use app::domain::{FieldError, FieldErrorCode};
         let err = leptos::server_fn::error::ServerFnUrlError::<app::wire::AppError>::decode_err(
             &query["__err"],

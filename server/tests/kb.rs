@@ -317,3 +317,34 @@ on_both_databases!(
         assert_eq!(history[0].version, 1 + won as i32);
     }
 );
+
+on_both_databases!(
+    async fn the_home_lists_published_articles_however_many_drafts_are_newer(db: TestDb) {
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let popov = db.user("popov", &["employee", "executor:AHO"]).await;
+        for i in 0..25 {
+            let mut published = article(&format!("Статья {i}"), "Текст.", "published");
+            published.unit = Some("IT".into());
+            kb::create(&db.state, &smirnov, published)
+                .await
+                .expect("published");
+        }
+        // Forty drafts of IT, all newer than every published article.
+        for i in 0..40 {
+            let mut draft = article(&format!("Черновик {i}"), "Текст.", "draft");
+            draft.unit = Some("IT".into());
+            kb::create(&db.state, &smirnov, draft).await.expect("draft");
+        }
+        for reader in [&ivanova, &popov] {
+            let home = kb::list(&db.state, reader, None, 20).await.expect("list");
+            assert_eq!(home.len(), 20, "a full page of what they may read");
+            assert!(home.iter().all(|a| a.status == "published"), "{home:?}");
+        }
+        // IT's own staff see their drafts too, newest first.
+        let theirs = kb::list(&db.state, &smirnov, None, 100)
+            .await
+            .expect("list");
+        assert_eq!(theirs.iter().filter(|a| a.status == "draft").count(), 40);
+    }
+);

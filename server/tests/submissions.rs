@@ -1,6 +1,6 @@
-//! A form or API call sent twice makes one request or one reply, on SQLite
-//! and PostgreSQL: sends fired together, and a send repeated after the
-//! first was saved.
+//! Forms on SQLite and PostgreSQL: a form or API call sent twice makes one
+//! request or one reply (sends fired together, and a send repeated after
+//! the first was saved); a refused form's draft is its author's alone.
 
 mod common;
 
@@ -246,5 +246,47 @@ on_both_databases!(
         );
         assert_eq!(a["id"], b["id"], "{a} {b}");
         assert_eq!(comments_of(db, id).await, 1);
+    }
+);
+
+on_both_databases!(
+    async fn a_draft_is_its_authors_alone_and_kept_for_a_day(db: TestDb) {
+        use app::server::drafts;
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let petrov = db.user("petrov", &["employee"]).await;
+        let typed = vec![
+            ("subject".to_string(), "Платёж".to_string()),
+            (
+                "description".to_string(),
+                "Платёж прошёл дважды. ".repeat(500),
+            ),
+        ];
+        let key = drafts::save(&db.state, &ivanova, &typed)
+            .await
+            .expect("saved");
+        assert_eq!(
+            drafts::read(&db.state, &ivanova, &key).await.expect("read"),
+            typed
+        );
+        assert!(
+            drafts::read(&db.state, &petrov, &key)
+                .await
+                .expect("read")
+                .is_empty()
+        );
+        assert!(
+            drafts::read(&db.state, &ivanova, "nope")
+                .await
+                .expect("read")
+                .is_empty()
+        );
+        db.set_now("2026-03-03T09:00:01+03:00");
+        jobs::tick(&db.state).await.expect("tick");
+        assert!(
+            drafts::read(&db.state, &ivanova, &key)
+                .await
+                .expect("read")
+                .is_empty()
+        );
     }
 );

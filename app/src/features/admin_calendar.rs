@@ -164,6 +164,7 @@ pub fn CalendarPage() -> impl IntoView {
             .join(", ");
         let caption = format!("{:02}.{}", m.month, m.year);
         view! {
+                <leptos_meta::Title text=Msg::CalendarTitle.text(lang)/>
                 <h1>{Msg::CalendarTitle.text(lang)}</h1>
                 <p class="muted">{years}</p>
                 {imported.then(|| view! { <div class="alert alert-ok" role="status">{Msg::Imported.text(lang)}</div> })}

@@ -41,6 +41,7 @@ pub fn LoginPage() -> impl IntoView {
                 let next = crate::domain::redirect::safe_next(&q.get("next").unwrap_or_default()).to_string();
                 view! {
                     <section class="card narrow">
+                        <leptos_meta::Title text=Msg::SignInTitle.text(lang)/>
                         <h1>{Msg::SignInTitle.text(lang)}</h1>
                         <p class="muted">{Msg::SignInHint.text(lang)}</p>
                         {error.map(|e| view! { <div class="alert alert-error" role="alert" id="login-error">{i18n::error(&e, lang)}</div> })}
@@ -88,7 +89,7 @@ fn Nav(info: SessionInfo) -> impl IntoView {
             <span class="spacer"></span>
             {user.as_ref().map(|_| {
                 let label = if unread > 0 {
-                    format!("{} ({unread} {})", Msg::Notifications.text(lang), Msg::Unread.text(lang))
+                    format!("{} ({})", Msg::Notifications.text(lang), i18n::unread(unread, lang))
                 } else {
                     Msg::Notifications.text(lang).to_string()
                 };

@@ -24,16 +24,81 @@ pub fn field_error(error: &Option<AppError>, field: &str, lang: Lang) -> Option<
         .map(|e| i18n::field_error(&e.code, lang))
 }
 
-/// A summary of what went wrong, announced to screen readers, with links to the fields.
+/// How a form names its fields to an error summary: each field's code,
+/// the id of its control (focused by the summary's link) and its label.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FieldNames(pub Vec<(String, String, String)>);
+
+impl FieldNames {
+    /// The control's id and the label of `field` (`lines.0.item` is named
+    /// as `lines`); by default `f-<field>` and the shared name, if any.
+    pub fn of(&self, field: &str, lang: Lang) -> (String, Option<String>) {
+        let own = self
+            .0
+            .iter()
+            .find(|(code, _, _)| field == code || field.starts_with(&format!("{code}.")));
+        match own {
+            Some((_, id, label)) => (id.clone(), Some(label.clone())),
+            None => (
+                format!("f-{field}"),
+                i18n::field_name(field, lang).map(str::to_string),
+            ),
+        }
+    }
+
+    /// The id of the control of the first field `error` names, to focus.
+    pub fn first_wrong(&self, error: &AppError, lang: Lang) -> Option<String> {
+        let first = error.fields().first()?;
+        Some(self.of(&first.field, lang).0)
+    }
+}
+
+/// With JavaScript: once a send is refused, the control of the first
+/// wrong field gets focus (without it the page marks it `autofocus`).
+pub fn focus_first_wrong(
+    error: impl Fn() -> Option<AppError> + Send + Sync + 'static,
+    names: FieldNames,
+    lang: Lang,
+) {
+    Effect::new(move |_| {
+        let Some(id) = error().and_then(|e| names.first_wrong(&e, lang)) else {
+            return;
+        };
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            if let Some(el) = document()
+                .get_element_by_id(&id)
+                .and_then(|el| el.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+            {
+                let _focused = el.focus();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = id;
+    });
+}
+
+/// A summary of what went wrong, announced to screen readers: each field
+/// by its name with what is wrong, linked to its control.
 #[component]
-pub fn ErrorSummary(error: Option<AppError>, lang: Lang) -> impl IntoView {
+pub fn ErrorSummary(
+    error: Option<AppError>,
+    lang: Lang,
+    #[prop(optional)] names: FieldNames,
+) -> impl IntoView {
     error.map(|e| {
         let items = e
             .fields()
             .iter()
             .map(|f| {
-                let href = format!("#f-{}", f.field);
-                let text = i18n::field_error(&f.code, lang);
+                let (id, label) = names.of(&f.field, lang);
+                let href = format!("#{id}");
+                let what = i18n::field_error(&f.code, lang);
+                let text = match label {
+                    Some(label) => format!("{label}: {what}"),
+                    None => what,
+                };
                 view! { <li><a href=href>{text}</a></li> }
             })
             .collect_view();
@@ -107,12 +172,37 @@ pub fn TicketTable(
 /// Shown instead of a page's content to visitors who are not signed in.
 #[component]
 pub fn SignInFirst(lang: Lang) -> impl IntoView {
+    // Signed in, the visitor comes back to this very page (a link from an
+    // e-mail keeps its target).
+    let location = leptos_router::hooks::use_location();
+    let here = {
+        let path = location.pathname.get_untracked();
+        let search = location.search.get_untracked();
+        if search.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", search.trim_start_matches('?'))
+        }
+    };
+    let href = format!("/login?next={}", urlencode(&here));
     view! {
         <div class="alert" role="alert">
             <p>{i18n::error(&AppError::Unauthenticated, lang)}</p>
-            <p><a href="/login">{Msg::SignIn.text(lang)}</a></p>
+            <p><a href=href>{Msg::SignIn.text(lang)}</a></p>
         </div>
     }
+}
+
+/// Percent-encodes a query value (UTF-8), leaving the unreserved characters.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// A page for signed-in people: one `Suspense` waits for the session and
@@ -140,9 +230,25 @@ where
     }
 }
 
+/// Rendered on the server, a page that could not load answers with the
+/// error's HTTP status (a missing request is a 404, not a 200); the
+/// page asking to sign in first stays a 200.
+pub fn answer_status(error: &AppError) {
+    #[cfg(feature = "ssr")]
+    if *error != AppError::Unauthenticated
+        && let Some(options) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = axum::http::StatusCode::from_u16(error.http_status())
+    {
+        options.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = error;
+}
+
 /// A failure to load a page's data, worded for a person.
 #[component]
 pub fn LoadError(error: AppError, lang: Lang) -> impl IntoView {
+    answer_status(&error);
     if error == AppError::Unauthenticated {
         return view! { <SignInFirst lang=lang/> }.into_any();
     }

@@ -6,6 +6,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::common::{FileList, LoadError, UploadForm, fmt_time, signed_in_page, upload_error};
+use serde::{Deserialize, Serialize};
+
+use super::kb_edit::Choice;
 use crate::i18n::Msg;
 use crate::wire::{AppError, ArticleView, KbHit};
 
@@ -15,10 +18,33 @@ pub async fn search_kb(q: String) -> Result<Vec<KbHit>, AppError> {
     Ok(crate::server::kb::search(&state, &q, 20).await?)
 }
 
+/// The home's list: the latest articles, or all of one section's, and the
+/// sections to browse.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Shelf {
+    pub sections: Vec<Choice>,
+    pub articles: Vec<ArticleView>,
+}
+
 #[server]
-pub async fn latest_articles() -> Result<Vec<ArticleView>, AppError> {
+pub async fn latest_articles(section: Option<String>) -> Result<Shelf, AppError> {
+    let section = section.unwrap_or_default();
     let (state, caller) = super::ssr::caller().await?;
-    Ok(crate::server::kb::list(&state, &caller, None, 20).await?)
+    let sections = crate::server::kb::sections(&state)
+        .await?
+        .into_iter()
+        .map(|s| Choice {
+            title: crate::i18n::pick(caller.lang, &s.title, Some(&s.title_en)).to_string(),
+            code: s.code,
+        })
+        .collect();
+    let (section, limit) = if section.is_empty() {
+        (None, 20)
+    } else {
+        (Some(section.as_str()), 200)
+    };
+    let articles = crate::server::kb::list(&state, &caller, section, limit).await?;
+    Ok(Shelf { sections, articles })
 }
 
 #[server]
@@ -38,7 +64,8 @@ pub fn KnowledgeBasePage() -> impl IntoView {
             search_kb(q).await
         }
     });
-    let latest = Resource::new(|| (), |_| latest_articles());
+    let section = move || query.read().get("section").unwrap_or_default();
+    let latest = Resource::new(section, |s| latest_articles(Some(s)));
     signed_in_page(move |info, _user| async move {
         let lang = info.lang;
         let typed = q();
@@ -63,15 +90,44 @@ pub fn KnowledgeBasePage() -> impl IntoView {
                 }
             })
             .collect_view();
-        let latest = latest.await.unwrap_or_default();
+        let shelf = latest.await.unwrap_or_default();
+        let chosen = section();
+        let shelf_title = shelf
+            .sections
+            .iter()
+            .find(|s| s.code == chosen)
+            .map(|s| s.title.clone())
+            .unwrap_or_else(|| Msg::KbLatest.text(lang).to_string());
+        let browse = shelf
+            .sections
+            .iter()
+            .map(|s| {
+                let current = (s.code == chosen).then_some("page");
+                view! { <li><a href=format!("/kb?section={}", s.code) aria-current=current>{s.title.clone()}</a></li> }
+            })
+            .collect_view();
         let latest = (!searched).then(|| {
-            let items = latest
+            let empty = shelf.articles.is_empty();
+            let items = shelf
+                .articles
                 .into_iter()
                 .map(|a| view! { <li><a href=format!("/kb/{}", a.id)>{a.title}</a></li> })
                 .collect_view();
-            view! { <h2>{Msg::KbLatest.text(lang)}</h2><ul class="articles">{items}</ul> }
+            view! {
+                <nav aria-labelledby="h-sections" class="kb-sections">
+                    <h2 id="h-sections">{Msg::KbSections.text(lang)}</h2>
+                    <ul>
+                        <li><a href="/kb" aria-current=chosen.is_empty().then_some("page")>{Msg::KbLatest.text(lang)}</a></li>
+                        {browse}
+                    </ul>
+                </nav>
+                <h2>{shelf_title}</h2>
+                {empty.then(|| view! { <p class="empty">{Msg::KbNothing.text(lang)}</p> })}
+                <ul class="articles">{items}</ul>
+            }
         });
         view! {
+            <leptos_meta::Title text=Msg::KnowledgeBase.text(lang)/>
             <h1>{Msg::KnowledgeBase.text(lang)}</h1>
             {writer.then(|| view! {
                 <p class="actions">
@@ -132,6 +188,7 @@ pub fn ArticlePage() -> impl IntoView {
                 <p><a href="/kb">{Msg::KnowledgeBase.text(lang)}</a></p>
                 {notice.map(|m| view! { <div class="alert alert-ok" role="status">{m.text(lang)}</div> })}
                 <article class="kb-article">
+                    <leptos_meta::Title text=a.title.clone()/>
                     <h1>{a.title.clone()}{status.map(|s| view! { " " <span class="badge">{s}</span> })}</h1>
                     <p class="muted">{tags}" · "{fmt_time(a.updated_at, offset)}" · "{Msg::KbVersion.text(lang)}" "{a.version}</p>
                     <div class="body-html" inner_html=a.html></div>

@@ -274,6 +274,7 @@ pub fn ArticleEditPage() -> impl IntoView {
         };
         view! {
                 <p><a href=back>{Msg::KnowledgeBase.text(lang)}</a></p>
+                <leptos_meta::Title text=heading.text(lang)/>
                 <h1>{heading.text(lang)}</h1>
                 {ctx.version.map(|v| view! { <p class="muted">{Msg::KbVersion.text(lang)}" "{v}</p> })}
                 <ActionForm action=action attr:class="stack article-form" attr:novalidate=true>
@@ -460,6 +461,7 @@ pub fn ArticleHistoryPage() -> impl IntoView {
         let action = format!("/kb/{id}/history");
         view! {
                 <p><a href=format!("/kb/{id}")>{h.title.clone()}</a></p>
+                <leptos_meta::Title text=Msg::KbHistory.text(lang)/>
                 <h1>{Msg::KbHistory.text(lang)}</h1>
                 {move || view! { <ErrorSummary error=restore.value().get().and_then(|r| r.err()) lang=lang/> }}
                 <table class="versions">
@@ -632,6 +634,7 @@ pub fn TemplatesPage() -> impl IntoView {
                 .collect_view();
         view! {
                 <p><a href="/kb">{Msg::KnowledgeBase.text(lang)}</a></p>
+                <leptos_meta::Title text=Msg::Templates.text(lang)/>
                 <h1>{Msg::Templates.text(lang)}</h1>
                 {saved.then(|| view! { <div class="alert alert-ok" role="status">{Msg::TemplateSaved.text(lang)}</div> })}
                 {move || view! { <ErrorSummary error=save.value().get().and_then(|r| r.err()).or_else(|| remove.value().get().and_then(|r| r.err())) lang=lang/> }}

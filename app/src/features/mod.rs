@@ -126,16 +126,34 @@ pub mod ssr {
         }
     }
 
-    pub fn urlencode(text: &str) -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
+    /// Where a refused plain form post sends the browser back to: `base`
+    /// with `keep` in the address, then `fragment` (`#answer`).
+    pub struct Refused<'a> {
+        pub base: &'a str,
+        pub keep: Vec<(String, String)>,
+        pub fragment: &'a str,
     }
+
+    /// After a refused plain form post: keeps what was typed in a draft
+    /// and sends the browser back with the draft's key in the address and
+    /// the error as Leptos reads it (`__err`).
+    pub async fn back_with_draft(
+        state: &AppState,
+        caller: &Caller,
+        to: Refused<'_>,
+        typed: &[(String, String)],
+        err: &AppError,
+        path: &str,
+    ) -> Result<(), AppError> {
+        let key = crate::server::drafts::save(state, caller, typed).await?;
+        let mut pairs = to.keep;
+        pairs.push((super::DRAFT_PARAM.into(), key));
+        let url = error_url(to.base, &pairs, err, path);
+        leptos_axum::redirect(&format!("{url}{}", to.fragment));
+        Ok(())
+    }
+
+    pub use super::common::urlencode;
 }
 
 #[server]
@@ -167,6 +185,32 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
             form_token,
         }),
     }
+}
+
+/// The address parameter naming a refused form's draft.
+pub const DRAFT_PARAM: &str = "draft";
+
+/// What a refused form held, for its author (see `server::drafts`).
+#[server]
+pub async fn get_draft(key: String) -> Result<Vec<(String, String)>, AppError> {
+    let (state, caller) = ssr::caller().await?;
+    Ok(crate::server::drafts::read(&state, &caller, &key).await?)
+}
+
+/// The draft the address names, or nothing.
+pub fn draft_resource(
+    query: Memo<leptos_router::params::ParamsMap>,
+) -> Resource<Vec<(String, String)>> {
+    Resource::new(
+        move || query.with(|q| q.get(DRAFT_PARAM).unwrap_or_default()),
+        |key| async move {
+            if key.is_empty() {
+                Vec::new()
+            } else {
+                get_draft(key).await.unwrap_or_default()
+            }
+        },
+    )
 }
 
 /// The session resource shared by every page.

@@ -53,12 +53,17 @@ pub fn NotificationsPage() -> impl IntoView {
                         <li class=class data-id=n.id>
                             <time datetime=n.created_at.to_rfc3339()>{fmt_time(n.created_at, offset)}</time>
                             <p class="body">{n.text}</p>
-                            {n.ticket_id.map(|t| view! { <a href=format!("/requests/{t}")>{Msg::Number.text(lang)}" →"</a> })}
+                            // Through the server, which marks it read on the way.
+                            {n.ticket_id.map(|t| {
+                                let label = n.ticket_label.clone().unwrap_or_else(|| format!("{} {t}", Msg::Number.text(lang)));
+                                view! { <a href=format!("/notifications/{}/open", n.id) rel="external">{label}</a> }
+                            })}
                         </li>
                     }
                 })
                 .collect_view();
         view! {
+            <leptos_meta::Title text=Msg::Notifications.text(lang)/>
             <h1>{Msg::Notifications.text(lang)}</h1>
             {(inbox.unread > 0).then(|| view! {
                 <ActionForm action=mark attr:class="inline">

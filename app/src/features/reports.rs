@@ -755,6 +755,7 @@ pub fn ReportsPage() -> impl IntoView {
         };
         let meeting = format!("/reports/meeting?{}", period_query(&w.unit, &period));
         view! {
+            <leptos_meta::Title text=format!("{}: {}", Msg::Reports.text(lang), w.unit_name)/>
             <h1>{Msg::Reports.text(lang)}": "{w.unit_name.clone()}</h1>
             <PeriodPicker data=data.clone() lang=lang/>
             <p><a class="button" href=meeting>{Msg::MeetingMode.text(lang)}</a></p>
@@ -794,8 +795,12 @@ pub fn MeetingPage() -> impl IntoView {
                     <p class="no-print">
                         <a href=back>{Msg::BackToReports.text(lang)}</a>
                         " "
-                        <button type="button" class="primary" on:click=move |_| { let _ = window().print(); }>{Msg::Print.text(lang)}</button>
+                        // The button needs JavaScript; without it the browser's own
+                        // print (Ctrl+P) uses the same print stylesheet.
+                        <button type="button" class="primary js-only" on:click=move |_| { let _ = window().print(); }>{Msg::Print.text(lang)}</button>
+                        <span class="hint nojs-only">{Msg::PrintHint.text(lang)}</span>
                     </p>
+                    <leptos_meta::Title text=format!("{}: {}", Msg::MeetingTitle.text(lang), w.unit_name)/>
                     <h1>{Msg::MeetingTitle.text(lang)}": "{w.unit_name.clone()}</h1>
                     <p class="subtitle">{Msg::StateOn.text(lang)}" "{today}". "{Msg::PeriodLabel.text(lang)}": "{date(w.from)}" — "{date(w.to)}</p>
                     <NowTiles w=w.clone() lang=lang/>

@@ -14,7 +14,9 @@ use leptos::web_sys::{FormData, HtmlFormElement};
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use super::common::{ErrorSummary, LoadError, field_error, signed_in_page};
+use super::common::{
+    ErrorSummary, FieldNames, LoadError, field_error, focus_first_wrong, signed_in_page,
+};
 use crate::domain::calendar::{WorkCalendar, WorkingHours};
 use crate::domain::deadline;
 use crate::domain::{Channel, FieldSpec, FieldType, KindSpec, RequestForm};
@@ -243,12 +245,23 @@ pub async fn create_request(data: MultipartData) -> Result<i64, AppError> {
                     .get("back")
                     .filter(|b| b == "/queue/register")
                     .unwrap_or_else(|| "/requests/new".into());
-                leptos_axum::redirect(&super::ssr::error_url(
-                    &base,
+                // The kind in the address, the rest in a draft: a long
+                // description must not become a long address.
+                let kind = form.get("kind").unwrap_or_default();
+                let to = super::ssr::Refused {
+                    base: &base,
+                    keep: vec![("kind".into(), kind)],
+                    fragment: "",
+                };
+                super::ssr::back_with_draft(
+                    &state,
+                    &caller,
+                    to,
                     &pairs,
                     &err,
                     <CreateRequest as leptos::server_fn::ServerFn>::PATH,
-                ));
+                )
+                .await?;
             }
             Err(err)
         }
@@ -275,6 +288,9 @@ fn FieldInput(
     lang: Lang,
     prefill: Prefill,
     error: Option<String>,
+    /// The first wrong field of a refused post: focused as the page loads.
+    #[prop(optional)]
+    first: bool,
 ) -> impl IntoView {
     let id = format!("f-{}", field.code);
     let name = format!("f[{}]", field.code);
@@ -298,7 +314,7 @@ fn FieldInput(
     let label = label_of(&field, lang);
     let control = match field.field_type {
         FieldType::Textarea => view! {
-            <textarea id=id.clone() name=name rows="4" required=required aria-describedby=described.clone() aria-invalid=invalid>{value}</textarea>
+            <textarea id=id.clone() name=name rows="4" required=required autofocus=first aria-describedby=described.clone() aria-invalid=invalid>{value}</textarea>
         }
         .into_any(),
         FieldType::Select => {
@@ -312,7 +328,7 @@ fn FieldInput(
                 })
                 .collect_view();
             view! {
-                <select id=id.clone() name=name required=required aria-describedby=described.clone() aria-invalid=invalid>
+                <select id=id.clone() name=name required=required autofocus=first aria-describedby=described.clone() aria-invalid=invalid>
                     <option value="">{Msg::NotChosen.text(lang)}</option>
                     {options}
                 </select>
@@ -320,17 +336,17 @@ fn FieldInput(
             .into_any()
         }
         FieldType::Date => view! {
-            <input id=id.clone() name=name type="date" value=value required=required aria-describedby=described.clone() aria-invalid=invalid/>
+            <input id=id.clone() name=name type="date" value=value required=required autofocus=first aria-describedby=described.clone() aria-invalid=invalid/>
         }
         .into_any(),
         FieldType::Number => view! {
-            <input id=id.clone() name=name type="text" inputmode="decimal" value=value required=required aria-describedby=described.clone() aria-invalid=invalid/>
+            <input id=id.clone() name=name type="text" inputmode="decimal" value=value required=required autofocus=first aria-describedby=described.clone() aria-invalid=invalid/>
         }
         .into_any(),
         _ => {
             let maxlength = field.max_length.map(|m| m.to_string());
             view! {
-                <input id=id.clone() name=name type="text" value=value maxlength=maxlength required=required aria-describedby=described.clone() aria-invalid=invalid/>
+                <input id=id.clone() name=name type="text" value=value maxlength=maxlength required=required autofocus=first aria-describedby=described.clone() aria-invalid=invalid/>
             }
             .into_any()
         }
@@ -471,6 +487,19 @@ fn RequestForm(
         Some(result) => result.err(),
         None => posted_error.get_value(),
     };
+    // The summary names the kind's own fields by their labels.
+    let mut names = FieldNames(
+        kind.fields
+            .iter()
+            .map(|f| (f.code.clone(), format!("f-{}", f.code), label_of(f, lang)))
+            .collect(),
+    );
+    names.0.push((
+        "requester_login".into(),
+        "f-requester_login".into(),
+        Msg::RequesterLogin.text(lang).into(),
+    ));
+    focus_first_wrong(error, names.clone(), lang);
     let value = |k: &str| prefill.get(k).cloned().unwrap_or_default();
     let subject = value("subject");
     // What the suggestions search for: the subject, a moment after typing stops.
@@ -508,7 +537,7 @@ fn RequestForm(
         <form method="post" enctype="multipart/form-data" action=CreateRequest::PATH class="stack request-form" novalidate=true on:submit=on_submit>
             <FormToken/>
             <SubmissionField sent=Signal::derive(|| 0)/>
-            {move || view! { <ErrorSummary error=error() lang=lang/> }}
+            {move || view! { <ErrorSummary error=error() lang=lang names=names.clone()/> }}
             <input type="hidden" name="kind" value=kind_code/>
             <input type="hidden" name="back" value=back/>
             {register.then(|| {
@@ -555,6 +584,10 @@ fn RequestForm(
             </div>
             {move || {
                 let err = error();
+                let first_wrong = err
+                    .as_ref()
+                    .and_then(|e| e.fields().first().map(|f| f.field.clone()))
+                    .unwrap_or_default();
                 fields
                     .iter()
                     .map(|f| {
@@ -562,7 +595,8 @@ fn RequestForm(
                         if f.field_type == FieldType::Items {
                             view! { <ItemsInput field=f.clone() lang=lang prefill=prefill_fields.clone() error=fe/> }.into_any()
                         } else {
-                            view! { <FieldInput field=f.clone() lang=lang prefill=prefill_fields.clone() error=fe/> }.into_any()
+                            let first = first_wrong == f.code;
+                            view! { <FieldInput field=f.clone() lang=lang prefill=prefill_fields.clone() error=fe first=first/> }.into_any()
                         }
                     })
                     .collect_view()
@@ -607,6 +641,7 @@ fn NewRequest(register: bool) -> impl IntoView {
     let query = use_query_map();
     let kinds = Resource::new(|| (), |_| get_request_kinds());
     let deadline_ctx = Resource::new(|| (), |_| get_deadline_context());
+    let draft = super::draft_resource(query);
     signed_in_page(move |info, user| async move {
         let lang = info.lang;
         if register && !(user.roles.is_staff() || user.roles.is_admin()) {
@@ -617,11 +652,15 @@ fn NewRequest(register: bool) -> impl IntoView {
             Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
         };
         let ctx = deadline_ctx.await.ok();
+        let kept = draft.await;
         let q = query.read_untracked();
         let chosen = q
             .get("kind")
             .and_then(|c| kinds.iter().find(|k| k.code == c).cloned());
-        let prefill = query_prefill(&q);
+        let mut prefill = query_prefill(&q);
+        // What a refused post kept (without JavaScript) fills the form again.
+        prefill.remove(super::DRAFT_PARAM);
+        prefill.extend(kept);
         let posted_error = q
             .get("__err")
             .filter(|_| q.get("__path").as_deref() == Some(CreateRequest::PATH))
@@ -650,6 +689,7 @@ fn NewRequest(register: bool) -> impl IntoView {
             Msg::NewRequest
         };
         view! {
+                <leptos_meta::Title text=heading.text(lang)/>
                 <h1>{heading.text(lang)}</h1>
                 <form method="get" action=action class="stack kind-chooser">
                     <fieldset>

@@ -9,7 +9,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
 
 use super::common::{
-    ErrorSummary, FileList, LoadError, StatusBadge, fmt_time, signed_in_page, upload_error,
+    ErrorSummary, FieldNames, FileList, LoadError, StatusBadge, field_error, fmt_time,
+    focus_first_wrong, signed_in_page, upload_error,
 };
 use super::request_new::get_request_kinds;
 use crate::domain::{FieldType, KindSpec};
@@ -162,14 +163,53 @@ pub async fn answer_request(
 ) -> Result<(), AppError> {
     let (state, caller) = super::ssr::caller().await?;
     let input = crate::server::tickets::AnswerInput {
-        body,
+        body: body.clone(),
         final_answer: true,
         question: false,
-        outcome,
-        planned_on,
+        outcome: outcome.clone(),
+        planned_on: planned_on.clone(),
     };
-    crate::server::tickets::answer(&state, &caller, id, input).await?;
-    Ok(())
+    match crate::server::tickets::answer(&state, &caller, id, input).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = AppError::from(e);
+            if super::ssr::is_plain_form_post() && matches!(err, AppError::Invalid { .. }) {
+                // Without JavaScript the page loads again: what was typed
+                // comes back from a draft, the form open and in view.
+                let base = format!("/requests/{id}");
+                let to = super::ssr::Refused {
+                    base: &base,
+                    keep: Vec::new(),
+                    fragment: "#answer",
+                };
+                let typed = [
+                    ("body".to_string(), body),
+                    ("outcome".to_string(), outcome.unwrap_or_default()),
+                    ("planned_on".to_string(), planned_on.unwrap_or_default()),
+                ];
+                super::ssr::back_with_draft(
+                    &state,
+                    &caller,
+                    to,
+                    &typed,
+                    &err,
+                    <AnswerRequest as leptos::server_fn::ServerFn>::PATH,
+                )
+                .await?;
+            }
+            Err(err)
+        }
+    }
+}
+
+/// The final answer form's fields, for its error summary.
+fn answer_names(lang: Lang) -> FieldNames {
+    let name = |code: &str, id: &str, label: Msg| (code.into(), id.into(), label.text(lang).into());
+    FieldNames(vec![
+        name("body", "f-answer", Msg::AnswerText),
+        name("outcome", "outcome-solved", Msg::OutcomeLabel),
+        name("planned_on", "f-planned_on", Msg::PlannedOn),
+    ])
 }
 
 fn option_label(kind: Option<&KindSpec>, field: &str, code: &str, lang: Lang) -> String {
@@ -477,24 +517,23 @@ pub fn RequestPage() -> impl IntoView {
         }
     });
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok());
+    // Any action saved reloads the request; a refused one does not, so
+    // that every form keeps what was typed beside its error.
+    let saved = RwSignal::new(0usize);
+    macro_rules! reload_when_saved {
+        ($($action:ident),*) => {$(
+            Effect::new(move |_| {
+                if $action.value().with(|v| matches!(v, Some(Ok(_)))) {
+                    saved.update(|n| *n += 1);
+                }
+            });
+        )*};
+    }
+    reload_when_saved!(
+        reply, take, assign, extend, answer, confirm, reopen, close, rate, ask, decide
+    );
     let detail = Resource::new(
-        move || {
-            // Any action done reloads the request.
-            let done = [
-                reply.version().get(),
-                take.version().get(),
-                assign.version().get(),
-                extend.version().get(),
-                answer.version().get(),
-                confirm.version().get(),
-                reopen.version().get(),
-                close.version().get(),
-                rate.version().get(),
-                ask.version().get(),
-                decide.version().get(),
-            ];
-            (id(), done.iter().sum::<usize>())
-        },
+        move || (id(), saved.get()),
         |(id, ..)| async move {
             match id {
                 Some(id) => get_request(id).await,
@@ -503,9 +542,16 @@ pub fn RequestPage() -> impl IntoView {
         },
     );
     let kinds = Resource::new(|| (), |_| get_request_kinds());
+    let draft = super::draft_resource(query);
+    focus_first_wrong(
+        move || answer.value().get().and_then(Result::err),
+        answer_names(Lang::Ru),
+        Lang::Ru,
+    );
     signed_in_page(move |info, _user| async move {
         let lang = info.lang;
         let offset = info.offset();
+        let typed: std::collections::HashMap<String, String> = draft.await.into_iter().collect();
         let d = match detail.await {
             Ok(d) => d,
             Err(e) => return view! { <LoadError error=e lang=lang/> }.into_any(),
@@ -549,8 +595,25 @@ pub fn RequestPage() -> impl IntoView {
             .get("template")
             .and_then(|v| v.parse::<i64>().ok())
             .and_then(|id| d.templates.iter().find(|t| t.id == id).cloned());
-        let answer_text =
-            RwSignal::new(chosen.as_ref().map(|t| t.text.clone()).unwrap_or_default());
+        let answer_text = RwSignal::new(
+            chosen
+                .as_ref()
+                .map(|t| t.text.clone())
+                .or_else(|| typed.get("body").cloned())
+                .unwrap_or_default(),
+        );
+        let answer_error = move || answer.value().get().and_then(Result::err);
+        // Without JavaScript the first wrong field of a refused answer is
+        // focused as the page loads.
+        let first_wrong = answer
+            .value()
+            .get_untracked()
+            .and_then(Result::err)
+            .and_then(|e| e.fields().first().map(|f| f.field.clone()))
+            .unwrap_or_default();
+        let typed_outcome = typed.get("outcome").cloned().unwrap_or_default();
+        let typed_planned = typed.get("planned_on").cloned().unwrap_or_default();
+        let has_draft = !typed.is_empty();
         let unknown = RwSignal::new(
             chosen
                 .as_ref()
@@ -563,6 +626,7 @@ pub fn RequestPage() -> impl IntoView {
             .then(|| format!("/kb/new?from_request={}", t.id));
         view! {
                 {created.then(|| view! { <div class="alert alert-ok" role="status">{Msg::Created.text(lang)}</div> })}
+                <leptos_meta::Title text=format!("{} — {}", t.number, t.subject)/>
                 <h1><span class="number">{t.number.clone()}</span>" "{t.subject.clone()}</h1>
                 <dl class="facts">
                     <dt>{Msg::StatusLabel.text(lang)}</dt>
@@ -624,16 +688,18 @@ pub fn RequestPage() -> impl IntoView {
                         .iter()
                         .map(|o| {
                             let id = format!("outcome-{}", o.code());
+                            let checked = typed_outcome == o.code();
+                            let focus = first_wrong == "outcome" && *o == crate::domain::Outcome::ALL[0];
                             view! {
                                 <div class="radio">
-                                    <input type="radio" name="outcome" id=id.clone() value=o.code()/>
+                                    <input type="radio" name="outcome" id=id.clone() value=o.code() checked=checked autofocus=focus aria-describedby="e-outcome"/>
                                     <label for=id>{i18n::outcome(*o, lang)}</label>
                                 </div>
                             }
                         })
                         .collect_view();
                     view! {
-                        <details class="action" id="answer" open=move || template_open || answer.value().get().is_some_and(|r| r.is_err())>
+                        <details class="action" id="answer" open=move || template_open || has_draft || answer.value().get().is_some_and(|r| r.is_err())>
                             <summary>{Msg::AnswerTitle.text(lang)}</summary>
                             {(!templates.with_value(|t| t.is_empty())).then(|| {
                                 let options = templates.with_value(|list| list
@@ -669,18 +735,27 @@ pub fn RequestPage() -> impl IntoView {
                             }}
                             <ActionForm action=answer attr:class="stack answer-form">
                                 <FormToken/>
-                                {move || view! { <ErrorSummary error=answer.value().get().and_then(|r| r.err()) lang=lang/> }}
+                                {move || view! { <ErrorSummary error=answer_error() lang=lang names=answer_names(lang)/> }}
                                 <p class="hint">{Msg::AnswerHint.text(lang)}</p>
                                 <input type="hidden" name="id" value=tid/>
                                 <label for="f-answer">{Msg::AnswerText.text(lang)}</label>
-                                <textarea id="f-answer" name="body" rows="8" required prop:value=move || answer_text.get()>{answer_text.get_untracked()}</textarea>
-                                <fieldset class="field" id="f-outcome">
+                                <textarea id="f-answer" name="body" rows="8" required autofocus=first_wrong == "body"
+                                    aria-invalid=move || field_error(&answer_error(), "body", lang).map(|_| "true")
+                                    aria-describedby="e-body"
+                                    prop:value=move || answer_text.get()
+                                    on:input=move |ev| answer_text.set(event_target_value(&ev))>{answer_text.get_untracked()}</textarea>
+                                {move || field_error(&answer_error(), "body", lang).map(|e| view! { <p class="field-error" id="e-body">{e}</p> })}
+                                <fieldset class="field" id="f-outcome" aria-invalid=move || field_error(&answer_error(), "outcome", lang).map(|_| "true")>
                                     <legend>{Msg::OutcomeLabel.text(lang)}</legend>
                                     {outcomes}
+                                    {move || field_error(&answer_error(), "outcome", lang).map(|e| view! { <p class="field-error" id="e-outcome">{e}</p> })}
                                 </fieldset>
                                 <label for="f-planned_on">{Msg::PlannedOn.text(lang)}</label>
-                                <input id="f-planned_on" name="planned_on" type="date" aria-describedby="h-planned_on"/>
+                                <input id="f-planned_on" name="planned_on" type="date" value=typed_planned autofocus=first_wrong == "planned_on"
+                                    aria-invalid=move || field_error(&answer_error(), "planned_on", lang).map(|_| "true")
+                                    aria-describedby="h-planned_on e-planned_on"/>
                                 <p class="hint" id="h-planned_on">{Msg::PlannedOnHint.text(lang)}</p>
+                                {move || field_error(&answer_error(), "planned_on", lang).map(|e| view! { <p class="field-error" id="e-planned_on">{e}</p> })}
                                 <button type="submit" class="primary" disabled=move || answer.pending().get()>{Msg::AnswerButton.text(lang)}</button>
                             </ActionForm>
                         </details>

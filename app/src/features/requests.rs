@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 use serde::{Deserialize, Serialize};
 
-use super::common::{ErrorSummary, LoadError, TicketTable, signed_in_page};
+use super::common::{ErrorSummary, LoadError, TicketTable, signed_in_page, urlencode};
 use super::kb_edit::Choice;
 use super::{session_info, use_session};
 use crate::domain::Status;
@@ -92,18 +92,6 @@ impl ListFilters {
             ..self.clone()
         } != plain
     }
-}
-
-/// Percent-encodes a query value (UTF-8), leaving the unreserved characters.
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[server]
@@ -351,6 +339,7 @@ fn RequestList(queue: bool) -> impl IntoView {
             view! { <p class="focus">{Msg::QueueFiltered.text(lang)}" "<strong>{m.text(lang)}</strong></p> }
         });
         view! {
+                <leptos_meta::Title text=title.text(lang)/>
                 <h1>{title.text(lang)}</h1>
                 {(!queue).then(|| view! { <p><a class="button primary" href="/requests/new">{Msg::NewRequest.text(lang)}</a></p> })}
                 {queue.then_some(focus)}

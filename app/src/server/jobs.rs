@@ -297,6 +297,7 @@ pub async fn tick(state: &AppState) -> ServiceResult<TickReport> {
     report.auto_closed = super::tickets::close_unclaimed(state).await?;
     report.sessions_swept = super::auth::sweep_sessions(state).await?;
     super::submissions::sweep(&state.db, state.now()).await?;
+    super::drafts::sweep(state, state.now()).await?;
     let local = state.local(state.now());
     let today = local.date();
     let cal = calendar::load(state).await?;

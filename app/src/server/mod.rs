@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod directory;
+pub mod drafts;
 pub mod entity;
 pub mod error;
 pub mod files;

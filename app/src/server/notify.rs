@@ -6,6 +6,8 @@
 //! reads, the mail for its recipient. Digests (lists of requests) are stored
 //! as their text.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -16,7 +18,7 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::auth::Caller;
-use super::entity::{mail_outbox, notification, user};
+use super::entity::{mail_outbox, notification, ticket, user};
 use super::error::{ServiceError, ServiceResult};
 use super::state::AppState;
 use crate::i18n::{self, Lang};
@@ -270,6 +272,28 @@ pub async fn inbox(state: &AppState, caller: &Caller, limit: u64) -> ServiceResu
         .limit(limit.clamp(1, 100))
         .all(&state.db)
         .await?;
+    // The requests they are about, named by number and subject.
+    let mut ids: Vec<i64> = rows.iter().filter_map(|n| n.ticket_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let labels: HashMap<i64, String> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        ticket::Entity::find()
+            .select_only()
+            .columns([
+                ticket::Column::Id,
+                ticket::Column::Number,
+                ticket::Column::Subject,
+            ])
+            .filter(ticket::Column::Id.is_in(ids))
+            .into_tuple::<(i64, String, String)>()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|(id, number, subject)| (id, format!("{number}: {subject}")))
+            .collect()
+    };
     let items = rows
         .into_iter()
         .map(|n| NotificationView {
@@ -279,6 +303,7 @@ pub async fn inbox(state: &AppState, caller: &Caller, limit: u64) -> ServiceResu
             kind: n.kind,
             created_at: n.created_at,
             read: n.read_at.is_some(),
+            ticket_label: n.ticket_id.and_then(|t| labels.get(&t).cloned()),
         })
         .collect();
     Ok(Inbox {
@@ -286,6 +311,34 @@ pub async fn inbox(state: &AppState, caller: &Caller, limit: u64) -> ServiceResu
         items,
         queue_mail,
     })
+}
+
+/// Opens one of the caller's notices: marks it read and names the request
+/// it is about. `None` when it is not the caller's (or is gone).
+pub async fn open(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ServiceResult<Option<Option<i64>>> {
+    let Some(n) = notification::Entity::find_by_id(id)
+        .filter(notification::Column::UserId.eq(caller.id))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if n.read_at.is_none() {
+        notification::Entity::update_many()
+            .col_expr(
+                notification::Column::ReadAt,
+                sea_orm::sea_query::Expr::value(state.now()),
+            )
+            .filter(notification::Column::Id.eq(id))
+            .filter(notification::Column::ReadAt.is_null())
+            .exec(&state.db)
+            .await?;
+    }
+    Ok(Some(n.ticket_id))
 }
 
 /// Marks all of the caller's notices read.

@@ -7,6 +7,7 @@ pub mod calendar_year;
 pub mod comment;
 pub mod extension_request;
 pub mod file_chunk;
+pub mod form_draft;
 pub mod job_run;
 pub mod kb_article;
 pub mod kb_article_version;

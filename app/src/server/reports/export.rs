@@ -712,18 +712,16 @@ mod csv_sink {
         }
     }
 
+    /// A plain table: the header row, then one row per request, every row
+    /// of the same columns, so that a spreadsheet or a script reads it as
+    /// it is. The title, the analysis and the proposals are the XLSX's and
+    /// the PDF's.
     impl Csv {
-        pub fn new(heading: &Heading, path: &Path) -> Result<Csv, String> {
+        pub fn new(_heading: &Heading, path: &Path) -> Result<Csv, String> {
             let mut file = BufWriter::new(File::create(path).map_err(err)?);
             // The byte-order mark tells Excel the file is UTF-8.
             file.write_all("\u{feff}".as_bytes()).map_err(err)?;
-            let mut out = csv::WriterBuilder::new()
-                .delimiter(b';')
-                .flexible(true)
-                .from_writer(file);
-            out.write_record([heading.title.as_str()]).map_err(err)?;
-            out.write_record([heading.subtitle.as_str()]).map_err(err)?;
-            out.write_record([""]).map_err(err)?;
+            let mut out = csv::WriterBuilder::new().delimiter(b';').from_writer(file);
             out.write_record(TASK_HEADER).map_err(err)?;
             Ok(Csv { out })
         }
@@ -736,27 +734,10 @@ mod csv_sink {
 
         fn finish(
             mut self: Box<Self>,
-            sections: &[Section],
-            proposals: &str,
+            _sections: &[Section],
+            _proposals: &str,
             _path: &Path,
         ) -> Result<(), String> {
-            for s in sections {
-                self.out.write_record([""]).map_err(err)?;
-                self.out.write_record([defuse(&s.title)]).map_err(err)?;
-                self.out
-                    .write_record(s.header.iter().map(|h| defuse(h)))
-                    .map_err(err)?;
-                for r in &s.rows {
-                    self.out.write_record(r.iter().map(cell)).map_err(err)?;
-                }
-            }
-            self.out.write_record([""]).map_err(err)?;
-            self.out
-                .write_record(["Предложения по оптимизации"])
-                .map_err(err)?;
-            for para in proposals.lines() {
-                self.out.write_record([defuse(para)]).map_err(err)?;
-            }
             self.out.flush().map_err(err)
         }
     }
@@ -1152,25 +1133,31 @@ mod tests {
             subtitle: "IT".into(),
         };
         let mut sink: Box<dyn Sink> = Box::new(csv_sink::Csv::new(&heading, &path).expect("csv"));
-        sink.line(&[
+        let mut cells = vec![
             Cell::text("=HYPERLINK(\"http://evil.example\")"),
             Cell::text("+7 900"),
             Cell::text("@SUM(A1)"),
             Cell::text("\tтаб"),
             Cell::text("обычная тема"),
             Cell::Number(Some(-1.5)),
-        ])
-        .expect("line");
+        ];
+        cells.resize(TASK_HEADER.len(), Cell::text(""));
+        sink.line(&cells).expect("line");
         sink.finish(&[], "-2+3\nВторой абзац.", &path)
             .expect("finish");
         let text = std::fs::read_to_string(&path).expect("read");
         std::fs::remove_file(&path).ok();
-        let row = text.lines().nth(4).expect("the data row");
+        // A plain table: the header first, then the rows; no title above.
+        let mut lines = text.trim_start_matches('\u{feff}').lines();
+        assert_eq!(lines.next(), Some(TASK_HEADER.join(";").as_str()));
+        let row = lines.next().expect("the data row");
         assert_eq!(
             row,
-            "\"'=HYPERLINK(\"\"http://evil.example\"\")\";'+7 900;'@SUM(A1);'\tтаб;обычная тема;-1,5"
+            format!(
+                "\"'=HYPERLINK(\"\"http://evil.example\"\")\";'+7 900;'@SUM(A1);'\tтаб;обычная тема;-1,5{}",
+                ";".repeat(TASK_HEADER.len() - 6)
+            )
         );
-        assert!(text.contains("\n'-2+3\n"), "{text}");
-        assert!(text.trim_end().ends_with("\nВторой абзац."), "{text}");
+        assert_eq!(lines.next(), None, "{text}");
     }
 }

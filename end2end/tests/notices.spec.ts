@@ -1,0 +1,72 @@
+import { APIRequestContext, expect, test } from "@playwright/test";
+import { ready, signIn } from "./helpers";
+
+// Notices, with JavaScript on and off: each names its request, opening one
+// marks it read, and its link survives signing in first.
+
+async function token(request: APIRequestContext, login: string): Promise<string> {
+  const r = await request.post("/api/v1/auth/login", { data: { login, password: "demo" } });
+  expect(r.status()).toBe(200);
+  return (await r.json()).token;
+}
+
+async function fileOne(request: APIRequestContext, subject: string): Promise<{ id: number; number: string }> {
+  const r = await request.post("/api/v1/tickets", {
+    headers: { Authorization: `Bearer ${await token(request, "ivanova")}` },
+    data: { kind: "esign_key", subject, fields: { system: "sed", action: "renewal", holder: "Иванова Анна Сергеевна" } },
+  });
+  expect(r.status()).toBe(201);
+  return await r.json();
+}
+
+async function noticeFor(request: APIRequestContext, login: string, ticket: number) {
+  const r = await request.get("/api/v1/notifications", {
+    headers: { Authorization: `Bearer ${await token(request, login)}` },
+  });
+  expect(r.status()).toBe(200);
+  const list: { id: number; ticket_id: number; read: boolean }[] = (await r.json()).items;
+  return list.find((n) => n.ticket_id === ticket);
+}
+
+test("a notice names its request and opening it marks it read", async ({ page, request }, info) => {
+  const subject = `Уведомление ${info.project.name} ${Date.now()}`;
+  const t = await fileOne(request, subject);
+  await signIn(page, info, "smirnov");
+  await expect(page.locator("a.bell")).toContainText(/\d+ непрочитанн(ое|ых)/);
+  await page.goto("/notifications");
+  await ready(page, info);
+  const link = page.getByRole("link", { name: `${t.number}: ${subject}` });
+  await expect(link).toBeVisible();
+  await link.click();
+  await expect(page).toHaveURL(new RegExp(`/requests/${t.id}$`));
+  expect((await noticeFor(request, "smirnov", t.id))?.read).toBe(true);
+});
+
+test("a notice link opened before signing in leads to its request after", async ({ page, request }, info) => {
+  const subject = `Ссылка из письма ${info.project.name} ${Date.now()}`;
+  const t = await fileOne(request, subject);
+  const notice = await noticeFor(request, "smirnov", t.id);
+  expect(notice?.read).toBe(false);
+  await page.goto(`/notifications/${notice!.id}/open`);
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await ready(page, info);
+  await page.getByLabel("Имя пользователя").fill("smirnov");
+  await page.getByLabel("Пароль").fill("demo");
+  await page.getByRole("button", { name: "Вход" }).click();
+  await expect(page).toHaveURL(new RegExp(`/requests/${t.id}$`));
+  await expect(page.locator("h1")).toContainText(subject);
+  expect((await noticeFor(request, "smirnov", t.id))?.read).toBe(true);
+});
+
+test("a request's address opened before signing in comes back after", async ({ page, request }, info) => {
+  const t = await fileOne(request, `Прямая ссылка ${info.project.name} ${Date.now()}`);
+  await page.goto(`/requests/${t.id}`);
+  await ready(page, info);
+  await page.locator(".alert a", { hasText: "Вход" }).click();
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await ready(page, info);
+  await page.getByLabel("Имя пользователя").fill("ivanova");
+  await page.getByLabel("Пароль").fill("demo");
+  await page.getByRole("button", { name: "Вход" }).click();
+  await expect(page).toHaveURL(new RegExp(`/requests/${t.id}$`));
+});
