@@ -175,12 +175,14 @@ pub async fn answer_request(
             let err = AppError::from(e);
             if super::ssr::is_plain_form_post() && matches!(err, AppError::Invalid { .. }) {
                 // Without JavaScript the page loads again: what was typed
-                // comes back from a draft, the form open and in view.
+                // comes back from a draft, the form open, its first wrong
+                // field focused (`autofocus`, which a browser skips when
+                // the address names a fragment: hence none).
                 let base = format!("/requests/{id}");
                 let to = super::ssr::Refused {
                     base: &base,
                     keep: Vec::new(),
-                    fragment: "#answer",
+                    fragment: "",
                 };
                 let typed = [
                     ("body".to_string(), body),
