@@ -331,7 +331,7 @@ fn IndicatorTable(w: Workload, lang: Lang) -> impl IntoView {
             })
             .collect_view();
         view! {
-            <table class="data">
+            <table class="data" tabindex="0">
                 <caption>{title.text(lang)}</caption>
                 <thead><tr><th scope="col"></th><th scope="col">{Msg::IndCurrent.text(lang)}</th><th scope="col">{Msg::IndPrevious.text(lang)}</th><th scope="col">{Msg::IndChange.text(lang)}</th></tr></thead>
                 <tbody>{rows}</tbody>
@@ -348,7 +348,7 @@ fn IndicatorTable(w: Workload, lang: Lang) -> impl IntoView {
     view! {
         <section aria-labelledby="h-ind">
             <h2 id="h-ind">{Msg::IndicatorsTitle.text(lang)}</h2>
-            <table class="data indicators">
+            <table class="data indicators" tabindex="0">
                 <caption>{caption}</caption>
                 <thead>
                     <tr>
@@ -401,7 +401,7 @@ fn ExecutorTable(w: Workload, lang: Lang) -> impl IntoView {
     view! {
         <section aria-labelledby="h-ex">
             <h2 id="h-ex">{Msg::ExecutorsTitle.text(lang)}</h2>
-            <table class="data executors">
+            <table class="data executors" tabindex="0">
                 <thead>
                     <tr>
                         <th scope="col">{Msg::ExName.text(lang)}</th>
@@ -517,7 +517,7 @@ fn Charts(w: Workload, lang: Lang) -> impl IntoView {
                 <ul class="legend">{legend}</ul>
                 <details>
                     <summary>{Msg::ChartData.text(lang)}</summary>
-                    <table class="data">
+                    <table class="data" tabindex="0">
                         <thead><tr><th scope="col">{Msg::WeekOf.text(lang)}</th>{kind_heads}<th scope="col">{Msg::IndOnTime.text(lang)}</th></tr></thead>
                         <tbody>{weekly_rows}</tbody>
                     </table>
@@ -536,7 +536,7 @@ fn Charts(w: Workload, lang: Lang) -> impl IntoView {
                 </ul>
                 <details>
                     <summary>{Msg::ChartData.text(lang)}</summary>
-                    <table class="data">
+                    <table class="data" tabindex="0">
                         <thead><tr><th scope="col">{Msg::ExName.text(lang)}</th><th scope="col">{Msg::ExOpen.text(lang)}</th><th scope="col">{Msg::ExClosed.text(lang)}</th></tr></thead>
                         <tbody>{load_rows}</tbody>
                     </table>
@@ -582,7 +582,7 @@ fn OverdueList(w: Workload, lang: Lang, offset: chrono::FixedOffset) -> impl Int
                     <a href=format!("/queue?unit={}&focus=overdue", w.unit)>{Msg::OverdueAll.text(lang)}</a>
                 </p>
             })}
-            <table class="data overdue">
+            <table class="data overdue" tabindex="0">
                 <thead>
                     <tr>
                         <th scope="col">{Msg::Number.text(lang)}</th>
