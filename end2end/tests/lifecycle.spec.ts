@@ -1,19 +1,13 @@
 import { APIRequestContext, expect, Page, test } from "@playwright/test";
-import { ready, signIn } from "./helpers";
+import { apiToken, ready, signIn } from "./helpers";
 
 // The working loop on the request page, with JavaScript on and off: a
 // question and the requester's reply, the answer rated and confirmed, and a
 // request reopened. Each request is filed through the API to keep the flows short.
 
-async function token(request: APIRequestContext, login: string): Promise<string> {
-  const r = await request.post("/api/v1/auth/login", { data: { login, password: "demo" } });
-  expect(r.status()).toBe(200);
-  return (await r.json()).token;
-}
-
 async function file(request: APIRequestContext, subject: string): Promise<string> {
   const r = await request.post("/api/v1/tickets", {
-    headers: { Authorization: `Bearer ${await token(request, "ivanova")}` },
+    headers: { Authorization: `Bearer ${await apiToken(request, "ivanova")}` },
     data: {
       kind: "esign_key",
       subject,
@@ -27,7 +21,7 @@ async function file(request: APIRequestContext, subject: string): Promise<string
 async function finalAnswer(request: APIRequestContext, url: string) {
   const id = url.split("/").pop();
   const r = await request.post(`/api/v1/tickets/${id}/answer`, {
-    headers: { Authorization: `Bearer ${await token(request, "smirnov")}` },
+    headers: { Authorization: `Bearer ${await apiToken(request, "smirnov")}` },
     data: { body: "Ключ выпущен, кабинет 305", final: true, outcome: "solved" },
   });
   expect(r.status()).toBe(200);

@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { ready, signIn } from "./helpers";
+import { fileQuestion, ready, signIn } from "./helpers";
 
 // A phone held upright (390 × 844): no page scrolls sideways; wide tables
 // scroll inside their own box.
@@ -15,14 +15,7 @@ async function noSideways(page: Page, what: string) {
 }
 
 test("the work screens fit a phone's width", async ({ page, request }, info) => {
-  const login = await request.post("/api/v1/auth/login", { data: { login: "ivanova", password: "demo" } });
-  const token = (await login.json()).token;
-  const r = await request.post("/api/v1/tickets", {
-    headers: { Authorization: `Bearer ${token}` },
-    data: { kind: "other", subject: `Узкий экран ${info.project.name}`, fields: { topic: "payments" } },
-  });
-  expect(r.status()).toBe(201);
-  const id = (await r.json()).id;
+  const { id } = await fileQuestion(request, `Узкий экран ${info.project.name}`);
 
   await signIn(page, info, "ivanova");
   await noSideways(page, "home");

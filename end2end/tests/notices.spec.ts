@@ -1,31 +1,20 @@
 import { APIRequestContext, expect, test } from "@playwright/test";
-import { ready, signIn } from "./helpers";
+import { apiToken, fileQuestion, ready, signIn } from "./helpers";
 
 // Notices, with JavaScript on and off: each names its request, opening one
 // marks it read, and its link survives signing in first. Questions about
 // payments (the accounting unit; other tests read the IT queue's first page).
 
-async function token(request: APIRequestContext, login: string): Promise<string> {
-  const r = await request.post("/api/v1/auth/login", { data: { login, password: "demo" } });
-  expect(r.status()).toBe(200);
-  return (await r.json()).token;
-}
-
 async function fileOne(request: APIRequestContext, subject: string): Promise<{ id: number; number: string }> {
   // The unit's staff are told of what arrives once they have signed in at
   // least once (they are known from then on).
-  await token(request, "sokolova");
-  const r = await request.post("/api/v1/tickets", {
-    headers: { Authorization: `Bearer ${await token(request, "ivanova")}` },
-    data: { kind: "other", subject, fields: { topic: "payments" } },
-  });
-  expect(r.status()).toBe(201);
-  return await r.json();
+  await apiToken(request, "sokolova");
+  return fileQuestion(request, subject);
 }
 
 async function noticeFor(request: APIRequestContext, login: string, ticket: number) {
   const r = await request.get("/api/v1/notifications", {
-    headers: { Authorization: `Bearer ${await token(request, login)}` },
+    headers: { Authorization: `Bearer ${await apiToken(request, login)}` },
   });
   expect(r.status()).toBe(200);
   const list: { id: number; ticket_id: number; read: boolean }[] = (await r.json()).items;

@@ -231,10 +231,12 @@ async fn open_notice(State(state): State<AppState>, Id(id): Id, headers: HeaderM
         return Redirect::to(&format!("/login?next={next}")).into_response();
     };
     match notify::open(&state, &caller, id).await {
-        Ok(Some(Some(ticket))) => Redirect::to(&format!("/requests/{ticket}")).into_response(),
+        Ok(Some(notice)) => match notice.ticket_id {
+            Some(ticket) => Redirect::to(&format!("/requests/{ticket}")).into_response(),
+            None => Redirect::to("/notifications").into_response(),
+        },
         // Another person's notice, or one that is gone.
         Ok(None) => Redirect::to("/notifications?error=not_found").into_response(),
-        Ok(Some(None)) => Redirect::to("/notifications").into_response(),
         Err(e) => crate::api::ApiError(AppError::from(e), caller.lang).into_response(),
     }
 }

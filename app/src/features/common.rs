@@ -30,26 +30,31 @@ pub fn field_error(error: &Option<AppError>, field: &str, lang: Lang) -> Option<
 pub struct FieldNames(pub Vec<(String, String, String)>);
 
 impl FieldNames {
-    /// The control's id and the label of `field` (`lines.0.item` is named
-    /// as `lines`); by default `f-<field>` and the shared name, if any.
-    pub fn of(&self, field: &str, lang: Lang) -> (String, Option<String>) {
-        let own = self
-            .0
+    /// The form's own naming of `field` (`lines.0.item` is named as `lines`).
+    fn own(&self, field: &str) -> Option<&(String, String, String)> {
+        self.0
             .iter()
-            .find(|(code, _, _)| field == code || field.starts_with(&format!("{code}.")));
-        match own {
-            Some((_, id, label)) => (id.clone(), Some(label.clone())),
-            None => (
-                format!("f-{field}"),
-                i18n::field_name(field, lang).map(str::to_string),
-            ),
+            .find(|(code, _, _)| field == code || field.starts_with(&format!("{code}.")))
+    }
+
+    /// The id of `field`'s control: the form's own, else `f-<field>`.
+    pub fn id_of(&self, field: &str) -> String {
+        self.own(field)
+            .map(|(_, id, _)| id.clone())
+            .unwrap_or_else(|| format!("f-{field}"))
+    }
+
+    /// The label of `field`: the form's own, else the shared name, if any.
+    pub fn label_of(&self, field: &str, lang: Lang) -> Option<String> {
+        match self.own(field) {
+            Some((_, _, label)) => Some(label.clone()),
+            None => i18n::field_name(field, lang).map(str::to_string),
         }
     }
 
     /// The id of the control of the first field `error` names, to focus.
-    pub fn first_wrong(&self, error: &AppError, lang: Lang) -> Option<String> {
-        let first = error.fields().first()?;
-        Some(self.of(&first.field, lang).0)
+    pub fn first_wrong(&self, error: &AppError) -> Option<String> {
+        Some(self.id_of(&error.fields().first()?.field))
     }
 }
 
@@ -58,10 +63,9 @@ impl FieldNames {
 pub fn focus_first_wrong(
     error: impl Fn() -> Option<AppError> + Send + Sync + 'static,
     names: FieldNames,
-    lang: Lang,
 ) {
     Effect::new(move |_| {
-        let Some(id) = error().and_then(|e| names.first_wrong(&e, lang)) else {
+        let Some(id) = error().and_then(|e| names.first_wrong(&e)) else {
             return;
         };
         #[cfg(feature = "hydrate")]
@@ -92,8 +96,8 @@ pub fn ErrorSummary(
             .fields()
             .iter()
             .map(|f| {
-                let (id, label) = names.of(&f.field, lang);
-                let href = format!("#{id}");
+                let href = format!("#{}", names.id_of(&f.field));
+                let label = names.label_of(&f.field, lang);
                 let what = i18n::field_error(&f.code, lang);
                 let text = match label {
                     Some(label) => format!("{label}: {what}"),

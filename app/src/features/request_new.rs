@@ -499,7 +499,7 @@ fn RequestForm(
         "f-requester_login".into(),
         Msg::RequesterLogin.text(lang).into(),
     ));
-    focus_first_wrong(error, names.clone(), lang);
+    focus_first_wrong(error, names.clone());
     let value = |k: &str| prefill.get(k).cloned().unwrap_or_default();
     let subject = value("subject");
     // What the suggestions search for: the subject, a moment after typing stops.

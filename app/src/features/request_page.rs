@@ -548,7 +548,6 @@ pub fn RequestPage() -> impl IntoView {
     focus_first_wrong(
         move || answer.value().get().and_then(Result::err),
         answer_names(Lang::Ru),
-        Lang::Ru,
     );
     signed_in_page(move |info, _user| async move {
         let lang = info.lang;

@@ -313,13 +313,13 @@ pub async fn inbox(state: &AppState, caller: &Caller, limit: u64) -> ServiceResu
     })
 }
 
-/// Opens one of the caller's notices: marks it read and names the request
-/// it is about. `None` when it is not the caller's (or is gone).
+/// Opens one of the caller's notices: marks it read and answers with it.
+/// `None` when it is not the caller's (or is gone).
 pub async fn open(
     state: &AppState,
     caller: &Caller,
     id: i64,
-) -> ServiceResult<Option<Option<i64>>> {
+) -> ServiceResult<Option<notification::Model>> {
     let Some(n) = notification::Entity::find_by_id(id)
         .filter(notification::Column::UserId.eq(caller.id))
         .one(&state.db)
@@ -338,7 +338,7 @@ pub async fn open(
             .exec(&state.db)
             .await?;
     }
-    Ok(Some(n.ticket_id))
+    Ok(Some(n))
 }
 
 /// Marks all of the caller's notices read.

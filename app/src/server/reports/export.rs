@@ -495,7 +495,7 @@ fn sink_thread(
 ) -> Result<(), String> {
     let mut sink: Box<dyn Sink> = match format {
         Format::Xlsx => Box::new(xlsx::Xlsx::new(heading, path)?),
-        Format::Csv => Box::new(csv_sink::Csv::new(heading, path)?),
+        Format::Csv => Box::new(csv_sink::Csv::new(path)?),
         Format::Pdf => Box::new(pdf::Pdf::new(heading)?),
     };
     while let Some(message) = rx.blocking_recv() {
@@ -717,7 +717,7 @@ mod csv_sink {
     /// it is. The title, the analysis and the proposals are the XLSX's and
     /// the PDF's.
     impl Csv {
-        pub fn new(_heading: &Heading, path: &Path) -> Result<Csv, String> {
+        pub fn new(path: &Path) -> Result<Csv, String> {
             let mut file = BufWriter::new(File::create(path).map_err(err)?);
             // The byte-order mark tells Excel the file is UTF-8.
             file.write_all("\u{feff}".as_bytes()).map_err(err)?;
@@ -1128,11 +1128,7 @@ mod tests {
     #[test]
     fn csv_text_that_a_spreadsheet_would_run_is_written_as_text() {
         let path = std::env::temp_dir().join(format!("sd-csv-{}.csv", std::process::id()));
-        let heading = Heading {
-            title: "Отчёт".into(),
-            subtitle: "IT".into(),
-        };
-        let mut sink: Box<dyn Sink> = Box::new(csv_sink::Csv::new(&heading, &path).expect("csv"));
+        let mut sink: Box<dyn Sink> = Box::new(csv_sink::Csv::new(&path).expect("csv"));
         let mut cells = vec![
             Cell::text("=HYPERLINK(\"http://evil.example\")"),
             Cell::text("+7 900"),

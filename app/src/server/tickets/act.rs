@@ -172,39 +172,44 @@ pub async fn comment_once(
     question: bool,
     submission: Option<&SubmissionKey>,
 ) -> ServiceResult<CommentView> {
-    let (view, _) = comment_with_file(
-        state, caller, id, body, internal, question, None, submission,
-    )
-    .await?;
+    let message = Message {
+        body,
+        internal,
+        question,
+        file: None,
+        submission,
+    };
+    let (view, _) = comment_with_file(state, caller, id, message).await?;
     Ok(view)
 }
 
+/// A message to write on a request: a reply, a note or a question, with
+/// the file it carries and the key it was sent with.
+pub(crate) struct Message<'a> {
+    pub body: &'a str,
+    pub internal: bool,
+    pub question: bool,
+    pub file: Option<attachment::ActiveModel>,
+    pub submission: Option<&'a SubmissionKey>,
+}
+
 /// [`comment`] with a file attached to the message in the same write (or
-/// neither is saved).
-#[allow(clippy::too_many_arguments)]
+/// neither is saved). Refused or failed with a key already used, it answers
+/// with the message that key sent.
 pub(crate) async fn comment_with_file(
     state: &AppState,
     caller: &Caller,
     id: i64,
-    body: &str,
-    internal: bool,
-    question: bool,
-    file: Option<attachment::ActiveModel>,
-    submission: Option<&SubmissionKey>,
+    message: Message<'_>,
 ) -> ServiceResult<(CommentView, Option<attachment::Model>)> {
-    match write_comment(
-        state, caller, id, body, internal, question, file, submission,
-    )
-    .await
-    {
-        Err(e) => match submission {
-            Some(key) => match sent_before(state, caller, key).await? {
-                Some(view) => Ok((view, None)),
-                None => Err(e),
-            },
+    let submission = message.submission;
+    let written = write_comment(state, caller, id, message).await;
+    match (written, submission) {
+        (Err(e), Some(key)) => match sent_before(state, caller, key).await? {
+            Some(view) => Ok((view, None)),
             None => Err(e),
         },
-        written => written,
+        (written, _) => written,
     }
 }
 
@@ -237,17 +242,19 @@ fn comment_view(caller: &Caller, saved: comment::Model) -> CommentView {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn write_comment(
     state: &AppState,
     caller: &Caller,
     id: i64,
-    body: &str,
-    internal: bool,
-    question: bool,
-    file: Option<attachment::ActiveModel>,
-    submission: Option<&SubmissionKey>,
+    message: Message<'_>,
 ) -> ServiceResult<(CommentView, Option<attachment::Model>)> {
+    let Message {
+        body,
+        internal,
+        question,
+        file,
+        submission,
+    } = message;
     let (row, t) = load(state, caller, id).await?;
     let now = state.now();
     let may = if internal {

@@ -154,17 +154,14 @@ pub async fn store_with_message(
     };
     // The message and its file are written together, counted under the
     // request's lock: neither is saved without the other.
-    let saved = super::act::comment_with_file(
-        state,
-        caller,
-        ticket_id,
-        &body,
+    let message = super::act::Message {
+        body: &body,
         internal,
-        false,
-        Some(file),
-        None,
-    )
-    .await;
+        question: false,
+        file: Some(file),
+        submission: None,
+    };
+    let saved = super::act::comment_with_file(state, caller, ticket_id, message).await;
     match saved {
         Ok((_, Some(file))) => Ok(view(file)),
         Ok((_, None)) => Err(ServiceError::Corrupt("file not saved".into())),
