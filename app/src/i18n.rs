@@ -299,7 +299,7 @@ messages! {
     IndOnTime => "Доля ответов в срок", "Answered on time";
     IndFcr => "Решено с первого обращения", "First-contact resolution";
     IndTransfers => "Переадресаций на обращение", "Transfers per request";
-    IndHandling => "Среднее время обработки, ч", "Average handling time, h";
+    IndHandling => "Среднее время обработки", "Average handling time";
     IndOverdue => "Просрочено за период", "Overdue in the period";
     IndSatisfaction => "Удовлетворённость заявителей", "Requester satisfaction";
     IndNoRatings => "оценок пока нет", "no ratings yet";
@@ -427,6 +427,31 @@ pub fn plural_ru<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a s
         (1, m) if m != 11 => one,
         (2..=4, m) if !(12..=14).contains(&m) => few,
         _ => many,
+    }
+}
+
+/// A length of time given in hours, as precise as it needs to be: minutes
+/// under an hour («25 мин»), tenths of an hour under a day («3,5 ч»), days
+/// and hours beyond («2 дн. 5 ч»).
+pub fn duration(hours: f64, lang: Lang) -> String {
+    let hours = hours.max(0.0);
+    let ru = lang == Lang::Ru;
+    if hours < 1.0 {
+        let minutes = (hours * 60.0).round().max(1.0);
+        return format!("{minutes:.0} {}", if ru { "мин" } else { "min" });
+    }
+    if hours < 23.95 {
+        let text = format!("{hours:.1}");
+        let text = if ru { text.replace('.', ",") } else { text };
+        return format!("{text} {}", if ru { "ч" } else { "h" });
+    }
+    let total = hours.round() as u64;
+    let (days, rest) = (total / 24, total % 24);
+    match (ru, rest) {
+        (true, 0) => format!("{days} дн."),
+        (true, r) => format!("{days} дн. {r} ч"),
+        (false, 0) => format!("{days} d"),
+        (false, r) => format!("{days} d {r} h"),
     }
 }
 
@@ -582,6 +607,13 @@ pub fn field_error(code: &FieldErrorCode, lang: Lang) -> String {
                     "Unknown placeholder {name}: correct or remove it. Known: {}.",
                     known_placeholders()
                 )
+            }
+        }
+        C::FileLine { line } => {
+            if ru {
+                format!("Файл не подходит по формату: ошибка в строке {line}.")
+            } else {
+                format!("The file does not follow the format: a mistake on line {line}.")
             }
         }
         C::EndBeforeStart => {
@@ -981,6 +1013,23 @@ pub fn date_time(at: chrono::DateTime<chrono::Utc>, offset: chrono::FixedOffset)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_as_precise_as_they_need_to_be() {
+        for (hours, ru, en) in [
+            (0.0, "1 мин", "1 min"),
+            (0.2, "12 мин", "12 min"),
+            (0.999, "60 мин", "60 min"),
+            (1.0, "1,0 ч", "1.0 h"),
+            (3.46, "3,5 ч", "3.5 h"),
+            (23.9, "23,9 ч", "23.9 h"),
+            (24.0, "1 дн.", "1 d"),
+            (53.4, "2 дн. 5 ч", "2 d 5 h"),
+        ] {
+            assert_eq!(duration(hours, Lang::Ru), ru, "{hours}");
+            assert_eq!(duration(hours, Lang::En), en, "{hours}");
+        }
+    }
 
     #[test]
     fn unread_counts_take_the_russian_plural() {

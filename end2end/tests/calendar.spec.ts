@@ -28,6 +28,12 @@ test("the administrator sees the month grid, changes a day and imports a year", 
   await expect(page.getByRole("status")).toHaveText("Календарь загружен.");
   await expect(page.locator(`td[data-date="${year}-01-02"]`)).toHaveClass(/off/);
   await expect(page.locator(`td[data-date="${year}-01-02"]`)).toContainText("Новогодние каникулы");
+
+  // A wrong file is named by the line of its first mistake.
+  const wrong = `<calendar year="${year}">\n<days>\n<day d="01.01" t="1"/>\n<day d="02.31" t="1"/>\n</days></calendar>`;
+  await page.getByLabel("Загрузить год из файла").setInputFiles({ name: "wrong.xml", mimeType: "text/xml", buffer: Buffer.from(wrong) });
+  await page.getByRole("button", { name: "Загрузить", exact: true }).click();
+  await expect(page.getByRole("alert")).toHaveText("Файл не подходит по формату: ошибка в строке 4.");
 });
 
 test("only the administrator may open the calendar", async ({ page }, info) => {

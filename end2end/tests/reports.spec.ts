@@ -54,6 +54,24 @@ test.describe.serial("a unit head's workload and report", () => {
     await expect(page.locator("table.indicators caption")).toContainText("Сравнение с периодом");
   });
 
+  test("reversed dates keep the form, the dates and say what is wrong", async ({ page }, info) => {
+    await signIn(page, info, "kuznetsova");
+    await page.goto("/reports?unit=IT&period=custom&from=2026-03-10&to=2026-03-01");
+    await ready(page, info);
+    await expect(page.getByRole("alert")).toContainText("Конец периода раньше его начала.");
+    await expect(page.getByLabel("С даты")).toHaveValue("2026-03-10");
+    await expect(page.getByLabel("По дату (для своих дат)")).toHaveValue("2026-03-01");
+    await expect(page.getByLabel("По дату (для своих дат)")).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByLabel("По дату (для своих дат)")).toBeFocused();
+    // The rest of the page shows the month so far.
+    await expect(page.locator("tr[data-ind=registered]")).toHaveCount(1);
+    await page.getByLabel("По дату (для своих дат)").fill("2026-03-31");
+    await page.getByRole("button", { name: "Показать" }).click();
+    await ready(page, info);
+    await expect(page.locator(".period-nav strong")).toHaveText("10.03.2026 — 31.03.2026");
+    await expect(page.getByRole("alert")).toHaveCount(0);
+  });
+
   test("the meeting view prints without the site's navigation", async ({ page }, info) => {
     await signIn(page, info, "kuznetsova");
     await page.goto("/reports");

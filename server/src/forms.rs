@@ -209,7 +209,20 @@ async fn import_calendar(
             Redirect::to(&format!("/admin/calendar?year={year}&month=1&imported=1")).into_response()
         }
         Err(e) => {
-            Redirect::to(&format!("/admin/calendar?import_error={}", e.code())).into_response()
+            // What is wrong with the file travels with the code: the line
+            // of the first mistake, or the date given twice.
+            let detail = match e.fields().first().map(|f| &f.code) {
+                Some(app::domain::FieldErrorCode::FileLine { line }) => format!("&line={line}"),
+                Some(app::domain::FieldErrorCode::Duplicate { value }) => {
+                    format!("&twice={}", app::features::common::urlencode(value))
+                }
+                _ => String::new(),
+            };
+            Redirect::to(&format!(
+                "/admin/calendar?import_error={}{detail}",
+                e.code()
+            ))
+            .into_response()
         }
     }
 }

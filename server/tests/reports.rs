@@ -800,7 +800,7 @@ on_both_databases!(
                 assert_eq!(w.now, now, "{what}");
                 assert_eq!(w.overdue_total, now.overdue, "{what}");
                 let weeks = reports::week_windows(&db.state, &period);
-                // The chart's weeks are cut to the period.
+                // The chart's weeks are cut to the period and to now.
                 assert_eq!(weeks.first().map(|w| w.1.start), Some(current.start));
                 assert_eq!(weeks.last().map(|w| w.1.end), Some(current.end));
                 assert_eq!(w.weeks, report::weekly(&facts, &weeks), "{what}");

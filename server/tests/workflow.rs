@@ -444,6 +444,24 @@ on_both_databases!(
             .await
             .expect_err("bad file"));
         assert_eq!(e.fields()[0].field, "file");
+        // The message names the line of the first mistake, counted in the
+        // file as sent (a blank line before it included).
+        let json = "\n{\n  \"years\": [\n    {\"year\": 2028, \"days\": [}\n  ]\n}";
+        let e = err(calendar::import(&db.state, &admin, json)
+            .await
+            .expect_err("bad JSON"));
+        assert_eq!(
+            e.fields()[0].code,
+            app::domain::FieldErrorCode::FileLine { line: 4 }
+        );
+        let xml = "<calendar year=\"2028\">\n<days>\n<day d=\"01.05\" t=\"1\"/>\n<day d=\"02.31\" t=\"1\"/>\n</days></calendar>";
+        let e = err(calendar::import(&db.state, &admin, xml)
+            .await
+            .expect_err("bad XML"));
+        assert_eq!(
+            e.fields()[0].code,
+            app::domain::FieldErrorCode::FileLine { line: 4 }
+        );
         // The same date twice is named, not a failure of the server; the
         // year loaded before stays as it was.
         let twice = r#"<calendar year="2028"><days><day d="01.05" t="1"/><day d="01.05" t="2"/></days></calendar>"#;

@@ -211,40 +211,59 @@ impl WorkCalendar {
     }
 }
 
+/// Why an xmlcalendar file was refused: what and on which line (from 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlError {
+    pub line: usize,
+    pub what: String,
+}
+
 /// Parses the xmlcalendar.ru XML format (`<calendar year="2026">` with
 /// `<day d="MM.DD" t="1|2|3" h="…"/>`: 1 non-working, 2 shortened, 3 working
 /// weekend) and the names of `<holiday id="…" title="…"/>`.
-pub fn parse_xmlcalendar(xml: &str) -> Result<YearEntries, String> {
+pub fn parse_xmlcalendar(xml: &str) -> Result<YearEntries, XmlError> {
     fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
         let key = format!(" {name}=\"");
         let start = tag.find(&key)? + key.len();
         let len = tag[start..].find('"')?;
         Some(&tag[start..start + len])
     }
-    let calendar = xml
-        .split('<')
-        .find(|t| t.starts_with("calendar"))
-        .ok_or("no <calendar> element")?;
+    // Each tag with the line it starts on.
+    let mut line = 1;
+    let mut last = 0;
+    let tags: Vec<(usize, &str)> = xml
+        .match_indices('<')
+        .map(|(at, _)| {
+            line += xml[last..at].matches('\n').count();
+            last = at;
+            let rest = &xml[at + 1..];
+            (line, &rest[..rest.find('<').unwrap_or(rest.len())])
+        })
+        .collect();
+    let fail = |line: usize, what: String| XmlError { line, what };
+    let (cal_line, calendar) = tags
+        .iter()
+        .copied()
+        .find(|(_, t)| t.starts_with("calendar"))
+        .ok_or_else(|| fail(1, "no <calendar> element".into()))?;
     let year: i32 = attr(calendar, "year")
-        .ok_or("no year attribute")?
+        .ok_or_else(|| fail(cal_line, "no year attribute".into()))?
         .parse()
-        .map_err(|_| "bad year attribute")?;
+        .map_err(|_| fail(cal_line, "bad year attribute".into()))?;
     let mut names = BTreeMap::new();
-    for tag in xml.split('<').filter(|t| t.starts_with("holiday ")) {
+    for (_, tag) in tags.iter().filter(|(_, t)| t.starts_with("holiday ")) {
         if let (Some(id), Some(title)) = (attr(tag, "id"), attr(tag, "title")) {
             names.insert(id.to_string(), title.to_string());
         }
     }
     let mut days = Vec::new();
-    for tag in xml.split('<').filter(|t| t.starts_with("day ")) {
-        let d = attr(tag, "d").ok_or("a <day> without d")?;
-        let (m, dd) = d.split_once('.').ok_or_else(|| format!("bad day {d}"))?;
-        let date = m
-            .parse()
-            .ok()
-            .zip(dd.parse().ok())
+    for &(line, tag) in tags.iter().filter(|(_, t)| t.starts_with("day ")) {
+        let d = attr(tag, "d").ok_or_else(|| fail(line, "a <day> without d".into()))?;
+        let date = d
+            .split_once('.')
+            .and_then(|(m, dd)| m.parse().ok().zip(dd.parse().ok()))
             .and_then(|(m, dd)| NaiveDate::from_ymd_opt(year, m, dd))
-            .ok_or_else(|| format!("bad day {d}"))?;
+            .ok_or_else(|| fail(line, format!("bad day {d}")))?;
         let weekend = matches!(date.weekday(), Weekday::Sat | Weekday::Sun);
         let kind = match attr(tag, "t") {
             Some("1") if attr(tag, "h").is_some() => DayKind::Holiday,
@@ -252,7 +271,7 @@ pub fn parse_xmlcalendar(xml: &str) -> Result<YearEntries, String> {
             Some("1") => DayKind::DayOff,
             Some("2") => DayKind::Shortened,
             Some("3") => DayKind::Working,
-            other => return Err(format!("bad day type {other:?} for {d}")),
+            other => return Err(fail(line, format!("bad day type {other:?} for {d}"))),
         };
         let name = attr(tag, "h").and_then(|h| names.get(h).cloned());
         days.push(DayEntry { date, kind, name });
@@ -371,9 +390,13 @@ pub(crate) mod tests {
             ]
         );
         assert!(parse_xmlcalendar("<calendar><days/></calendar>").is_err());
-        assert!(
-            parse_xmlcalendar(r#"<calendar year="2026"><day d="13.45" t="1"/></calendar>"#)
-                .is_err()
+        let wrong = "<calendar year=\"2026\">\n  <days>\n    <day d=\"01.01\" t=\"1\"/>\n    <day d=\"13.45\" t=\"1\"/>\n  </days>\n</calendar>";
+        assert_eq!(
+            parse_xmlcalendar(wrong).map_err(|e| e.line),
+            Err(4),
+            "the wrong day is on line 4"
         );
+        let wrong_type = xml.replace("t=\"2\"", "t=\"7\"");
+        assert_eq!(parse_xmlcalendar(&wrong_type).map_err(|e| e.line), Err(11));
     }
 }

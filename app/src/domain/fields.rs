@@ -139,6 +139,10 @@ pub enum FieldErrorCode {
     Duplicate {
         value: String,
     },
+    /// A file that does not follow its format, first wrong at this line.
+    FileLine {
+        line: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

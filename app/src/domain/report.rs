@@ -1,14 +1,22 @@
 //! Unit reports: report periods and the service indicators computed from a
 //! unit's requests (`000` App. 2 §6, App. 3 §7).
 //!
-//! Definitions, applied to a time window `[start, end)`:
+//! Definitions, applied to a time window `[start, end)` that never reaches
+//! past now ([`Window::until`]: a period still running is judged up to this
+//! moment, so a request due later in it is not yet late):
 //! - *registered*: the request was registered in the window; counts by kind
 //!   and channel, transfers per request and the weekly chart use these.
 //! - *answered*: the final answer was sent in the window; the average
 //!   handling time and first-contact resolution use these.
-//! - *on time*: answered no later than the (possibly extended) due time. The
-//!   on-time share is answered-on-time over answered plus the requests whose
-//!   due time fell in the window and which had no answer by its end.
+//! - *answered on time*: answered in the window, no later than the (possibly
+//!   extended) due time.
+//! - *overdue*: the due time passed in the window without an answer by it
+//!   (answered later, or not yet at all). A request is overdue in the one
+//!   window its due time falls in, however late the answer comes.
+//! - *on-time share*: answered on time over answered on time plus overdue.
+//!   Every request is judged once — when answered, if by its due time, else
+//!   when its due time passed — so the weeks of a period add up to the
+//!   period: its share is the weeks' shares weighted by what they judged.
 //! - *first-contact resolution*: answered «решено» with no transfer to
 //!   another unit and no clarifying question to the requester.
 
@@ -200,6 +208,20 @@ impl Window {
     pub fn holds(&self, t: DateTime<Utc>) -> bool {
         t >= self.start && t < self.end
     }
+
+    /// The window cut at `now`: nothing after this moment has happened yet.
+    /// A window wholly in the future becomes empty (it ends at its start).
+    pub fn until(self, now: DateTime<Utc>) -> Window {
+        Window {
+            start: self.start,
+            end: self.end.min(now).max(self.start),
+        }
+    }
+
+    /// Nothing of the window has happened yet.
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
 }
 
 /// What the indicators need to know of one request.
@@ -241,18 +263,16 @@ impl Facts {
             .map(|a| a.timestamp() - self.registered_at.timestamp())
     }
 
-    /// Due in the window and still without an answer at its end.
-    fn late_at_end(&self, w: Window) -> bool {
-        w.holds(self.due_at) && self.answered_at.is_none_or(|a| a >= w.end)
+    /// Answered in the window, by the due time.
+    pub fn on_time_in(&self, w: Window) -> bool {
+        self.answered_at
+            .is_some_and(|a| w.holds(a) && a <= self.due_at)
     }
 
-    /// Counted as overdue in the window: answered late in it, or due in it
-    /// and unanswered at its end.
+    /// Overdue in the window: its due time passed in it and the answer, if
+    /// any, came after that. `w` must not reach past now ([`Window::until`]).
     pub fn overdue_in(&self, w: Window) -> bool {
-        match self.answered_at {
-            Some(a) if w.holds(a) => a > self.due_at,
-            _ => self.late_at_end(w),
-        }
+        w.holds(self.due_at) && self.answered_at.is_none_or(|a| a > self.due_at)
     }
 }
 
@@ -262,7 +282,7 @@ pub struct Indicators {
     pub registered: u64,
     pub answered: u64,
     pub answered_on_time: u64,
-    /// Answered late in the period, or due in it and unanswered at its end.
+    /// Due in the period (up to now) and not answered by the due time.
     pub overdue: u64,
     /// Registered in the period and extended.
     pub extended: u64,
@@ -333,7 +353,7 @@ fn hours(seconds: i64) -> f64 {
 
 /// Indicators gathered from groups of requests: a single request at a time
 /// ([`Tally::add`]) or sums the database made ([`Tally::add_registered`],
-/// [`Tally::add_answered`], [`Tally::add_late`]).
+/// [`Tally::add_answered`], [`Tally::add_overdue`]).
 #[derive(Debug, Clone)]
 pub struct Tally {
     window: Window,
@@ -371,7 +391,6 @@ impl Tally {
         let ind = &mut self.ind;
         ind.answered += g.count;
         ind.answered_on_time += g.on_time;
-        ind.overdue += g.count.saturating_sub(g.on_time);
         self.handling += g.handling_seconds;
         self.first += g.first_contact;
         if let Some(o) = &g.outcome {
@@ -379,8 +398,8 @@ impl Tally {
         }
     }
 
-    /// Requests due in the window and without an answer at its end.
-    pub fn add_late(&mut self, count: u64) {
+    /// Requests overdue in the window ([`Facts::overdue_in`]).
+    pub fn add_overdue(&mut self, count: u64) {
         self.ind.overdue += count;
     }
 
@@ -397,16 +416,17 @@ impl Tally {
                 transferred: u64::from(f.transfers > 0),
             });
         }
-        match f.answered_at {
-            Some(a) if w.holds(a) => self.add_answered(&AnsweredGroup {
+        if f.answered_at.is_some_and(|a| w.holds(a)) {
+            self.add_answered(&AnsweredGroup {
                 outcome: f.outcome.map(|o| o.code().into()),
                 count: 1,
-                on_time: u64::from(a <= f.due_at),
+                on_time: u64::from(f.on_time_in(w)),
                 handling_seconds: f.handling_seconds().unwrap_or(0),
                 first_contact: u64::from(f.first_contact()),
-            }),
-            _ if f.late_at_end(w) => self.add_late(1),
-            _ => {}
+            });
+        }
+        if f.overdue_in(w) {
+            self.add_overdue(1);
         }
     }
 
@@ -608,7 +628,6 @@ impl LoadTally {
         let a = self.acc.entry(id).or_default();
         a.closed += g.count;
         a.on_time += g.on_time;
-        a.late += g.count.saturating_sub(g.on_time);
         let slot = match form {
             RequestForm::Oral => &mut a.oral,
             RequestForm::Written => &mut a.written,
@@ -617,8 +636,8 @@ impl LoadTally {
         slot.1 += g.count;
     }
 
-    /// The worker's requests due in the window and unanswered at its end.
-    pub fn add_late(&mut self, id: i64, count: u64) {
+    /// The worker's requests overdue in the window.
+    pub fn add_overdue(&mut self, id: i64, count: u64) {
         self.acc.entry(id).or_default().late += count;
     }
 
@@ -630,25 +649,31 @@ impl LoadTally {
         if f.taken_at.is_some_and(|t| w.holds(t)) {
             self.add_taken(id, 1);
         }
-        match f.answered_at {
-            Some(t) if w.holds(t) => self.add_answered(
+        if f.answered_at.is_some_and(|t| w.holds(t)) {
+            self.add_answered(
                 id,
                 f.form,
                 &AnsweredGroup {
                     count: 1,
-                    on_time: u64::from(t <= f.due_at),
+                    on_time: u64::from(f.on_time_in(w)),
                     handling_seconds: f.handling_seconds().unwrap_or(0),
                     ..AnsweredGroup::default()
                 },
-            ),
-            _ if f.late_at_end(w) => self.add_late(id, 1),
-            _ => {}
+            );
+        }
+        if f.overdue_in(w) {
+            self.add_overdue(id, 1);
         }
     }
 
-    /// Everyone listed in `staff`, plus anyone else who held a request
-    /// (a former executor), sorted by name.
-    pub fn finish(self, staff: &[Worker]) -> Vec<ExecutorLoad> {
+    /// The people counted so far.
+    pub fn ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.acc.keys().copied()
+    }
+
+    /// Everyone listed in `staff`, plus anyone else who held a request (a
+    /// former executor, named from `former` if found there), sorted by name.
+    pub fn finish(self, staff: &[Worker], former: &[Worker]) -> Vec<ExecutorLoad> {
         let mut acc = self.acc;
         for s in staff {
             acc.entry(s.id).or_default();
@@ -656,11 +681,12 @@ impl LoadTally {
         let mut out: Vec<ExecutorLoad> = acc
             .into_iter()
             .filter_map(|(id, a)| {
-                let person = staff.iter().find(|s| s.id == id);
+                let on_staff = staff.iter().find(|s| s.id == id);
                 let busy = a.open + a.taken + a.closed + a.late > 0;
-                if person.is_none() && !busy {
+                if on_staff.is_none() && !busy {
                     return None;
                 }
+                let person = on_staff.or_else(|| former.iter().find(|s| s.id == id));
                 Some(ExecutorLoad {
                     login: person.map(|p| p.login.clone()).unwrap_or_default(),
                     name: person
@@ -692,7 +718,7 @@ pub fn executor_loads(
     let mut tally = LoadTally::new(w, now);
     open.iter().for_each(|f| tally.add_open(f));
     period.iter().for_each(|f| tally.add(f));
-    tally.finish(staff)
+    tally.finish(staff, &[])
 }
 
 /// One week of the charts.
@@ -703,6 +729,12 @@ pub struct WeekPoint {
     pub start: NaiveDate,
     /// Requests registered in the week by kind code.
     pub by_kind: BTreeMap<String, u64>,
+    /// Answered on time in the week.
+    #[serde(default)]
+    pub on_time: u64,
+    /// Judged in the week: answered on time, or overdue.
+    #[serde(default)]
+    pub judged: u64,
     pub on_time_share: Option<f64>,
 }
 
@@ -715,8 +747,12 @@ pub struct WeekTally {
 }
 
 impl WeekTally {
-    /// `weeks` are the windows of the weeks, in order, with their Mondays.
+    /// `weeks` are the windows of the weeks, in order, with their first
+    /// days, cut at now ([`Window::until`]); weeks that have not begun are
+    /// left out, so the charts never draw the future.
     pub fn new(weeks: Vec<(NaiveDate, Window)>) -> WeekTally {
+        let weeks: Vec<(NaiveDate, Window)> =
+            weeks.into_iter().filter(|(_, w)| !w.is_empty()).collect();
         let points = weeks
             .iter()
             .map(|(d, _)| WeekPoint {
@@ -758,16 +794,16 @@ impl WeekTally {
         }
     }
 
-    /// Requests answered in week `i`, `on_time` of them by their due time.
-    pub fn add_answered(&mut self, i: usize, count: u64, on_time: u64) {
+    /// Requests answered on time in week `i`.
+    pub fn add_on_time(&mut self, i: usize, count: u64) {
         if let Some(j) = self.judged.get_mut(i) {
-            j.0 += on_time;
+            j.0 += count;
             j.1 += count;
         }
     }
 
-    /// Requests due in week `i` and unanswered at its end.
-    pub fn add_late(&mut self, i: usize, count: u64) {
+    /// Requests overdue in week `i`.
+    pub fn add_overdue(&mut self, i: usize, count: u64) {
         if let Some(j) = self.judged.get_mut(i) {
             j.1 += count;
         }
@@ -779,20 +815,22 @@ impl WeekTally {
         }
         if let Some(a) = f.answered_at
             && let Some(i) = self.find(a)
+            && f.on_time_in(self.weeks[i].1)
         {
-            self.add_answered(i, 1, u64::from(a <= f.due_at));
+            self.add_on_time(i, 1);
         }
-        // Late without an answer by the end of the week it fell due in.
         if let Some(i) = self.find(f.due_at)
-            && f.late_at_end(self.weeks[i].1)
+            && f.overdue_in(self.weeks[i].1)
         {
-            self.add_late(i, 1);
+            self.add_overdue(i, 1);
         }
     }
 
     pub fn finish(self) -> Vec<WeekPoint> {
         let mut points = self.points;
         for (p, (ok, all)) in points.iter_mut().zip(self.judged) {
+            p.on_time = ok;
+            p.judged = all;
             p.on_time_share = share(ok, all);
         }
         points
@@ -1017,6 +1055,176 @@ mod tests {
         assert_eq!(ind.by_outcome.get("solved"), Some(&3));
         assert_eq!(ind.by_status.get("in_progress"), Some(&1));
         assert_eq!(ind.satisfaction, None);
+    }
+
+    /// Each definition pinned request by request: what one request counts
+    /// for in a week that is still running (judged at Thursday noon).
+    #[test]
+    fn each_request_counts_as_the_definitions_say() {
+        let week = Window {
+            start: t(9, 0),
+            end: t(16, 0),
+        };
+        let now = t(12, 12);
+        let w = week.until(now);
+        assert_eq!((w.start, w.end), (t(9, 0), now), "cut at now");
+        // (case, registered, due, answered, on time, overdue)
+        let table = [
+            ("on time", t(9, 9), t(11, 18), Some(t(10, 12)), true, false),
+            (
+                "late, due in it",
+                t(9, 9),
+                t(10, 18),
+                Some(t(11, 9)),
+                false,
+                true,
+            ),
+            ("past due, no answer", t(9, 9), t(11, 18), None, false, true),
+            (
+                "due later this week",
+                t(9, 9),
+                t(14, 18),
+                None,
+                false,
+                false,
+            ),
+            ("due at this moment", t(9, 9), now, None, false, false),
+            (
+                "due last week, late",
+                t(2, 9),
+                t(6, 18),
+                Some(t(10, 9)),
+                false,
+                false,
+            ),
+            (
+                "early, due next week",
+                t(9, 9),
+                t(20, 18),
+                Some(t(10, 9)),
+                true,
+                false,
+            ),
+            (
+                "on time at the minute",
+                t(9, 9),
+                t(11, 18),
+                Some(t(11, 18)),
+                true,
+                false,
+            ),
+            (
+                "answered before the week",
+                t(2, 9),
+                t(9, 18),
+                Some(t(6, 9)),
+                false,
+                false,
+            ),
+        ];
+        let mut facts = Vec::new();
+        for (case, reg, due, ans, on_time, overdue) in table {
+            let mut f = fact("keys", reg, due);
+            if let Some(a) = ans {
+                f = answered(f, a, Outcome::Solved);
+            }
+            assert_eq!(f.on_time_in(w), on_time, "{case}: on time");
+            assert_eq!(f.overdue_in(w), overdue, "{case}: overdue");
+            facts.push(f);
+        }
+        let ind = indicators(&facts, w);
+        assert_eq!(ind.answered, 5);
+        assert_eq!(ind.answered_on_time, 3);
+        assert_eq!(ind.overdue, 2);
+        assert_eq!(ind.on_time_share, Some(3.0 / 5.0));
+        // Judged over the whole week instead, the one due later this week
+        // (and the one due at noon) would count as overdue: not yet.
+        assert_eq!(indicators(&facts, week).overdue, 4);
+    }
+
+    /// A month that runs into the future: no future week is drawn, nothing
+    /// due after now is overdue, and the weeks add up to the month.
+    #[test]
+    fn a_running_month_and_its_weeks_agree() {
+        let now = t(18, 12);
+        let month = Window {
+            start: t(1, 0),
+            end: Utc
+                .with_ymd_and_hms(2026, 4, 1, 0, 0, 0)
+                .single()
+                .expect("valid"),
+        }
+        .until(now);
+        // The weeks of March 2026 cut to the month: 1, 2–8, …, 30–31.
+        let mut starts = vec![1];
+        starts.extend([2, 9, 16, 23, 30]);
+        let weeks: Vec<(NaiveDate, Window)> = starts
+            .iter()
+            .enumerate()
+            .map(|(i, &day)| {
+                let end = starts
+                    .get(i + 1)
+                    .map(|&next| t(next, 0))
+                    .unwrap_or(month.start + Duration::days(31));
+                let w = Window {
+                    start: t(day, 0),
+                    end,
+                }
+                .until(now);
+                (d(2026, 3, day), w)
+            })
+            .collect();
+        // A request registered every six hours, due two days later,
+        // answered after a time that cycles through 1..=80 hours.
+        let mut facts = Vec::new();
+        let mut reg = t(1, 3);
+        let mut i = 0i64;
+        while reg < now {
+            let mut f = fact("keys", reg, reg + Duration::hours(48));
+            let answer = reg + Duration::hours(1 + i * 7 % 80);
+            if answer < now {
+                f = answered(f, answer, Outcome::Solved);
+            }
+            facts.push(f);
+            reg += Duration::hours(6);
+            i += 1;
+        }
+        let ind = indicators(&facts, month);
+        let points = weekly(&facts, &weeks);
+        assert_eq!(points.len(), 4, "the weeks from the 23rd have not begun");
+        assert_eq!(points.last().map(|p| p.start), Some(d(2026, 3, 16)));
+        let on_time: u64 = points.iter().map(|p| p.on_time).sum();
+        let judged: u64 = points.iter().map(|p| p.judged).sum();
+        assert_eq!(on_time, ind.answered_on_time);
+        assert_eq!(judged, ind.answered_on_time + ind.overdue);
+        assert!(ind.overdue > 0 && ind.answered_on_time > 0, "{ind:?}");
+        // Nothing due after now is overdue.
+        let due_later = facts.iter().filter(|f| f.due_at >= now).count();
+        assert!(due_later > 0);
+        let overdue: Vec<&Facts> = facts.iter().filter(|f| f.overdue_in(month)).collect();
+        assert!(overdue.iter().all(|f| f.due_at < now));
+        assert_eq!(overdue.len() as u64, ind.overdue);
+        // The month's share is the weeks' shares weighted by what they judged.
+        let weighted: f64 = points
+            .iter()
+            .filter_map(|p| p.on_time_share.map(|s| s * p.judged as f64))
+            .sum::<f64>()
+            / judged as f64;
+        let share = ind.on_time_share.expect("judged");
+        assert!((weighted - share).abs() < 1e-9, "{weighted} vs {share}");
+    }
+
+    #[test]
+    fn a_window_wholly_in_the_future_is_empty() {
+        let w = Window {
+            start: t(20, 0),
+            end: t(27, 0),
+        }
+        .until(t(13, 0));
+        assert!(w.is_empty());
+        assert_eq!(w.start, t(20, 0));
+        let (facts, _) = known();
+        assert_eq!(indicators(&facts, w), Indicators::default());
     }
 
     #[test]

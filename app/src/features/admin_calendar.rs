@@ -168,8 +168,8 @@ pub fn CalendarPage() -> impl IntoView {
                 <h1>{Msg::CalendarTitle.text(lang)}</h1>
                 <p class="muted">{years}</p>
                 {imported.then(|| view! { <div class="alert alert-ok" role="status">{Msg::Imported.text(lang)}</div> })}
-                {import_error.map(|_| view! {
-                    <div class="alert alert-error" role="alert">{crate::i18n::field_error(&crate::domain::FieldErrorCode::Pattern, lang)}</div>
+                {import_error.map(|code| view! {
+                    <div class="alert alert-error" role="alert">{import_message(&code, &query.read_untracked(), lang)}</div>
                 })}
                 <p class="filters">
                     <a href=month_link(m.year, m.month, -1)>{Msg::PrevMonth.text(lang)}</a>
@@ -204,4 +204,21 @@ pub fn CalendarPage() -> impl IntoView {
             }
             .into_any()
     })
+}
+
+/// What went wrong with an imported calendar, from the address the import
+/// came back to (`?import_error=…&line=…` or `&twice=…`).
+fn import_message(code: &str, q: &leptos_router::params::ParamsMap, lang: Lang) -> String {
+    use crate::domain::FieldErrorCode as C;
+    if code == "forbidden" {
+        return crate::i18n::error(&crate::wire::AppError::Forbidden, lang);
+    }
+    let field = if let Some(line) = q.get("line").and_then(|l| l.parse().ok()) {
+        C::FileLine { line }
+    } else if let Some(value) = q.get("twice") {
+        C::Duplicate { value }
+    } else {
+        C::Pattern
+    };
+    crate::i18n::field_error(&field, lang)
 }

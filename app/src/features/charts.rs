@@ -158,6 +158,34 @@ pub fn share_line(
     out
 }
 
+/// The most characters of a name that fit left of the paired bars.
+const NAME_CHARS: usize = 26;
+
+/// A name short enough for the chart's left column: «Фамилия Имя Отчество»
+/// becomes «Фамилия И. О.», and what is still too long ends in «…». The
+/// full name stays in the element's title and in the table beside it.
+pub fn short_name(name: &str) -> String {
+    let name = name.trim();
+    if name.chars().count() <= NAME_CHARS {
+        return name.to_string();
+    }
+    let mut words = name.split_whitespace();
+    let mut short = words.next().unwrap_or_default().to_string();
+    for w in words {
+        if let Some(c) = w.chars().next() {
+            short.push(' ');
+            short.push(c);
+            short.push('.');
+        }
+    }
+    if short.chars().count() <= NAME_CHARS {
+        return short;
+    }
+    let mut cut: String = short.chars().take(NAME_CHARS - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// Horizontal paired bars per person: `values[i] = (a, b)`.
 pub fn paired_bars(
     id: &str,
@@ -176,10 +204,11 @@ pub fn paired_bars(
         let y = TOP + row * i as f64;
         let (a, b) = values.get(i).copied().unwrap_or((0, 0));
         out.push_str(&format!(
-            r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="#222">{}</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="#222"><title>{}</title>{}</text>"##,
             name_w - 6.0,
             y + 17.0,
-            esc(name)
+            esc(name),
+            esc(&short_name(name))
         ));
         for (j, (v, colour)) in [(a, PALETTE[0]), (b, PALETTE[1])].iter().enumerate() {
             let w = plot_w * *v as f64 / max;
@@ -232,6 +261,30 @@ mod tests {
         let plot_h = H - TOP - BOTTOM;
         assert!(svg.contains(&format!(r#"height="{plot_h:.1}""#)));
         assert_eq!(svg.matches("<rect").count(), 3, "zero pieces are not drawn");
+    }
+
+    #[test]
+    fn long_names_are_shortened_to_fit_the_left_column() {
+        assert_eq!(short_name("Смирнов Олег"), "Смирнов Олег");
+        assert_eq!(
+            short_name("Константинопольская Александра Вячеславовна"),
+            "Константинопольская А. В."
+        );
+        let long = short_name(&"Ы".repeat(40));
+        assert_eq!(long.chars().count(), NAME_CHARS);
+        assert!(long.ends_with('…'));
+        let svg = paired_bars(
+            "p",
+            "t",
+            "d",
+            &["Константинопольская Александра Вячеславовна".into()],
+            &[(3, 1)],
+        );
+        // 12 px text needs at most ~7 px a character: the shortened name
+        // fits the 184 px left of the bars.
+        assert!(NAME_CHARS as f64 * 6.6 <= 190.0 - 6.0);
+        assert!(svg.contains("<title>Константинопольская Александра Вячеславовна</title>"));
+        assert!(svg.contains("Константинопольская А. В.</text>"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 use super::charts;
-use super::common::{LoadError, fmt_time, signed_in_page};
+use super::common::{ErrorSummary, FieldNames, LoadError, field_error, fmt_time, signed_in_page};
 use super::requests::ListFilters;
 use crate::domain::report::{Indicators, Period, PeriodKind, Workload};
 use crate::i18n::{self, Lang, Msg};
@@ -20,6 +20,17 @@ use crate::wire::{AppError, ExportView, UnitRef};
 pub struct ReportData {
     pub workload: Workload,
     pub units: Vec<UnitRef>,
+    /// A period asked for and refused: the dates as typed and why. The
+    /// page then shows the current month with the picker keeping them.
+    pub refused: Option<RefusedPeriod>,
+}
+
+/// Dates the period picker refused, as typed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefusedPeriod {
+    pub from: String,
+    pub to: String,
+    pub error: AppError,
 }
 
 #[server]
@@ -37,9 +48,27 @@ pub async fn get_workload(
         .or_else(|| units.first().map(|u| u.code.clone()))
         .ok_or(AppError::Forbidden)?;
     let today = state.local(state.now()).date();
-    let p = reports::parse_period(period.as_deref(), from.as_deref(), to.as_deref(), today)?;
+    let (p, refused) =
+        match reports::parse_period(period.as_deref(), from.as_deref(), to.as_deref(), today) {
+            Ok(p) => (p, None),
+            // Wrong dates: the month so far, with the picker keeping what
+            // was typed and saying what is wrong.
+            Err(error @ AppError::Invalid { .. }) => (
+                Period::containing(PeriodKind::Month, today),
+                Some(RefusedPeriod {
+                    from: from.unwrap_or_default(),
+                    to: to.unwrap_or_default(),
+                    error,
+                }),
+            ),
+            Err(e) => return Err(e),
+        };
     let workload = reports::workload(&state, &caller, &unit, p).await?;
-    Ok(ReportData { workload, units })
+    Ok(ReportData {
+        workload,
+        units,
+        refused,
+    })
 }
 
 #[server]
@@ -146,13 +175,47 @@ fn PeriodPicker(data: ReportData, lang: Lang) -> impl IntoView {
     let kinds = PeriodKind::ALL
         .iter()
         .map(|k| {
-            let selected = *k == w.period;
+            // Refused dates were typed as dates of one's own.
+            let selected = if data.refused.is_some() {
+                *k == PeriodKind::Custom
+            } else {
+                *k == w.period
+            };
             view! { <option value=k.code() selected=selected>{kind_label(*k).text(lang)}</option> }
         })
         .collect_view();
     let prev = format!("/reports?{}", period_query(&unit, &period.previous()));
     let next = format!("/reports?{}", period_query(&unit, &period.next()));
+    let refused = data.refused.clone();
+    let error = refused.as_ref().map(|r| r.error.clone());
+    let typed = |which: &str, shown: chrono::NaiveDate| match &refused {
+        Some(r) if which == "from" => r.from.clone(),
+        Some(r) => r.to.clone(),
+        None => shown.to_string(),
+    };
+    let (from_value, to_value) = (typed("from", w.from), typed("to", w.to));
+    let wrong = |field: &str| field_error(&error, field, lang);
+    let (from_wrong, to_wrong) = (wrong("from"), wrong("to"));
+    let names = FieldNames(vec![
+        (
+            "from".into(),
+            "r-from".into(),
+            Msg::PeriodFrom.text(lang).into(),
+        ),
+        ("to".into(), "r-to".into(), Msg::PeriodTo.text(lang).into()),
+        (
+            "period".into(),
+            "r-period".into(),
+            Msg::PeriodLabel.text(lang).into(),
+        ),
+    ]);
+    let first = error.as_ref().and_then(|e| names.first_wrong(e));
+    let focus = move |id: &str| first.as_deref() == Some(id);
+    let field_msg = |id: &'static str, msg: Option<String>| {
+        msg.map(|m| view! { <p class="field-error" id=id>{m}</p> })
+    };
     view! {
+        <ErrorSummary error=error.clone() lang=lang names=names/>
         <form method="get" action="/reports" class="filters period-picker">
             <div class="field">
                 <label for="r-unit">{Msg::UnitOwner.text(lang)}</label>
@@ -164,11 +227,19 @@ fn PeriodPicker(data: ReportData, lang: Lang) -> impl IntoView {
             </div>
             <div class="field">
                 <label for="r-from">{Msg::PeriodFrom.text(lang)}</label>
-                <input id="r-from" name="from" type="date" value=w.from.to_string()/>
+                <input id="r-from" name="from" type="date" value=from_value
+                    aria-invalid=from_wrong.is_some().then_some("true")
+                    aria-describedby=from_wrong.is_some().then_some("r-from-error")
+                    autofocus=focus("r-from")/>
+                {field_msg("r-from-error", from_wrong.clone())}
             </div>
             <div class="field">
                 <label for="r-to">{Msg::PeriodTo.text(lang)}</label>
-                <input id="r-to" name="to" type="date" value=w.to.to_string()/>
+                <input id="r-to" name="to" type="date" value=to_value
+                    aria-invalid=to_wrong.is_some().then_some("true")
+                    aria-describedby=to_wrong.is_some().then_some("r-to-error")
+                    autofocus=focus("r-to")/>
+                {field_msg("r-to-error", to_wrong.clone())}
             </div>
             <button type="submit">{Msg::Show.text(lang)}</button>
         </form>
@@ -276,7 +347,19 @@ fn indicator_rows(cur: &Indicators, prev: &Indicators, lang: Lang) -> impl IntoV
     ]
     .into_iter()
     .map(|(label, a, b, share, goal, key)| {
-        let show = |v: Option<f64>| if share { pct(v) } else { num(v) };
+        let handling = key == "handling";
+        let show = |v: Option<f64>| match v {
+            Some(h) if handling => crate::i18n::duration(h, lang),
+            _ if share => pct(v),
+            _ => num(v),
+        };
+        let delta = match a.zip(b) {
+            Some((a, b)) if handling => {
+                let sign = if a < b { "−" } else { "+" };
+                format!("{sign}{}", crate::i18n::duration((a - b).abs(), lang))
+            }
+            _ => change(a, b, share),
+        };
         let missed = match key {
             "fcr" => a.is_some_and(|v| v < crate::domain::report::FCR_GOAL),
             "transfers" => a.is_some_and(|v| v > crate::domain::report::TRANSFERS_GOAL),
@@ -286,7 +369,7 @@ fn indicator_rows(cur: &Indicators, prev: &Indicators, lang: Lang) -> impl IntoV
         view! {
             <tr data-ind=key class=class>
                 <th scope="row">{label.text(lang)}</th>
-                <td>{show(a)}</td><td>{show(b)}</td><td>{change(a, b, share)}</td><td>{goal}</td>
+                <td>{show(a)}</td><td>{show(b)}</td><td>{delta}</td><td>{goal}</td>
             </tr>
         }
     })

@@ -42,7 +42,7 @@ impl Caller {
         Caller {
             id: m.id,
             login: m.login.clone(),
-            name: m.full_name.clone(),
+            name: m.shown_name(),
             lang: Lang::parse(&m.lang),
             roles: parse_roles(&m.roles),
             person: Some(std::sync::Arc::new(m.clone())),
@@ -68,7 +68,7 @@ pub fn user_view(m: &user::Model) -> UserView {
     UserView {
         id: m.id,
         login: m.login.clone(),
-        name: m.full_name.clone(),
+        name: m.shown_name(),
         email: m.email.clone(),
         phone: m.phone.clone(),
         title: m.title.clone(),

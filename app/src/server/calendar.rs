@@ -175,11 +175,16 @@ pub async fn set_day(
 /// Reads an uploaded calendar: our JSON format or xmlcalendar XML.
 pub fn parse_import(text: &str) -> Result<Vec<YearEntries>, AppError> {
     let bad = || AppError::invalid("file", FieldErrorCode::Pattern);
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let at_line = |line: usize| AppError::invalid("file", FieldErrorCode::FileLine { line });
+    let text = text.trim_start_matches('\u{feff}');
+    let trimmed = text.trim_start();
+    // Lines are counted in the file as sent, blank lines before it included.
+    let skipped = text[..text.len() - trimmed.len()].matches('\n').count();
     let years = if trimmed.starts_with('<') {
-        vec![parse_xmlcalendar(trimmed).map_err(|_| bad())?]
+        vec![parse_xmlcalendar(trimmed).map_err(|e| at_line(e.line + skipped))?]
     } else {
-        let file: CalendarFile = serde_json::from_str(trimmed).map_err(|_| bad())?;
+        let file: CalendarFile =
+            serde_json::from_str(trimmed).map_err(|e| at_line(e.line() + skipped))?;
         file.years
     };
     if years.is_empty()

@@ -51,7 +51,7 @@ pub fn open_filter() -> sea_orm::sea_query::SimpleExpr {
 pub fn user_ref(u: &user::Model) -> UserRef {
     UserRef {
         login: u.login.clone(),
-        name: u.full_name.clone(),
+        name: u.shown_name(),
     }
 }
 

@@ -160,13 +160,21 @@ impl Directory {
     ) -> Result<DirectoryUser, DirectoryError> {
         let roles = self.roles_of(ldap, &entry.dn).await?;
         let uid = first(&entry, "uid");
+        let login = if uid.is_empty() {
+            login.to_lowercase()
+        } else {
+            uid.to_lowercase()
+        };
+        // The name people see: the display name, else the common name (cn
+        // is often the login itself), else the login.
+        let full_name = ["displayName", "cn"]
+            .into_iter()
+            .map(|a| first(&entry, a))
+            .find(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| login.clone());
         Ok(DirectoryUser {
-            login: if uid.is_empty() {
-                login.to_lowercase()
-            } else {
-                uid.to_lowercase()
-            },
-            full_name: first(&entry, "cn"),
+            login,
+            full_name,
             email: first(&entry, "mail"),
             phone: first(&entry, "telephoneNumber"),
             title: first(&entry, "title"),

@@ -683,7 +683,7 @@ pub async fn versions(
                 .and_then(|a| authors.iter().find(|u| u.id == a))
                 .map(|u| UserRef {
                     login: u.login.clone(),
-                    name: u.full_name.clone(),
+                    name: u.shown_name(),
                 }),
             version: v.version,
             title: v.title,

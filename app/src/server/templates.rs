@@ -160,7 +160,7 @@ async fn values(state: &AppState, caller: &Caller, row: &ticket::Model) -> Servi
         .await?;
     let executor = user::Entity::find_by_id(caller.id).one(&state.db).await?;
     Ok(Values {
-        requester: requester.map(|u| u.full_name).unwrap_or_default(),
+        requester: requester.map(|u| u.shown_name()).unwrap_or_default(),
         number: row.number.clone(),
         due_date: state.local(row.due_at).format("%d.%m.%Y").to_string(),
         executor: caller.name.clone(),

@@ -29,3 +29,20 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The name to show: the full name, or the login when the directory
+    /// gave none.
+    pub fn shown_name(&self) -> String {
+        shown_name(&self.full_name, &self.login)
+    }
+}
+
+/// A full name, or the login when the name is blank.
+pub fn shown_name(full_name: &str, login: &str) -> String {
+    if full_name.trim().is_empty() {
+        login.to_string()
+    } else {
+        full_name.to_string()
+    }
+}

@@ -230,8 +230,9 @@ pub fn window(state: &AppState, from: NaiveDate, to: NaiveDate) -> Window {
     }
 }
 
+/// The period's moments, up to now ([`Window::until`]).
 pub fn period_window(state: &AppState, p: &Period) -> Window {
-    window(state, p.from, p.to)
+    window(state, p.from, p.to).until(state.now())
 }
 
 /// Walks the requests of a unit active in a window, in registration order:
@@ -369,12 +370,28 @@ pub async fn workers(db: &DatabaseConnection, unit: &str) -> ServiceResult<Vec<W
     Ok(rows
         .into_iter()
         .filter(|u| parse_roles(&u.roles).is_staff_of(unit))
-        .map(|u| Worker {
-            id: u.id,
-            login: u.login,
-            name: u.full_name,
-        })
+        .map(|u| worker(&u))
         .collect())
+}
+
+fn worker(u: &user::Model) -> Worker {
+    Worker {
+        id: u.id,
+        login: u.login.clone(),
+        name: u.shown_name(),
+    }
+}
+
+/// The people among `ids`, whoever they are now (former executors).
+pub async fn people(db: &DatabaseConnection, ids: Vec<i64>) -> ServiceResult<Vec<Worker>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(rows.iter().map(worker).collect())
 }
 
 /// Names of the people a report mentions, read once.
@@ -383,10 +400,12 @@ pub async fn names(db: &DatabaseConnection) -> ServiceResult<HashMap<i64, String
         .select_only()
         .column(user::Column::Id)
         .column(user::Column::FullName)
-        .into_tuple::<(i64, String)>()
+        .column(user::Column::Login)
+        .into_tuple::<(i64, String, String)>()
         .all(db)
         .await?
         .into_iter()
+        .map(|(id, name, login)| (id, user::shown_name(&name, &login)))
         .collect())
 }
 
@@ -399,15 +418,17 @@ pub async fn kind_titles(state: &AppState) -> ServiceResult<BTreeMap<String, Str
 }
 
 /// The weeks overlapping a period, cut to the period so that the charts
-/// count only its days, as windows with their first days.
+/// count only its days, as windows with their first days, up to now (the
+/// weeks that have not begun are left out).
 pub fn week_windows(state: &AppState, p: &Period) -> Vec<(NaiveDate, Window)> {
     p.week_starts()
         .into_iter()
         .map(|monday| {
             let first = monday.max(p.from);
             let last = (monday + Duration::days(6)).min(p.to);
-            (first, window(state, first, last))
+            (first, window(state, first, last).until(state.now()))
         })
+        .filter(|(_, w)| !w.is_empty())
         .collect()
 }
 

@@ -58,10 +58,15 @@ pub async fn numbers(state: &AppState, unit: &str, period: &Period) -> ServiceRe
             loads.add_open_group(id, group);
         }
     }
+    let former: Vec<i64> = loads
+        .ids()
+        .filter(|id| !staff.iter().any(|s| s.id == *id))
+        .collect();
+    let former = super::people(db, former).await?;
     Ok(Numbers {
         current: this,
         previous: before,
-        executors: loads.finish(&staff),
+        executors: loads.finish(&staff, &former),
         now,
     })
 }
@@ -142,42 +147,31 @@ pub async fn weeks(
         .group_by(Expr::cust("2"))
         .into_tuple::<(i64, String, i64)>()
         .all(db);
-    let answered = of_unit(unit)
+    let on_time = of_unit(unit)
         .filter(within(Column::AnsweredAt, span))
+        .filter(on_time())
         .expr_as(week_of(Column::AnsweredAt, &ends), "week")
         .expr_as(count(), "n")
-        .expr_as(count_if(on_time()), "on_time")
         .group_by(Expr::cust("1"))
-        .into_tuple::<(i64, i64, i64)>()
+        .into_tuple::<(i64, i64)>()
         .all(db);
-    // Late: no answer by the end of the week the request fell due in, that
-    // is, answered in a later week than its due time, or not at all (both
-    // give the index past the last week).
-    let due = of_unit(unit)
+    let overdue = of_unit(unit)
         .filter(within(Column::DueAt, span))
-        .filter(
-            Condition::any()
-                .add(Column::AnsweredAt.is_null())
-                .add(Expr::col(Column::AnsweredAt).gt(Expr::col(Column::DueAt))),
-        )
-        .expr_as(week_of(Column::DueAt, &ends), "due_week")
-        .expr_as(week_of(Column::AnsweredAt, &ends), "answer_week")
+        .filter(not_by_due())
+        .expr_as(week_of(Column::DueAt, &ends), "week")
         .expr_as(count(), "n")
         .group_by(Expr::cust("1"))
-        .group_by(Expr::cust("2"))
-        .into_tuple::<(i64, i64, i64)>()
+        .into_tuple::<(i64, i64)>()
         .all(db);
-    let (registered, answered, due) = tokio::try_join!(registered, answered, due)?;
+    let (registered, on_time, overdue) = tokio::try_join!(registered, on_time, overdue)?;
     for (week, kind, n) in registered {
         tally.add_registered(index(week), &kind, number(n));
     }
-    for (week, n, on_time) in answered {
-        tally.add_answered(index(week), number(n), number(on_time));
+    for (week, n) in on_time {
+        tally.add_on_time(index(week), number(n));
     }
-    for (due_week, answer_week, n) in due {
-        if answer_week > due_week {
-            tally.add_late(index(due_week), number(n));
-        }
+    for (week, n) in overdue {
+        tally.add_overdue(index(week), number(n));
     }
     Ok(tally.finish())
 }
@@ -191,10 +185,10 @@ async fn indicators(
     mut loads: Option<&mut LoadTally>,
 ) -> ServiceResult<Indicators> {
     let mut tally = Tally::new(w);
-    let (registered, answered, late, ratings) = tokio::try_join!(
+    let (registered, answered, overdue, ratings) = tokio::try_join!(
         registered(db, unit, w),
         answered(db, unit, w),
-        late(db, unit, w),
+        overdue(db, unit, w),
         ratings(db, unit, w)
     )?;
     for g in registered {
@@ -206,10 +200,10 @@ async fn indicators(
             loads.add_answered(id, form, &g);
         }
     }
-    for (assignee, n) in late {
-        tally.add_late(number(n));
+    for (assignee, n) in overdue {
+        tally.add_overdue(number(n));
         if let (Some(loads), Some(id)) = (loads.as_deref_mut(), assignee) {
-            loads.add_late(id, number(n));
+            loads.add_overdue(id, number(n));
         }
     }
     let mut ind = tally.finish();
@@ -234,19 +228,17 @@ async fn ratings(db: &DatabaseConnection, unit: &str, w: Window) -> ServiceResul
     Ok((number(n), number(total)))
 }
 
-/// Requests due in the window and unanswered at its end, by executor.
-async fn late(
+/// Requests overdue in the window ([`Facts::overdue_in`]), by executor.
+///
+/// [`Facts::overdue_in`]: crate::domain::report::Facts::overdue_in
+async fn overdue(
     db: &DatabaseConnection,
     unit: &str,
     w: Window,
 ) -> ServiceResult<Vec<(Option<i64>, i64)>> {
     Ok(of_unit(unit)
         .filter(within(Column::DueAt, w))
-        .filter(
-            Condition::any()
-                .add(Column::AnsweredAt.is_null())
-                .add(Column::AnsweredAt.gte(w.end)),
-        )
+        .filter(not_by_due())
         .column(Column::AssigneeId)
         .expr_as(count(), "n")
         .group_by(Column::AssigneeId)
@@ -382,6 +374,13 @@ fn count_if(c: Condition) -> Expr {
 
 fn on_time() -> Condition {
     Condition::all().add(Expr::col(Column::AnsweredAt).lte(Expr::col(Column::DueAt)))
+}
+
+/// Not answered by the due time: answered after it, or not yet.
+fn not_by_due() -> Condition {
+    Condition::any()
+        .add(Column::AnsweredAt.is_null())
+        .add(Expr::col(Column::AnsweredAt).gt(Expr::col(Column::DueAt)))
 }
 
 /// Seconds from registration to answer, summed: the difference of the two

@@ -409,7 +409,7 @@ fn signature(
     }
     format!(
         "Итог: {outcome_text}.\nИсполнитель: {}{contacts}",
-        executor.full_name
+        executor.shown_name()
     )
 }
 
@@ -473,7 +473,7 @@ fn sign(change: &mut Change, body: &str, executor: &user::Model) {
     {
         data.insert(
             "executor".into(),
-            serde_json::json!({ "name": executor.full_name, "phone": executor.phone, "email": executor.email }),
+            serde_json::json!({ "name": executor.shown_name(), "phone": executor.phone, "email": executor.email }),
         );
     }
     for n in &mut change.notices {

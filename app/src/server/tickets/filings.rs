@@ -258,7 +258,7 @@ mod tests {
         Caller {
             id: person.id,
             login: person.login.clone(),
-            name: person.full_name.clone(),
+            name: person.shown_name(),
             lang: crate::i18n::Lang::Ru,
             roles: Roles::new(Vec::new()),
             person: None,

@@ -590,7 +590,7 @@ fn word<'a>(of: &NoticesOf<'a>) -> Vec<(&'a NoticeSpec, Vec<&'a user::Model>, Va
                 .get("assignee_id")
                 .and_then(Value::as_i64)
                 .and_then(|id| people.get(&id))
-                .map(|u| u.full_name.clone())
+                .map(|u| u.shown_name())
             {
                 obj.insert("assignee".into(), json!(name));
             }
