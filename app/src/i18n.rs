@@ -137,7 +137,10 @@ messages! {
     Created => "Обращение зарегистрировано.", "Your request has been registered.";
     Open => "Открытые", "Open";
     All => "Все", "All";
-    MoreRequests => "Показать ещё", "Show more";
+    NextPage => "Следующая страница →", "Next page →";
+    PrevPage => "← Предыдущая страница", "← Previous page";
+    Pages => "Страницы списка", "List pages";
+    PageSize => "Строк на странице", "Rows per page";
     DueHint => "Срок ответа рассчитывается при регистрации.", "The due date is set at registration.";
     DueIfNow => "Если отправить сейчас, срок ответа —", "If sent now, the answer is due";
     ExtendTitle => "Продлить срок ответа", "Extend the answer term";
@@ -452,6 +455,38 @@ pub fn duration(hours: f64, lang: Lang) -> String {
         (true, r) => format!("{days} дн. {r} ч"),
         (false, 0) => format!("{days} d"),
         (false, r) => format!("{days} d {r} h"),
+    }
+}
+
+/// «осталось 2 рабочих дня», «осталось 5 ч», «срок истёк».
+pub fn time_left(left: crate::domain::deadline::TimeLeft, lang: Lang) -> String {
+    use crate::domain::deadline::TimeLeft as L;
+    let ru = lang == Lang::Ru;
+    match left {
+        L::Overdue if ru => "срок истёк".into(),
+        L::Overdue => "past due".into(),
+        L::Hours { hours } if ru => format!("осталось {hours} ч"),
+        L::Hours { hours } => format!("{hours} h left"),
+        L::Days { days } if ru => {
+            let n = u64::from(days);
+            format!(
+                "{} {n} {}",
+                plural_ru(n, "остался", "осталось", "осталось"),
+                plural_ru(n, "рабочий день", "рабочих дня", "рабочих дней")
+            )
+        }
+        L::Days { days: 1 } => "1 working day left".into(),
+        L::Days { days } => format!("{days} working days left"),
+    }
+}
+
+/// The kind of a [`time_left`] for styles and tests.
+pub fn time_left_code(left: crate::domain::deadline::TimeLeft) -> &'static str {
+    use crate::domain::deadline::TimeLeft as L;
+    match left {
+        L::Overdue => "overdue",
+        L::Hours { .. } => "hours",
+        L::Days { .. } => "days",
     }
 }
 
@@ -1013,6 +1048,33 @@ pub fn date_time(at: chrono::DateTime<chrono::Utc>, offset: chrono::FixedOffset)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_left_is_worded_with_the_russian_plural() {
+        use crate::domain::deadline::TimeLeft as L;
+        assert_eq!(
+            time_left(L::Days { days: 1 }, Lang::Ru),
+            "остался 1 рабочий день"
+        );
+        assert_eq!(
+            time_left(L::Days { days: 2 }, Lang::Ru),
+            "осталось 2 рабочих дня"
+        );
+        assert_eq!(
+            time_left(L::Days { days: 5 }, Lang::Ru),
+            "осталось 5 рабочих дней"
+        );
+        assert_eq!(
+            time_left(L::Days { days: 21 }, Lang::Ru),
+            "остался 21 рабочий день"
+        );
+        assert_eq!(time_left(L::Hours { hours: 3 }, Lang::Ru), "осталось 3 ч");
+        assert_eq!(time_left(L::Overdue, Lang::Ru), "срок истёк");
+        assert_eq!(
+            time_left(L::Days { days: 2 }, Lang::En),
+            "2 working days left"
+        );
+    }
 
     #[test]
     fn durations_are_as_precise_as_they_need_to_be() {

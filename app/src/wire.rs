@@ -193,6 +193,9 @@ pub struct TicketView {
     /// Why the due date is what it is, in the reader's language.
     pub due_explanation: String,
     pub overdue: bool,
+    /// How long an open request has left (none once answered or closed).
+    #[serde(default)]
+    pub time_left: Option<crate::domain::deadline::TimeLeft>,
     pub extension_days: Option<u32>,
     pub extension_reason: Option<String>,
     pub transfer_count: u32,
@@ -283,7 +286,11 @@ pub struct ExtensionRequestView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketPage {
     pub items: Vec<TicketView>,
+    /// The cursor of the next page, if there is one.
     pub next_cursor: Option<String>,
+    /// The cursor of the previous page (`before.…`), if there is one.
+    #[serde(default)]
+    pub prev_cursor: Option<String>,
 }
 
 /// A new request as submitted by the API or a form.

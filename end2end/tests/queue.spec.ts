@@ -70,7 +70,7 @@ test("the workload links an executor to their requests", async ({ page, request 
   for (const name of assignees) expect(name).toContain("Смирнов");
 });
 
-test("«Показать ещё» pages on through one's own requests and the queue", async ({ page, request }, info) => {
+test("lists page forward and back, and take a page size", async ({ page, request }, info) => {
   const stamp = `pages${info.project.name}${Date.now()}`;
   // 23 requests: a page of 20 and three more.
   const login = await request.post("/api/v1/auth/login", { data: { login: "ivanova", password: "demo" } });
@@ -89,6 +89,8 @@ test("«Показать ещё» pages on through one's own requests and the qu
     expect(r.status()).toBe(201);
     filed.push((await r.json()).number);
   }
+  const next = page.getByRole("link", { name: "Следующая страница" });
+  const prev = page.getByRole("link", { name: "Предыдущая страница" });
   await signIn(page, info, "ivanova");
   await page.goto(`/requests?q=${stamp}`);
   await ready(page, info);
@@ -96,26 +98,46 @@ test("«Показать ещё» pages on through one's own requests and the qu
   await expect(rows).toHaveCount(20);
   // Newest filed first: the last one filed leads the first page.
   await expect(rows.first()).toContainText(filed[22]);
-  await page.getByRole("link", { name: "Показать ещё" }).click();
+  // The due time says how long is left (a written request: weeks).
+  await expect(rows.first().locator("[data-left=days]")).toHaveText(/^остал(ось|ся) \d+ рабоч(их дней|их дня|ий день)$/);
+  await expect(prev).toHaveCount(0);
+  await next.click();
   await ready(page, info);
   await expect(page.getByText("Проверьте поля")).toHaveCount(0);
   await expect(rows).toHaveCount(3);
   await expect(rows.first()).toContainText(filed[2]);
   await expect(rows.last()).toContainText(filed[0]);
-  await expect(page.getByRole("link", { name: "Показать ещё" })).toHaveCount(0);
+  await expect(next).toHaveCount(0);
+  // And back to the first page.
+  await prev.click();
+  await ready(page, info);
+  await expect(rows).toHaveCount(20);
+  await expect(rows.first()).toContainText(filed[22]);
+  await expect(rows.last()).toContainText(filed[3]);
+  await expect(prev).toHaveCount(0);
+  // A bigger page holds them all.
+  await page.getByLabel("Строк на странице").selectOption("50");
+  await page.getByRole("button", { name: "Найти", exact: true }).click();
+  await ready(page, info);
+  await expect(page).toHaveURL(/limit=50/);
+  await expect(rows).toHaveCount(23);
+  await expect(next).toHaveCount(0);
 
-  // The unit's queue (by due date) pages on too, without repeating a row.
+  // The unit's queue (by due date) pages on and back too, without repeating a row.
   await signOut(page);
   await signIn(page, info, "popov");
   await page.goto(`/queue?q=${stamp}`);
   await ready(page, info);
   await expect(rows).toHaveCount(20);
   const first = await rows.allInnerTexts();
-  await page.getByRole("link", { name: "Показать ещё" }).click();
+  await next.click();
   await ready(page, info);
   await expect(page.getByText("Проверьте поля")).toHaveCount(0);
   await expect(rows).toHaveCount(3);
   for (const row of await rows.allInnerTexts()) {
     expect(first).not.toContain(row);
   }
+  await prev.click();
+  await ready(page, info);
+  expect(await rows.allInnerTexts()).toEqual(first);
 });

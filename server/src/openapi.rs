@@ -175,12 +175,13 @@ fn base() -> Value {
                         { "name": "focus", "in": "query", "description": "Unit scope: the workload page's views of open requests",
                             "schema": { "enum": ["open", "due_today", "due_week", "overdue", "extended", "transferred"] } },
                         { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } },
-                        { "name": "cursor", "in": "query", "description": "`next_cursor` of the previous page, with the same other parameters; it names its sort and is refused by another",
+                        { "name": "cursor", "in": "query", "description": "`next_cursor` (or `prev_cursor`, which starts with `before.`) of a page, with the same other parameters; it names its sort and is refused by another",
                             "schema": { "type": "string" } }
                     ],
                     "responses": with(json!({ "200": ok("A page", json!({ "type": "object", "properties": {
                         "items": { "type": "array", "items": reference("Ticket") },
-                        "next_cursor": { "type": ["string", "null"] } } })) }),
+                        "next_cursor": { "type": ["string", "null"] },
+                        "prev_cursor": { "type": ["string", "null"], "description": "The page before this one, if any" } } })) }),
                         errors(&[("401", "Not signed in"), ("403", "Unit scope without a unit role"), ("422", "Invalid parameters")])) }
             },
             "/tickets/{id}": { "get": { "summary": "One request", "parameters": [id_param()],
@@ -380,6 +381,10 @@ fn base() -> Value {
                     "subject": { "type": "string" }, "description": { "type": "string" }, "fields": { "type": "object" },
                     "registered_at": { "type": "string", "format": "date-time" }, "due_at": { "type": "string", "format": "date-time" },
                     "overdue": { "type": "boolean", "description": "Open past due, or answered late (stays marked)" },
+                    "time_left": { "description": "An open request's time left: `overdue`, `hours` (due within a day) or working `days`; null once answered",
+                        "oneOf": [{ "type": "null" }, { "type": "object", "properties": {
+                            "left": { "enum": ["overdue", "hours", "days"] }, "hours": { "type": "integer" }, "days": { "type": "integer" } },
+                            "required": ["left"] }] },
                     "due_explanation": { "type": "string" }, "extension_days": { "type": ["integer", "null"] },
                     "extension_reason": { "type": ["string", "null"] }, "transfer_count": { "type": "integer" },
                     "answered_at": { "type": ["string", "null"], "format": "date-time" },

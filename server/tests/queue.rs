@@ -478,26 +478,56 @@ on_both_databases!(
 );
 
 /// Every page of a list, following its cursors; each page's size too.
+/// Then back from the last page along the previous-page cursors, which
+/// must give the same pages in turn, down to the first (which has none).
 async fn walk(db: &TestDb, who: &Caller, pairs: &[(&str, &str)]) -> (Vec<i64>, Vec<usize>) {
-    let mut ids = Vec::new();
-    let mut sizes = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut p: Vec<(&str, &str)> = pairs.to_vec();
-        if let Some(c) = &cursor {
-            p.push(("cursor", c));
+    let read = |cursor: Option<String>| {
+        let mut p: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        if let Some(c) = cursor {
+            p.push(("cursor".into(), c));
         }
-        let pg = page(db, who, &p)
-            .await
-            .unwrap_or_else(|e| panic!("{p:?}: {e:?}"));
-        sizes.push(pg.items.len());
-        ids.extend(pg.items.iter().map(|t| t.id));
+        async move {
+            let p: Vec<(&str, &str)> = p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            page(db, who, &p)
+                .await
+                .unwrap_or_else(|e| panic!("{p:?}: {e:?}"))
+        }
+    };
+    let mut pages: Vec<Vec<i64>> = Vec::new();
+    let mut cursor: Option<String> = None;
+    let last_prev = loop {
+        let pg = read(cursor.clone()).await;
+        if pages.is_empty() {
+            assert_eq!(pg.prev_cursor, None, "the first page has none before it");
+        }
+        pages.push(pg.items.iter().map(|t| t.id).collect());
         match pg.next_cursor {
             Some(c) => cursor = Some(c),
-            None => return (ids, sizes),
+            None => break pg.prev_cursor,
         }
-        assert!(sizes.len() < 10, "endless pages");
+        assert!(pages.len() < 10, "endless pages");
+    };
+    // Back from the last page.
+    let mut back = pages.len() - 1;
+    let mut prev = last_prev;
+    while let Some(c) = prev {
+        assert!(c.starts_with("before."), "{c}");
+        back -= 1;
+        let pg = read(Some(c)).await;
+        let ids: Vec<i64> = pg.items.iter().map(|t| t.id).collect();
+        assert_eq!(ids, pages[back], "page {back} read backwards");
+        // Its next page is the one we came from.
+        let next = read(pg.next_cursor.clone()).await;
+        let next_ids: Vec<i64> = next.items.iter().map(|t| t.id).collect();
+        assert_eq!(next_ids, pages[back + 1], "page {} again", back + 1);
+        prev = pg.prev_cursor;
     }
+    assert_eq!(back, 0, "back to the first page");
+    let sizes = pages.iter().map(Vec::len).collect();
+    (pages.concat(), sizes)
 }
 
 on_both_databases!(

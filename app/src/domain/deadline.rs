@@ -226,6 +226,51 @@ pub fn is_overdue<T: PartialOrd>(open: bool, answered_at: Option<T>, due_at: T, 
     }
 }
 
+/// How long an open request has left, as the lists show it beside its due
+/// time: red once overdue, amber within a day, else the working days left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "left", rename_all = "snake_case")]
+pub enum TimeLeft {
+    /// The due time has passed.
+    Overdue,
+    /// Due within 24 hours: the whole hours left (at least 1).
+    Hours { hours: u32 },
+    /// Due later: the working days from tomorrow up to the due day, both
+    /// included (calendar days where the calendar does not reach).
+    Days { days: u32 },
+}
+
+impl TimeLeft {
+    /// At `now`, for a request due at `due` (both local time).
+    pub fn at(due: NaiveDateTime, now: NaiveDateTime, cal: &WorkCalendar) -> TimeLeft {
+        if due <= now {
+            return TimeLeft::Overdue;
+        }
+        let left = due - now;
+        if left < Duration::hours(24) {
+            let hours = (left.num_minutes() + 59) / 60;
+            return TimeLeft::Hours {
+                hours: u32::try_from(hours.max(1)).unwrap_or(1),
+            };
+        }
+        let mut days = 0u32;
+        let mut day = now.date();
+        while day < due.date() {
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+            if cal.is_working(day).unwrap_or(true) {
+                days += 1;
+            }
+        }
+        TimeLeft::Days { days }
+    }
+
+    /// Within a day of the due time, or past it.
+    pub fn pressing(self) -> bool {
+        !matches!(self, TimeLeft::Days { .. })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,5 +486,35 @@ mod tests {
         assert!(!is_overdue(false, None, 10, 11));
         assert!(is_overdue(false, Some(12), 10, 20));
         assert!(!is_overdue(false, Some(9), 10, 20));
+    }
+
+    #[test]
+    fn time_left_counts_working_days_and_hours() {
+        let cal = russia();
+        let due = t("2026-03-06 18:00"); // Friday
+        // Monday morning: Tuesday to Friday are four working days.
+        assert_eq!(
+            TimeLeft::at(due, t("2026-03-02 10:00"), &cal),
+            TimeLeft::Days { days: 4 }
+        );
+        // Thursday noon: 30 hours, one working day.
+        assert_eq!(
+            TimeLeft::at(due, t("2026-03-05 12:00"), &cal),
+            TimeLeft::Days { days: 1 }
+        );
+        // Friday 08:30: within the day, 9.5 hours round up to 10.
+        let left = TimeLeft::at(due, t("2026-03-06 08:30"), &cal);
+        assert_eq!(left, TimeLeft::Hours { hours: 10 });
+        assert!(left.pressing());
+        assert_eq!(
+            TimeLeft::at(due, t("2026-03-06 17:59"), &cal),
+            TimeLeft::Hours { hours: 1 }
+        );
+        assert_eq!(TimeLeft::at(due, due, &cal), TimeLeft::Overdue);
+        // Across the 8 March holiday (Sunday, moved to Monday 9 March) and a
+        // weekend: from Friday 6 March to Wednesday 11 March, two working days.
+        let after = TimeLeft::at(t("2026-03-11 18:00"), t("2026-03-06 10:00"), &cal);
+        assert_eq!(after, TimeLeft::Days { days: 2 });
+        assert!(!after.pressing());
     }
 }

@@ -7,6 +7,7 @@ use super::FormToken;
 
 use super::{SessionInfo, session_info, use_session};
 use crate::domain::Status;
+use crate::domain::deadline::TimeLeft;
 use crate::i18n::{self, Lang, Msg};
 use crate::wire::{AppError, AttachmentView, TicketView, UserView};
 
@@ -124,6 +125,18 @@ pub fn StatusBadge(status: Status, overdue: bool, lang: Lang) -> impl IntoView {
     }
 }
 
+/// «осталось 2 рабочих дня» under a due time: amber within a day, red
+/// once overdue (the words say it too, never the colour alone).
+#[component]
+pub fn TimeLeftNote(left: TimeLeft, lang: Lang) -> impl IntoView {
+    let class = match left {
+        TimeLeft::Overdue => "left left-over",
+        TimeLeft::Hours { .. } => "left left-soon",
+        TimeLeft::Days { .. } => "left",
+    };
+    view! { <small class=class data-left=i18n::time_left_code(left)>{i18n::time_left(left, lang)}</small> }
+}
+
 /// A table of requests; the requester column is for staff lists.
 #[component]
 pub fn TicketTable(
@@ -148,7 +161,7 @@ pub fn TicketTable(
                     {show_requester.then(|| view! { <td>{requester}</td> })}
                     <td>{t.unit.name.clone()}</td>
                     <td><StatusBadge status=t.status overdue=t.overdue lang=lang/></td>
-                    <td>{fmt_time(t.due_at, offset)}</td>
+                    <td>{fmt_time(t.due_at, offset)}{t.time_left.map(|left| view! { <br/><TimeLeftNote left=left lang=lang/> })}</td>
                     <td>{assignee}</td>
                 </tr>
             }

@@ -1,7 +1,8 @@
 //! "My requests" and the unit queue: keyset-paged lists of requests with a
 //! search box and filters. The filters are a plain GET form and live in the
 //! address, so a view can be bookmarked or linked to (the workload page
-//! does) and works with JavaScript off; «Показать ещё» keeps them.
+//! does) and works with JavaScript off; the links to the next and previous
+//! pages keep them, and the page size.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -28,6 +29,8 @@ pub struct ListFilters {
     pub overdue: String,
     pub due_before: String,
     pub sort: String,
+    /// Rows on a page (empty: the list's default).
+    pub limit: String,
     pub cursor: String,
 }
 
@@ -49,11 +52,12 @@ impl ListFilters {
             overdue: get("overdue"),
             due_before: get("due_before"),
             sort: get("sort"),
+            limit: get("limit"),
             cursor: get("cursor"),
         }
     }
 
-    fn pairs(&self) -> [(&'static str, &str); 10] {
+    fn pairs(&self) -> [(&'static str, &str); 11] {
         [
             ("unit", &self.unit),
             ("focus", &self.focus),
@@ -64,6 +68,7 @@ impl ListFilters {
             ("overdue", &self.overdue),
             ("due_before", &self.due_before),
             ("sort", &self.sort),
+            ("limit", &self.limit),
             ("cursor", &self.cursor),
         ]
     }
@@ -102,7 +107,7 @@ pub async fn list_requests(scope: String, filters: ListFilters) -> Result<Ticket
     let params = ListParams {
         scope: Some(scope),
         status: Some(f.status),
-        limit: None,
+        limit: Some(f.limit),
         cursor: Some(f.cursor),
         unit: Some(f.unit),
         focus: Some(f.focus),
@@ -244,6 +249,23 @@ fn FilterForm(
     } else {
         f.sort.as_str()
     };
+    // The default size has the empty value, so the address stays short.
+    let sizes = PAGE_SIZES
+        .iter()
+        .map(|n| {
+            let value = if *n == PAGE_SIZES[0] {
+                String::new()
+            } else {
+                n.to_string()
+            };
+            (value, n.to_string())
+        })
+        .collect();
+    let limit = if f.limit == PAGE_SIZES[0].to_string() {
+        ""
+    } else {
+        f.limit.as_str()
+    };
     let hidden = |name: &'static str, value: &str| {
         (!value.is_empty())
             .then(|| view! { <input type="hidden" name=name value=value.to_string()/> })
@@ -277,6 +299,10 @@ fn FilterForm(
                 <label for="f-sort">{Msg::SortLabel.text(lang)}</label>
                 <select id="f-sort" name="sort">{options(sorts, sort)}</select>
             </div>
+            <div class="field">
+                <label for="f-limit">{Msg::PageSize.text(lang)}</label>
+                <select id="f-limit" name="limit">{options(sizes, limit)}</select>
+            </div>
             <div class="checkbox">
                 <input id="f-overdue" type="checkbox" name="overdue" value="true" checked=f.overdue == "true"/>
                 <label for="f-overdue">{Msg::FilterOverdue.text(lang)}</label>
@@ -286,6 +312,9 @@ fn FilterForm(
         </form>
     }
 }
+
+/// The page sizes offered, the list's default first.
+const PAGE_SIZES: [u32; 3] = [20, 50, 100];
 
 /// A paged list for one scope; `queue` shows the unit's open requests by due date.
 #[component]
@@ -320,15 +349,25 @@ fn RequestList(queue: bool) -> impl IntoView {
                 view! { <p class="empty" role="status">{Msg::NoMatches.text(lang)}</p> }.into_any()
             }
             Ok(p) => {
-                let more = p.next_cursor.map(|c| {
-                    let href = ListFilters {
-                        cursor: c,
-                        ..f.clone()
+                let link = |cursor: Option<String>, rel: &'static str, label: Msg| {
+                    cursor.map(|c| {
+                        let href = ListFilters {
+                            cursor: c,
+                            ..f.clone()
+                        }
+                        .href(base);
+                        view! { <a href=href rel=rel class="button">{label.text(lang)}</a> }
+                    })
+                };
+                let pages = (p.prev_cursor.is_some() || p.next_cursor.is_some()).then(|| {
+                    view! {
+                        <nav class="pages" aria-label=Msg::Pages.text(lang)>
+                            {link(p.prev_cursor, "prev", Msg::PrevPage)}
+                            {link(p.next_cursor, "next", Msg::NextPage)}
+                        </nav>
                     }
-                    .href(base);
-                    view! { <p><a href=href class="button">{Msg::MoreRequests.text(lang)}</a></p> }
                 });
-                view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue/>{more} }.into_any()
+                view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue/>{pages} }.into_any()
             }
             Err(e @ AppError::Invalid { .. }) => {
                 view! { <ErrorSummary error=Some(e) lang=lang/> }.into_any()

@@ -237,7 +237,7 @@ pub async fn create_with_files(
     tracing::info!(number = %row.number, kind = %row.kind_code, unit = %row.unit_code, "request registered");
     // A new request names only its requester, who is at hand.
     let people = [(requester.id, requester)].into();
-    views_of(state, &reference.catalogue, vec![row], &people, caller.lang)
+    views_of(state, &reference, vec![row], &people, caller.lang)
         .pop()
         .ok_or_else(|| ServiceError::Corrupt("view".into()))?
 }

@@ -7,6 +7,9 @@
 //! time (`due.1775055600000000000.42`). The time is exact to the nanosecond,
 //! so the next page starts right after the last row on SQLite (timestamps
 //! as text) and PostgreSQL alike; a cursor of another order is refused.
+//! A cursor prefixed `before.` asks for the page that ends just before the
+//! row it names: the list is read backwards from there and turned round, so
+//! a page links to its previous page as cheaply as to its next.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
@@ -337,6 +340,26 @@ enum Order {
     By(Sort),
 }
 
+impl Sort {
+    /// The time and id a cursor of this sort names.
+    fn parse_cursor(self, c: &str) -> ServiceResult<(DateTime<Utc>, i64)> {
+        let mut parts = c.split('.');
+        let (Some(code), Some(at), Some(id), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad_cursor());
+        };
+        let at = at
+            .parse::<i128>()
+            .ok()
+            .and_then(from_nanos)
+            .filter(|_| code == self.code())
+            .ok_or_else(bad_cursor)?;
+        let id: i64 = id.parse().map_err(|_| bad_cursor())?;
+        Ok((at, id))
+    }
+}
+
 const NANOS: i128 = 1_000_000_000;
 
 fn nanos(at: DateTime<Utc>) -> i128 {
@@ -374,8 +397,26 @@ impl Order {
         }
     }
 
-    /// Orders `select` and starts it after `cursor`.
+    /// The cursor of the page that ends just before `first`.
+    fn cursor_before(self, first: &ticket::Model) -> String {
+        format!("{BEFORE}{}", self.cursor_after(first))
+    }
+
+    /// Orders `select` and starts it after `cursor`; a `before.` cursor
+    /// reads backwards from the row it names (the caller turns the rows
+    /// round with [`Order::sort`]).
     fn apply(
+        self,
+        select: Select<ticket::Entity>,
+        cursor: Option<&str>,
+    ) -> ServiceResult<Select<ticket::Entity>> {
+        match cursor.and_then(|c| c.strip_prefix(BEFORE)) {
+            Some(c) => Reversed(self).apply(select, c),
+            None => self.apply_forward(select, cursor),
+        }
+    }
+
+    fn apply_forward(
         self,
         mut select: Select<ticket::Entity>,
         cursor: Option<&str>,
@@ -395,19 +436,7 @@ impl Order {
             Order::By(sort) => {
                 let col = sort.column();
                 if let Some(c) = cursor {
-                    let mut parts = c.split('.');
-                    let (Some(code), Some(at), Some(last), None) =
-                        (parts.next(), parts.next(), parts.next(), parts.next())
-                    else {
-                        return Err(bad_cursor());
-                    };
-                    let at = at
-                        .parse::<i128>()
-                        .ok()
-                        .and_then(from_nanos)
-                        .filter(|_| code == sort.code())
-                        .ok_or_else(bad_cursor)?;
-                    let last: i64 = last.parse().map_err(|_| bad_cursor())?;
+                    let (at, last) = sort.parse_cursor(c)?;
                     // The leading bound lets the index seek to the page's
                     // start; the `OR` alone makes both databases scan to it.
                     let after = if sort.descending() {
@@ -435,21 +464,93 @@ impl Order {
     }
 }
 
-/// One page of a list, in the query's order.
+/// The prefix of a cursor that pages backwards.
+const BEFORE: &str = "before.";
+
+/// An [`Order`] read backwards, for the page before a cursor (whose sort
+/// code is still the order's own).
+#[derive(Debug, Clone, Copy)]
+struct Reversed(Order);
+
+impl Reversed {
+    /// Orders `select` backwards from the row `cursor` names.
+    fn apply(
+        self,
+        select: Select<ticket::Entity>,
+        cursor: &str,
+    ) -> ServiceResult<Select<ticket::Entity>> {
+        let id = ticket::Column::Id;
+        match self.0 {
+            Order::Filed => {
+                let first: i64 = cursor
+                    .strip_prefix("id.")
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(bad_cursor)?;
+                Ok(select.filter(id.gt(first)).order_by_asc(id))
+            }
+            Order::By(sort) => {
+                let col = sort.column();
+                let (at, first) = sort.parse_cursor(cursor)?;
+                // Mirror of the forward bound: rows before `(at, first)`.
+                let before = if sort.descending() {
+                    Condition::all().add(col.gte(at)).add(
+                        Condition::any()
+                            .add(col.gt(at))
+                            .add(Condition::all().add(col.eq(at)).add(id.gt(first))),
+                    )
+                } else {
+                    Condition::all().add(col.lte(at)).add(
+                        Condition::any()
+                            .add(col.lt(at))
+                            .add(Condition::all().add(col.eq(at)).add(id.lt(first))),
+                    )
+                };
+                let select = select.filter(before);
+                Ok(if sort.descending() {
+                    select.order_by_asc(col).order_by_asc(id)
+                } else {
+                    select.order_by_desc(col).order_by_desc(id)
+                })
+            }
+        }
+    }
+}
+
+/// One page of a list, in the query's order, with the cursors of the pages
+/// after and before it.
 pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ServiceResult<TicketPage> {
     let order = q.order();
+    let backwards = q.cursor.as_deref().is_some_and(|c| c.starts_with(BEFORE));
     let select = page_select(state, caller, &q).await?;
     let mut rows: Vec<ticket::Model> = crate::server::packed::models(&state.db, select).await?;
     order.sort(&mut rows);
-    let more = rows.len() as u64 > q.limit;
-    rows.truncate(usize::try_from(q.limit).unwrap_or(usize::MAX));
-    let next_cursor = match (more, rows.last()) {
-        (true, Some(last)) => Some(order.cursor_after(last)),
-        _ => None,
+    let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
+    let more = rows.len() > limit;
+    let (next_cursor, prev_cursor) = if backwards {
+        // Read backwards: the extra row is the first, and says that there
+        // is a page before; the row the cursor named follows this page.
+        if more {
+            rows.drain(..rows.len() - limit);
+        }
+        (
+            rows.last().map(|r| order.cursor_after(r)),
+            rows.first()
+                .filter(|_| more)
+                .map(|r| order.cursor_before(r)),
+        )
+    } else {
+        rows.truncate(limit);
+        (
+            rows.last().filter(|_| more).map(|r| order.cursor_after(r)),
+            rows.first()
+                .filter(|_| q.cursor.is_some())
+                .map(|r| order.cursor_before(r)),
+        )
     };
     Ok(TicketPage {
         items: views(state, caller, rows).await?,
         next_cursor,
+        prev_cursor,
     })
 }
 

@@ -13,7 +13,7 @@ use crate::server::auth::Caller;
 use crate::server::catalogue::user_ref;
 use crate::server::entity::{comment, extension_request, ticket, ticket_event, ticket_rating};
 use crate::server::error::{ServiceError, ServiceResult};
-use crate::server::reference::Catalogue;
+use crate::server::reference::Reference;
 use crate::server::state::AppState;
 use crate::wire::{
     CommentView, EventView, ExtensionRequestView, TicketDetail, TicketView, UnitRef,
@@ -25,14 +25,14 @@ pub(crate) async fn views(
     caller: &Caller,
     rows: Vec<ticket::Model>,
 ) -> ServiceResult<Vec<TicketView>> {
-    let catalogue = state.reference_for(caller).await?.catalogue;
-    views_in(state, &catalogue, rows, caller.lang).await
+    let reference = state.reference_for(caller).await?;
+    views_in(state, &reference, rows, caller.lang).await
 }
 
-/// [`views`] with the catalogue the caller already read.
+/// [`views`] with the reference data the caller already read.
 pub(crate) async fn views_in(
     state: &AppState,
-    catalogue: &Catalogue,
+    reference: &Reference,
     rows: Vec<ticket::Model>,
     lang: Lang,
 ) -> ServiceResult<Vec<TicketView>> {
@@ -44,7 +44,7 @@ pub(crate) async fn views_in(
             .collect(),
     )
     .await?;
-    views_of(state, catalogue, rows, &users, lang)
+    views_of(state, reference, rows, &users, lang)
         .into_iter()
         .collect()
 }
@@ -52,12 +52,14 @@ pub(crate) async fn views_in(
 /// The views of rows whose requesters and assignees are in `users`.
 pub(crate) fn views_of(
     state: &AppState,
-    catalogue: &Catalogue,
+    reference: &Reference,
     rows: Vec<ticket::Model>,
     users: &std::collections::HashMap<i64, crate::server::entity::user::Model>,
     lang: Lang,
 ) -> Vec<ServiceResult<TicketView>> {
     let now = state.now();
+    let catalogue = &reference.catalogue;
+    let local_now = state.local(now);
     rows.into_iter()
         .map(|row| {
             let t = store::parse(&row)?;
@@ -80,6 +82,9 @@ pub(crate) fn views_of(
                 channel: Channel::parse(&row.channel).unwrap_or(Channel::Portal),
                 fields: serde_json::from_str(&row.fields).unwrap_or_default(),
                 overdue: deadline::is_overdue(t.status.is_open(), t.answered_at, t.due_at, now),
+                time_left: t.status.is_open().then(|| {
+                    deadline::TimeLeft::at(state.local(t.due_at), local_now, &reference.calendar)
+                }),
                 due_explanation: t
                     .due_explanation
                     .as_ref()
@@ -112,18 +117,18 @@ pub(crate) async fn view_for(
     caller: &Caller,
     row: ticket::Model,
 ) -> ServiceResult<TicketView> {
-    let catalogue = state.reference_for(caller).await?.catalogue;
-    view_in(state, &catalogue, row, caller.lang).await
+    let reference = state.reference_for(caller).await?;
+    view_in(state, &reference, row, caller.lang).await
 }
 
-/// [`view_for`] with the catalogue the caller already read.
+/// [`view_for`] with the reference data the caller already read.
 pub(crate) async fn view_in(
     state: &AppState,
-    catalogue: &Catalogue,
+    reference: &Reference,
     row: ticket::Model,
     lang: Lang,
 ) -> ServiceResult<TicketView> {
-    views_in(state, catalogue, vec![row], lang)
+    views_in(state, reference, vec![row], lang)
         .await?
         .pop()
         .ok_or_else(|| ServiceError::Corrupt("view".into()))
@@ -251,7 +256,7 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
         None
     };
     Ok(TicketDetail {
-        ticket: views_of(state, &reference.catalogue, vec![row], &people, caller.lang)
+        ticket: views_of(state, &reference, vec![row], &people, caller.lang)
             .pop()
             .ok_or_else(|| ServiceError::Corrupt("view".into()))??,
         comments,
