@@ -490,6 +490,39 @@ pub fn time_left_code(left: crate::domain::deadline::TimeLeft) -> &'static str {
     }
 }
 
+/// A calendar day's name in the reader's language: the names of the
+/// production calendar (and of days moved, «Перенос выходного дня с …»)
+/// have English ones; a name an administrator typed stays as typed.
+pub fn day_name(name: &str, lang: Lang) -> String {
+    if lang == Lang::Ru {
+        return name.to_string();
+    }
+    let known = match name {
+        "Новогодние каникулы" => "New Year holidays",
+        "Рождество Христово" => "Orthodox Christmas",
+        "День защитника Отечества" => "Defender of the Fatherland Day",
+        "Международный женский день" => "International Women's Day",
+        "Праздник Весны и Труда" => "Spring and Labour Day",
+        "День Победы" => "Victory Day",
+        "День России" => "Russia Day",
+        "День народного единства" => "Unity Day",
+        "Предпраздничный день, на час короче" => {
+            "Day before a holiday, one hour shorter"
+        }
+        "Рабочий день (перенос выходного)" => {
+            "Working day (a day off moved)"
+        }
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_string();
+    }
+    match name.strip_prefix("Перенос выходного дня с ") {
+        Some(from) => format!("Day off moved from {from}"),
+        None => name.to_string(),
+    }
+}
+
 /// «3 непрочитанных», "3 unread".
 pub fn unread(n: u64, lang: Lang) -> String {
     match lang {
@@ -1074,6 +1107,26 @@ mod tests {
             time_left(L::Days { days: 2 }, Lang::En),
             "2 working days left"
         );
+    }
+
+    #[test]
+    fn calendar_day_names_have_english_ones() {
+        assert_eq!(day_name("День Победы", Lang::En), "Victory Day");
+        assert_eq!(day_name("День Победы", Lang::Ru), "День Победы");
+        assert_eq!(
+            day_name("Перенос выходного дня с 03.01.2026", Lang::En),
+            "Day off moved from 03.01.2026"
+        );
+        assert_eq!(day_name("День проверки", Lang::En), "День проверки");
+        // Every name the shipped calendar uses has an English one.
+        let seed = include_str!("../../migrations/src/seed/ru-production-calendar-2024-2027.json");
+        let file: crate::domain::calendar::CalendarFile =
+            serde_json::from_str(seed).expect("calendar");
+        for entry in file.years.iter().flat_map(|y| y.days.iter()) {
+            if let Some(name) = &entry.name {
+                assert!(day_name(name, Lang::En).is_ascii(), "{name}");
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, test } from "@playwright/test";
-import { apiToken, fileQuestion, ready, signIn } from "./helpers";
+import { apiToken, fileQuestion, jsOn, ready, signIn } from "./helpers";
 
 // Notices, with JavaScript on and off: each names its request, opening one
 // marks it read, and its link survives signing in first. Questions about
@@ -62,4 +62,27 @@ test("a request's address opened before signing in comes back after", async ({ p
   await page.getByLabel("Пароль").fill("demo");
   await page.getByRole("button", { name: "Вход" }).click();
   await expect(page).toHaveURL(new RegExp(`/requests/${t.id}$`));
+});
+
+test("the bell follows new notices without a reload", async ({ page, request }, info) => {
+  test.skip(!jsOn(info), "without JavaScript the count is the page's own");
+  await apiToken(request, "sokolova");
+  await signIn(page, info, "sokolova");
+  await page.goto("/kb");
+  await ready(page, info);
+  const bell = page.locator("a.bell");
+  const before = Number(await bell.getAttribute("data-unread"));
+  await page.evaluate(() => {
+    (window as unknown as { stillHere: boolean }).stillHere = true;
+  });
+  await fileQuestion(request, `Колокольчик ${Date.now()}`);
+  // Coming back to the tab asks at once (else within half a minute).
+  await expect
+    .poll(async () => {
+      await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+      return Number(await bell.getAttribute("data-unread"));
+    })
+    .toBeGreaterThan(before);
+  await expect(bell).toContainText(/\d+ непрочитанн(ое|ых)/);
+  expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
 });

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { jsOn, ready, signIn, signOut } from "./helpers";
+import { fileQuestion, jsOn, ready, signIn, signOut } from "./helpers";
 
 // One request travels from an employee to the IT queue and back, with
 // JavaScript on and off. The steps share the request, so they run in order.
@@ -111,7 +111,10 @@ test("a wrong password gets one plain message", async ({ page }, info) => {
   await expect(page.getByLabel("Имя пользователя")).toHaveValue("ivanova");
 });
 
-test("the interface switches to English for the signed-in user and back", async ({ page }, info) => {
+test("the interface switches to English for the signed-in user and back", async ({ page, request }, info) => {
+  // A question for the accounting unit, which volkov heads.
+  const subject = `Language ${info.project.name} ${Date.now()}`;
+  const t = await fileQuestion(request, subject);
   await signIn(page, info, "volkov");
   await page.getByRole("button", { name: "English" }).click();
   await expect(page.getByRole("link", { name: "My requests" })).toBeVisible();
@@ -119,6 +122,13 @@ test("the interface switches to English for the signed-in user and back", async 
   await ready(page, info);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("My requests");
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  // The catalogue's names come in English too: the kind and the unit.
+  await page.goto(`/queue?q=${t.number}`);
+  await ready(page, info);
+  const row = page.locator(`tr[data-number="${t.number}"]`);
+  await expect(row).toContainText("Other question or consultation");
+  await expect(row).toContainText("Accounting");
+  await expect(row.locator("[data-left]")).toHaveText(/^\d+ (working days?|h) left$/);
   await page.getByRole("button", { name: "Русский" }).click();
   await expect(page.getByRole("link", { name: "Мои обращения" })).toBeVisible();
 });

@@ -815,6 +815,7 @@ fn server_fns() -> Vec<(&'static str, &'static str, Who)> {
         ("save_template", "id={m}&title=Шаблон&body=Текст", UnitStaff),
         ("delete_template", "id={m}", UnitStaff),
         ("get_inbox", "", Signed),
+        ("unread_notices", "", Signed),
         ("mark_all_read", "", Signed),
         ("save_queue_mail", "queue_mail=on", Signed),
         (

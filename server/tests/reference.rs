@@ -6,6 +6,7 @@
 
 mod common;
 
+use app::i18n::Lang;
 use std::sync::Arc;
 
 use app::domain::calendar::DayKind;
@@ -62,7 +63,17 @@ async fn copy_follows_every_change(backend: Backend) {
     .await;
     let r = state.reference().await.expect("reference");
     assert!(r.catalogue.kinds.iter().all(|k| k.code != "esign_key"));
-    assert!(r.catalogue.kind_title("esign_key").is_some());
+    assert!(r.catalogue.kind_title("esign_key", Lang::Ru).is_some());
+    // Each reader gets the kind's and the unit's names in their language.
+    let ru = r.catalogue.kind_title("esign_key", Lang::Ru);
+    let en = r.catalogue.kind_title("esign_key", Lang::En);
+    assert!(en.is_some() && en != ru, "{ru:?} / {en:?}");
+    assert!(en.is_some_and(|t| t.is_ascii()), "{en:?}");
+    let unit_en = r.catalogue.unit_name_in("IT", Lang::En);
+    assert!(
+        unit_en.is_some_and(|n| n.is_ascii() && !n.is_empty()),
+        "{unit_en:?}"
+    );
     exec(
         &db,
         "UPDATE request_kinds SET active = TRUE WHERE code = 'esign_key'",

@@ -129,6 +129,7 @@ pub fn CalendarPage() -> impl IntoView {
                 (true, true) => Msg::ShortenedDay.text(lang),
                 (true, false) => Msg::Working.text(lang),
             };
+            let name = name.map(|n| crate::i18n::day_name(&n, lang));
             let title = name
                 .clone()
                 .unwrap_or_else(|| kind_label(kind, lang).to_string());

@@ -87,14 +87,7 @@ fn Nav(info: SessionInfo) -> impl IntoView {
             {reports.then(|| view! { <a href="/reports">{Msg::Reports.text(lang)}</a> })}
             {admin.then(|| view! { <a href="/admin/calendar">{Msg::Administration.text(lang)}</a> })}
             <span class="spacer"></span>
-            {user.as_ref().map(|_| {
-                let label = if unread > 0 {
-                    format!("{} ({})", Msg::Notifications.text(lang), i18n::unread(unread, lang))
-                } else {
-                    Msg::Notifications.text(lang).to_string()
-                };
-                view! { <a href="/notifications" class="bell" data-unread=unread>{label}</a> }
-            })}
+            {user.as_ref().map(|_| view! { <Bell unread=unread lang=lang/> })}
             <form method="post" action="/auth/lang" class="inline">
                 <FormToken/>
                 <input type="hidden" name="lang" value=switch_to.code()/>
@@ -111,6 +104,67 @@ fn Nav(info: SessionInfo) -> impl IntoView {
                 None => view! { <a href="/login">{Msg::SignIn.text(lang)}</a> }.into_any(),
             }}
         </nav>
+    }
+}
+
+/// How often the bell asks for the unread count while the page is open.
+const BELL_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The number of the caller's unread notices, for the bell.
+#[server]
+pub async fn unread_notices() -> Result<u64, AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    Ok(crate::server::notify::unread_count(&state, &caller).await?)
+}
+
+/// The link to the notices with the unread count. With JavaScript the count
+/// follows new notices without a reload: asked every half minute, and at
+/// once when the tab comes back into view or gets focus.
+#[component]
+fn Bell(unread: u64, lang: Lang) -> impl IntoView {
+    let count = RwSignal::new(unread);
+    #[cfg(feature = "hydrate")]
+    {
+        let refresh = move || {
+            leptos::task::spawn_local(async move {
+                if let Ok(n) = unread_notices().await {
+                    count.set(n);
+                }
+            });
+        };
+        let timer = set_interval_with_handle(refresh, BELL_EVERY).ok();
+        let focus = window_event_listener(leptos::ev::focus, move |_| refresh());
+        let shown = window_event_listener(leptos::ev::visibilitychange, move |_| {
+            if !document().hidden() {
+                refresh();
+            }
+        });
+        on_cleanup(move || {
+            if let Some(t) = timer {
+                t.clear();
+            }
+            focus.remove();
+            shown.remove();
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = BELL_EVERY;
+    let label = move || {
+        let n = count.get();
+        if n > 0 {
+            format!(
+                "{} ({})",
+                Msg::Notifications.text(lang),
+                i18n::unread(n, lang)
+            )
+        } else {
+            Msg::Notifications.text(lang).to_string()
+        }
+    };
+    view! {
+        <a href="/notifications" class="bell" data-unread=move || count.get()>
+            <span aria-live="polite">{label}</span>
+        </a>
     }
 }
 

@@ -20,6 +20,7 @@ use super::entity::{request_kind, unit, user};
 use super::error::{ServiceError, ServiceResult};
 use crate::domain::KindSpec;
 use crate::domain::calendar::WorkCalendar;
+use crate::i18n::Lang;
 
 /// Units and request kinds.
 #[derive(Debug, Default)]
@@ -33,6 +34,7 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
+    /// The unit's name as stored (Russian): what records keep.
     pub fn unit_name(&self, code: &str) -> Option<&str> {
         self.units
             .iter()
@@ -40,11 +42,29 @@ impl Catalogue {
             .map(|u| u.name.as_str())
     }
 
-    pub fn kind_title(&self, code: &str) -> Option<&str> {
+    /// The unit's name in the reader's language.
+    pub fn unit_name_in(&self, code: &str, lang: Lang) -> Option<&str> {
+        self.units
+            .iter()
+            .find(|u| u.code == code)
+            .map(|u| unit_name_in(u, lang))
+    }
+
+    /// The kind's title in the reader's language.
+    pub fn kind_title(&self, code: &str, lang: Lang) -> Option<&str> {
         self.all_kinds
             .iter()
             .find(|k| k.code == code)
-            .map(|k| k.title.as_str())
+            .map(|k| crate::i18n::pick(lang, &k.title, k.title_en.as_ref()))
+    }
+}
+
+/// A unit's name in the reader's language (Russian where no English is given).
+pub fn unit_name_in(u: &unit::Model, lang: Lang) -> &str {
+    if lang == Lang::En && !u.name_en.trim().is_empty() {
+        &u.name_en
+    } else {
+        &u.name
     }
 }
 

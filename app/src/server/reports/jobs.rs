@@ -31,7 +31,8 @@ async fn context<'a>(
         unit,
         period,
         names: names(&state.db).await?,
-        kind_titles: kind_titles(state).await?,
+        // The report file is in Russian, as the body files it.
+        kind_titles: kind_titles(state, crate::i18n::Lang::Ru).await?,
         proposals: proposals(&state.db, &unit.code, &period).await?,
     })
 }

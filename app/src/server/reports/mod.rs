@@ -136,8 +136,8 @@ pub async fn report_units(state: &AppState, caller: &Caller) -> ServiceResult<Ve
         .into_iter()
         .filter(|u| caller.roles.can_report(&u.code))
         .map(|u| UnitRef {
+            name: super::reference::unit_name_in(&u, caller.lang).to_string(),
             code: u.code,
-            name: u.name,
         })
         .collect())
 }
@@ -409,11 +409,18 @@ pub async fn names(db: &DatabaseConnection) -> ServiceResult<HashMap<i64, String
         .collect())
 }
 
-pub async fn kind_titles(state: &AppState) -> ServiceResult<BTreeMap<String, String>> {
+/// Kind codes to titles in `lang`.
+pub async fn kind_titles(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+) -> ServiceResult<BTreeMap<String, String>> {
     Ok(kinds_all(state)
         .await?
         .into_iter()
-        .map(|k| (k.code, k.title))
+        .map(|k| {
+            let title = crate::i18n::pick(lang, &k.title, k.title_en.as_ref()).to_string();
+            (k.code, title)
+        })
         .collect())
 }
 
@@ -447,7 +454,7 @@ pub async fn workload(
     let (weeks, numbers, kind_titles, names, proposals, overdue) = tokio::try_join!(
         sums::weeks(&state.db, &unit.code, weeks),
         sums::numbers(state, &unit.code, &period),
-        kind_titles(state),
+        kind_titles(state, caller.lang),
         names(&state.db),
         proposals(&state.db, &unit.code, &period),
         overdue_rows(&state.db, &unit.code, now),
@@ -471,7 +478,7 @@ pub async fn workload(
         .collect();
     Ok(Workload {
         unit: unit.code.clone(),
-        unit_name: unit.name.clone(),
+        unit_name: super::reference::unit_name_in(&unit, caller.lang).to_string(),
         period: period.kind,
         from: period.from,
         to: period.to,

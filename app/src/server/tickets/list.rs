@@ -611,7 +611,7 @@ async fn page_select(
             .reference()
             .await?
             .catalogue
-            .kind_title(kind)
+            .kind_title(kind, caller.lang)
             .is_some();
         if !known {
             errors.push(FieldError::new("kind", FieldErrorCode::UnknownOption));

@@ -70,11 +70,14 @@ pub(crate) fn views_of(
             Ok(TicketView {
                 id: t.id,
                 kind_title: catalogue
-                    .kind_title(&row.kind_code)
+                    .kind_title(&row.kind_code, lang)
                     .unwrap_or(&row.kind_code)
                     .to_owned(),
                 unit: UnitRef {
-                    name: catalogue.unit_name(&t.unit).unwrap_or_default().to_owned(),
+                    name: catalogue
+                        .unit_name_in(&t.unit, lang)
+                        .unwrap_or_default()
+                        .to_owned(),
                     code: t.unit.clone(),
                 },
                 status: t.status,
