@@ -19,6 +19,7 @@ use crate::wire::{AppError, TicketPage, UserRef};
 /// A list's filters as the address carries them; empty means "not given".
 /// The service checks the values (unknown ones are named in the error).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ListFilters {
     pub unit: String,
     pub focus: String,
