@@ -90,7 +90,11 @@ messages! {
     Next => "Далее", "Next";
     Submit => "Отправить обращение", "Submit the request";
     Register => "Зарегистрировать", "Register";
-    RequesterLogin => "Имя пользователя сотрудника", "Employee's login";
+    RequesterLogin => "Сотрудник", "Employee";
+    RequesterHint => "Начните вводить фамилию и выберите из списка, или введите имя пользователя.", "Start typing the surname and pick from the list, or type the user name.";
+    PeopleFound => "Найденные сотрудники", "People found";
+    RequestFacts => "Сведения об обращении", "About the request";
+    Menu => "Меню", "Menu";
     FixErrors => "Проверьте поля, отмеченные ниже.", "Please check the fields marked below.";
     Timeline => "Ход работы", "Timeline";
     Replies => "Переписка", "Messages";
@@ -674,6 +678,26 @@ pub fn field_error(code: &FieldErrorCode, lang: Lang) -> String {
                 format!(
                     "Unknown placeholder {name}: correct or remove it. Known: {}.",
                     known_placeholders()
+                )
+            }
+        }
+        C::NoSuchPerson => {
+            if ru {
+                "Сотрудник не найден в каталоге: проверьте фамилию или имя пользователя.".into()
+            } else {
+                "Nobody in the directory goes by this: check the surname or user name.".into()
+            }
+        }
+        C::SeveralPeople { names } => {
+            if ru {
+                format!(
+                    "Подходят несколько сотрудников: {}. Уточните фамилию или введите имя пользователя (в скобках).",
+                    names.join("; ")
+                )
+            } else {
+                format!(
+                    "Several people match: {}. Give more of the name, or the user name (in brackets).",
+                    names.join("; ")
                 )
             }
         }

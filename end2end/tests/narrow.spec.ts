@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { fileQuestion, ready, signIn } from "./helpers";
+import { fileQuestion, jsOn, ready, signIn } from "./helpers";
 
 // A phone held upright (390 × 844): no page scrolls sideways; wide tables
 // scroll inside their own box.
@@ -37,4 +37,27 @@ test("the work screens fit a phone's width", async ({ page, request }, info) => 
   await page.goto("/reports");
   await ready(page, info);
   await noSideways(page, "reports");
+});
+
+test("on a phone the header folds its links under «Меню»", async ({ page }, info) => {
+  await signIn(page, info, "ivanova");
+  const menu = page.locator("header .nav-menu > summary");
+  await expect(menu).toBeVisible();
+  await expect(menu).toHaveText("Меню");
+  const links = page.getByRole("link", { name: "Мои обращения" });
+  if (jsOn(info)) {
+    // Folded: one line of header.
+    await expect(links).toBeHidden();
+    const height = await page.locator("header.top").evaluate((h) => h.getBoundingClientRect().height);
+    expect(height).toBeLessThanOrEqual(64);
+    await menu.click();
+    await expect(links).toBeVisible();
+    await links.click();
+    await expect(page).toHaveURL(/\/requests$/);
+  } else {
+    // Served open, so that nothing is out of reach; a tap folds it.
+    await expect(links).toBeVisible();
+    await menu.click();
+    await expect(links).toBeHidden();
+  }
 });

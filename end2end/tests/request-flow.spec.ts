@@ -141,7 +141,22 @@ test("an executor registers an oral request taken by phone", async ({ page }, in
   await page.getByLabel("Настройка рабочего места (АРМ)").check();
   await page.getByRole("button", { name: "Далее" }).click();
   await ready(page, info);
-  await page.getByLabel("Имя пользователя сотрудника").fill("ivanova");
+  // The employee by surname: picked from the directory's list with the
+  // keyboard (JavaScript), or typed and resolved when sent (without).
+  const who = page.getByLabel("Сотрудник", { exact: true });
+  if (jsOn(info)) {
+    await who.pressSequentially("иванов");
+    const option = page.getByRole("option", { name: /Иванова Анна Сергеевна/ });
+    await expect(option).toBeVisible();
+    await expect(who).toHaveAttribute("aria-expanded", "true");
+    await who.press("ArrowDown");
+    await expect(who).toHaveAttribute("aria-activedescendant", await option.getAttribute("id") ?? "");
+    await who.press("Enter");
+    await expect(who).toHaveValue("ivanova");
+    await expect(page.getByRole("listbox")).toBeHidden();
+  } else {
+    await who.fill("Иванова");
+  }
   await page.getByLabel("Канал поступления").selectOption("phone");
   await page.getByLabel("Форма обращения").selectOption("oral");
   await page.getByLabel("Тема").fill(subject);
@@ -153,4 +168,18 @@ test("an executor registers an oral request taken by phone", async ({ page }, in
   await expect(page.locator("dl.facts").first()).toContainText("Устное");
   await expect(page.locator("dl.facts").first()).toContainText("Телефон");
   await expect(page.locator("dl.facts").first()).toContainText("Иванова Анна Сергеевна");
+});
+
+test("a surname several people go by is refused naming them, with the form kept", async ({ page }, info) => {
+  await signIn(page, info, "smirnov");
+  await page.goto("/queue/register?kind=workstation");
+  await ready(page, info);
+  await page.getByLabel("Сотрудник", { exact: true }).fill("ова");
+  await page.getByLabel("Тема").fill("Несколько подходят");
+  await page.getByRole("button", { name: "Зарегистрировать" }).click();
+  await ready(page, info);
+  await expect(page.locator("#e-requester_login")).toContainText("Подходят несколько сотрудников");
+  await expect(page.locator("#e-requester_login")).toContainText("Иванова Анна Сергеевна (ivanova)");
+  await expect(page.getByLabel("Тема")).toHaveValue("Несколько подходят");
+  await expect(page.getByLabel("Сотрудник", { exact: true })).toHaveValue("ова");
 });

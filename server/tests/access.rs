@@ -816,6 +816,7 @@ fn server_fns() -> Vec<(&'static str, &'static str, Who)> {
         ("delete_template", "id={m}", UnitStaff),
         ("get_inbox", "", Signed),
         ("unread_notices", "", Signed),
+        ("find_people", "q=ов", AnyStaff),
         ("mark_all_read", "", Signed),
         ("save_queue_mail", "queue_mail=on", Signed),
         (

@@ -296,9 +296,27 @@ async fn staff_register_an_oral_request_on_an_employees_behalf() {
         assert_eq!(t["requester"]["login"], "ivanova");
         assert_eq!(t["due_at"], "2026-03-02T15:00:00Z");
         body["requester_login"] = json!("fired");
-        let (status, err) = api.post(&smirnov, "/tickets", body).await;
+        let (status, err) = api.post(&smirnov, "/tickets", body.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(err["error"]["fields"][0]["field"], "requester_login");
+        assert_eq!(err["error"]["fields"][0]["code"], "no_such_person");
+        // A surname, in any case, that only one person goes by is enough.
+        body["requester_login"] = json!("попов");
+        let (status, t) = api.post(&smirnov, "/tickets", body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+        assert_eq!(t["requester"]["login"], "popov");
+        // Part of a name several go by is refused, naming them.
+        body["requester_login"] = json!("ова");
+        let (status, err) = api.post(&smirnov, "/tickets", body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let field = &err["error"]["fields"][0];
+        assert_eq!(field["code"], "several_people", "{err}");
+        let names = field["names"].as_array().expect("names");
+        assert!(
+            names.contains(&json!("Иванова Анна Сергеевна (ivanova)")),
+            "{names:?}"
+        );
+        assert!(names.len() >= 4, "{names:?}");
         let ivanova = api.login("ivanova").await;
         let (_, mine) = api.get(&ivanova, "/tickets").await;
         assert_eq!(mine["items"].as_array().map(Vec::len), Some(1));

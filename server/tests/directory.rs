@@ -52,6 +52,44 @@ async fn a_demo_employee_signs_in_with_name_and_roles_from_the_directory() {
 }
 
 #[tokio::test]
+async fn people_are_found_by_part_of_their_name_in_any_case() {
+    let logins = async |text: &str| -> Vec<String> {
+        directory()
+            .search(text, 10)
+            .await
+            .expect("searched")
+            .into_iter()
+            .map(|p| p.login)
+            .collect()
+    };
+    assert_eq!(logins("КУЗН").await, ["kuznetsova"]);
+    assert_eq!(logins("кузн").await, ["kuznetsova"]);
+    assert_eq!(logins("smir").await, ["smirnov"], "by login too");
+    assert_eq!(logins("Елена").await, ["kuznetsova"], "by first name");
+    // Sorted by name; the disabled account (Никитин Павел Романович) is left out.
+    let many = logins("ов").await;
+    assert!(many.len() >= 6, "{many:?}");
+    assert!(!many.contains(&"fired".to_string()), "{many:?}");
+    let names: Vec<String> = directory()
+        .search("ов", 10)
+        .await
+        .expect("searched")
+        .into_iter()
+        .map(|p| p.full_name)
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert_eq!(
+        directory().search("ов", 2).await.expect("searched").len(),
+        2
+    );
+    // Too short, or filter characters: nobody, and no error.
+    assert!(logins("о").await.is_empty());
+    assert!(logins("*)(uid=*").await.is_empty());
+}
+
+#[tokio::test]
 async fn a_wrong_password_and_an_unknown_login_get_the_same_answer() {
     let wrong = directory()
         .authenticate("ivanova", "wrong")

@@ -143,6 +143,12 @@ pub enum FieldErrorCode {
     FileLine {
         line: usize,
     },
+    /// Nobody in the directory goes by the name or login typed.
+    NoSuchPerson,
+    /// Several people go by what was typed: «Name (login)» each.
+    SeveralPeople {
+        names: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -72,9 +72,30 @@ fn Nav(info: SessionInfo) -> impl IntoView {
     let admin = user.as_ref().is_some_and(|u| u.roles.is_admin());
     let reports = user.as_ref().is_some_and(|u| u.roles.reports_anything());
     let unread = info.unread;
+    // On a phone the links fold under «Меню»: a <details> open as served
+    // (so that without JavaScript nothing is hidden, and a tap folds it),
+    // folded once the page runs on a narrow screen.
+    let menu = NodeRef::<leptos::html::Details>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        // The stylesheet's 37.5rem at the default 16 px.
+        let narrow = window()
+            .inner_width()
+            .ok()
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w <= 600.0);
+        if let Some(menu) = menu.get()
+            && narrow
+        {
+            menu.set_open(false);
+        }
+    });
     view! {
         <nav aria-label=Msg::AppName.text(lang)>
             <a class="brand" href="/">{Msg::AppName.text(lang)}</a>
+            <details class="nav-menu" open node_ref=menu>
+            <summary>{Msg::Menu.text(lang)}</summary>
+            <div class="nav-links">
             {user.as_ref().map(|_| view! {
                 <a href="/requests">{Msg::MyRequests.text(lang)}</a>
                 <a href="/requests/new">{Msg::NewRequest.text(lang)}</a>
@@ -103,6 +124,8 @@ fn Nav(info: SessionInfo) -> impl IntoView {
                 }.into_any(),
                 None => view! { <a href="/login">{Msg::SignIn.text(lang)}</a> }.into_any(),
             }}
+            </div>
+            </details>
         </nav>
     }
 }

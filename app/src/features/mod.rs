@@ -9,6 +9,7 @@ pub mod common;
 pub mod kb;
 pub mod kb_edit;
 pub mod notifications;
+pub mod people;
 pub mod reports;
 pub mod request_new;
 pub mod request_page;

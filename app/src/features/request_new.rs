@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{
     ErrorSummary, FieldNames, LoadError, field_error, focus_first_wrong, signed_in_page,
 };
+use super::people::PersonLookup;
 use crate::domain::calendar::{WorkCalendar, WorkingHours};
 use crate::domain::deadline;
 use crate::domain::{Channel, FieldSpec, FieldType, KindSpec, RequestForm};
@@ -519,6 +520,11 @@ fn RequestForm(
     };
     let description = value("description");
     let requester = value("requester_login");
+    // Without JavaScript a refused form comes back with its first wrong field focused.
+    let requester_first = posted_error
+        .get_value()
+        .and_then(|e| e.fields().first().map(|f| f.field == "requester_login"))
+        .unwrap_or(false);
     let channel_value = value("channel");
     let form_value = value("form");
     let back = if register {
@@ -559,8 +565,13 @@ fn RequestForm(
                 view! {
                     <div class="field">
                         <label for="f-requester_login">{Msg::RequesterLogin.text(lang)}</label>
-                        <input id="f-requester_login" name="requester_login" type="text" required value=requester.clone()/>
-                        {move || field_error(&error(), "requester_login", lang).map(|e| view! { <p class="field-error">{e}</p> })}
+                        <p class="hint" id="h-requester_login">{Msg::RequesterHint.text(lang)}</p>
+                        <PersonLookup id="f-requester_login" name="requester_login" value=requester.clone()
+                            described_by="h-requester_login e-requester_login".to_string()
+                            invalid=Signal::derive(move || field_error(&error(), "requester_login", lang).is_some())
+                            autofocus=requester_first
+                            lang=lang/>
+                        {move || field_error(&error(), "requester_login", lang).map(|e| view! { <p class="field-error" id="e-requester_login">{e}</p> })}
                     </div>
                     <div class="field">
                         <label for="f-channel">{Msg::ChannelLabel.text(lang)}</label>

@@ -614,14 +614,12 @@ pub fn RequestPage() -> impl IntoView {
             .unwrap_or_default();
         let typed_outcome = typed.get("outcome").cloned().unwrap_or_default();
         let typed_planned = typed.get("planned_on").cloned().unwrap_or_default();
-        let has_draft = !typed.is_empty();
         let unknown = RwSignal::new(
             chosen
                 .as_ref()
                 .map(|t| t.unknown.clone())
                 .unwrap_or_default(),
         );
-        let template_open = chosen.is_some();
         let templates = StoredValue::new(d.templates.clone());
         let make_article = (d.can_see_internal && !t.status.is_open())
             .then(|| format!("/kb/new?from_request={}", t.id));
@@ -629,6 +627,9 @@ pub fn RequestPage() -> impl IntoView {
                 {created.then(|| view! { <div class="alert alert-ok" role="status">{Msg::Created.text(lang)}</div> })}
                 <leptos_meta::Title text=format!("{} — {}", t.number, t.subject)/>
                 <h1><span class="number">{t.number.clone()}</span>" "{t.subject.clone()}</h1>
+                <div class="request-layout">
+                // The request's facts stay in view beside the work on it.
+                <aside class="request-side" aria-label=Msg::RequestFacts.text(lang)>
                 <dl class="facts">
                     <dt>{Msg::StatusLabel.text(lang)}</dt>
                     <dd><StatusBadge status=t.status overdue=t.overdue lang=lang/></dd>
@@ -654,6 +655,8 @@ pub fn RequestPage() -> impl IntoView {
                     <dt>{Msg::FormLabel.text(lang)}</dt><dd>{i18n::form(t.form, lang)}</dd>
                     <dt>{Msg::ChannelLabel.text(lang)}</dt><dd>{i18n::channel(t.channel, lang)}</dd>
                 </dl>
+                </aside>
+                <div class="request-main">
                 <section aria-labelledby="h-fields">
                     <h2 id="h-fields">{Msg::Fields.text(lang)}</h2>
                     <dl class="facts">{fields}</dl>
@@ -700,8 +703,9 @@ pub fn RequestPage() -> impl IntoView {
                         })
                         .collect_view();
                     view! {
-                        <details class="action" id="answer" open=move || template_open || has_draft || answer.value().get().is_some_and(|r| r.is_err())>
-                            <summary>{Msg::AnswerTitle.text(lang)}</summary>
+                        // The final answer is the work itself: always in sight.
+                        <section class="action answer" id="answer" aria-labelledby="h-answer">
+                            <h2 id="h-answer">{Msg::AnswerTitle.text(lang)}</h2>
                             {(!templates.with_value(|t| t.is_empty())).then(|| {
                                 let options = templates.with_value(|list| list
                                     .iter()
@@ -759,7 +763,7 @@ pub fn RequestPage() -> impl IntoView {
                                 {move || field_error(&answer_error(), "planned_on", lang).map(|e| view! { <p class="field-error" id="e-planned_on">{e}</p> })}
                                 <button type="submit" class="primary" disabled=move || answer.pending().get()>{Msg::AnswerButton.text(lang)}</button>
                             </ActionForm>
-                        </details>
+                        </section>
                     }
                 })}
                 {d.actions.extend.then(|| view! {
@@ -861,6 +865,8 @@ pub fn RequestPage() -> impl IntoView {
                     <h2 id="h-timeline">{Msg::Timeline.text(lang)}</h2>
                     <ol class="timeline">{events}</ol>
                 </section>
+                </div>
+                </div>
             }
             .into_any()
     })

@@ -128,6 +128,9 @@ pub struct DirectoryConfig {
     pub user_base: String,
     /// `{login}` is replaced by the escaped login.
     pub user_filter: String,
+    /// Finds people by part of their name or login (the person lookup);
+    /// `{text}` is replaced by the escaped text typed.
+    pub people_filter: String,
     pub group_base: String,
     /// `{dn}` is replaced by the escaped user DN.
     pub group_filter: String,
@@ -186,6 +189,8 @@ impl Default for DirectoryConfig {
             bind_password: "service-secret".into(),
             user_base: "ou=people,dc=servicedesk,dc=test".into(),
             user_filter: "(&(objectClass=inetOrgPerson)(uid={login})(!(employeeType=disabled)))"
+                .into(),
+            people_filter: "(&(objectClass=inetOrgPerson)(!(employeeType=disabled))(|(uid={text}*)(sn={text}*)(cn=*{text}*)(displayName=*{text}*)))"
                 .into(),
             group_base: "ou=groups,dc=servicedesk,dc=test".into(),
             group_filter: "(&(objectClass=groupOfNames)(member={dn}))".into(),

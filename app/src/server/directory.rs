@@ -32,7 +32,45 @@ pub enum DirectoryError {
 }
 
 const RC_INVALID_CREDENTIALS: u32 = 49;
-const ATTRS: [&str; 5] = ["uid", "cn", "mail", "telephoneNumber", "title"];
+const ATTRS: [&str; 6] = [
+    "uid",
+    "cn",
+    "displayName",
+    "mail",
+    "telephoneNumber",
+    "title",
+];
+
+/// The shortest text the person lookup searches for.
+pub const PEOPLE_MIN_CHARS: usize = 2;
+/// The most entries the person lookup reads from the directory.
+const PEOPLE_READ: usize = 50;
+
+/// A directory entry as a person; `login` stands in when it has no uid.
+fn person(entry: SearchEntry, login: &str, roles: Roles) -> DirectoryUser {
+    let uid = first(&entry, "uid");
+    let login = if uid.is_empty() {
+        login.to_lowercase()
+    } else {
+        uid.to_lowercase()
+    };
+    // The name people see: the display name, else the common name (cn
+    // is often the login itself), else the login.
+    let full_name = ["displayName", "cn"]
+        .into_iter()
+        .map(|a| first(&entry, a))
+        .find(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| login.clone());
+    DirectoryUser {
+        login,
+        full_name,
+        email: first(&entry, "mail"),
+        phone: first(&entry, "telephoneNumber"),
+        title: first(&entry, "title"),
+        dn: entry.dn,
+        roles,
+    }
+}
 
 pub struct Directory {
     config: DirectoryConfig,
@@ -159,28 +197,7 @@ impl Directory {
         login: &str,
     ) -> Result<DirectoryUser, DirectoryError> {
         let roles = self.roles_of(ldap, &entry.dn).await?;
-        let uid = first(&entry, "uid");
-        let login = if uid.is_empty() {
-            login.to_lowercase()
-        } else {
-            uid.to_lowercase()
-        };
-        // The name people see: the display name, else the common name (cn
-        // is often the login itself), else the login.
-        let full_name = ["displayName", "cn"]
-            .into_iter()
-            .map(|a| first(&entry, a))
-            .find(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| login.clone());
-        Ok(DirectoryUser {
-            login,
-            full_name,
-            email: first(&entry, "mail"),
-            phone: first(&entry, "telephoneNumber"),
-            title: first(&entry, "title"),
-            dn: entry.dn,
-            roles,
-        })
+        Ok(person(entry, login, roles))
     }
 
     /// Checks a login and password and returns the person with their roles.
@@ -224,6 +241,53 @@ impl Directory {
         let user = self.describe(&mut ldap, entry, login).await;
         let _ = ldap.unbind().await;
         user
+    }
+
+    /// People whose login starts with `text`, or whose name holds it, at
+    /// most `limit` of them by name (the person lookup). Roles are not read.
+    pub async fn search(
+        &self,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<DirectoryUser>, DirectoryError> {
+        self.counted(self.search_people(text, limit).await)
+    }
+
+    async fn search_people(
+        &self,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<DirectoryUser>, DirectoryError> {
+        let text = text.trim();
+        if text.chars().count() < PEOPLE_MIN_CHARS || text.len() > 100 {
+            return Ok(Vec::new());
+        }
+        let filter = self
+            .config
+            .people_filter
+            .replace("{text}", &ldap_escape(text));
+        let mut ldap = self.connect().await?;
+        self.bind_service(&mut ldap).await?;
+        let attrs = ATTRS.to_vec();
+        let found = ldap
+            .with_search_options(ldap3::SearchOptions::new().sizelimit(PEOPLE_READ as i32))
+            .search(&self.config.user_base, Scope::Subtree, &filter, attrs)
+            .await;
+        let _ = ldap.unbind().await;
+        // Past the size limit the server says so; what came is enough.
+        let entries = match found {
+            Ok(r) => r.0,
+            Err(e) => return Err(unavailable(e)),
+        };
+        let mut people: Vec<DirectoryUser> = entries
+            .into_iter()
+            .map(SearchEntry::construct)
+            .map(|entry| person(entry, "", Roles::new(Vec::new())))
+            .filter(|p| !p.login.is_empty())
+            .collect();
+        people.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+        people.truncate(limit);
+        Ok(people)
     }
 
     /// Looks a person up without a password (registering a request on their behalf).

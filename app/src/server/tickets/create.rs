@@ -149,16 +149,12 @@ pub async fn create_with_files(
             ));
             None
         }
-        Some(login) => match state.directory.lookup(login).await {
-            Ok(Some(person)) => Some(upsert_user(state, &person, false).await?),
-            Ok(None) => {
-                errors.push(FieldError::new(
-                    "requester_login",
-                    FieldErrorCode::UnknownOption,
-                ));
+        Some(text) => match person_for(state, text).await? {
+            Ok(person) => Some(upsert_user(state, &person, false).await?),
+            Err(code) => {
+                errors.push(FieldError::new("requester_login", code));
                 None
             }
-            Err(e) => return Err(AppError::from(e).into()),
         },
     };
 
@@ -570,3 +566,49 @@ async fn store_files(
     }
     Ok(())
 }
+
+/// The person a registrar means by `text`: a login, else a surname or part
+/// of a name that only one person in the directory goes by.
+async fn person_for(
+    state: &AppState,
+    text: &str,
+) -> ServiceResult<Result<crate::server::directory::DirectoryUser, FieldErrorCode>> {
+    let directory = &state.directory;
+    if let Some(person) = directory.lookup(text).await.map_err(AppError::from)? {
+        return Ok(Ok(person));
+    }
+    let found = directory
+        .search(text, SEVERAL_SHOWN + 1)
+        .await
+        .map_err(AppError::from)?;
+    let exact: Vec<&str> = found
+        .iter()
+        .filter(|p| p.full_name.to_lowercase() == text.trim().to_lowercase())
+        .map(|p| p.login.as_str())
+        .collect();
+    let one = match (found.as_slice(), exact.as_slice()) {
+        ([one], _) => one.login.clone(),
+        (_, [login]) => login.to_string(),
+        ([], _) => return Ok(Err(FieldErrorCode::NoSuchPerson)),
+        (several, _) => {
+            let mut names: Vec<String> = several
+                .iter()
+                .take(SEVERAL_SHOWN)
+                .map(|p| format!("{} ({})", p.full_name, p.login))
+                .collect();
+            if several.len() > SEVERAL_SHOWN {
+                names.push("…".into());
+            }
+            return Ok(Err(FieldErrorCode::SeveralPeople { names }));
+        }
+    };
+    // Read again by login, with the roles.
+    Ok(directory
+        .lookup(&one)
+        .await
+        .map_err(AppError::from)?
+        .ok_or(FieldErrorCode::NoSuchPerson))
+}
+
+/// How many of several matching people a refusal names.
+const SEVERAL_SHOWN: usize = 5;
