@@ -66,7 +66,7 @@ node_tools() {
   if ! wasm-opt --version 2>/dev/null | grep -q "version ${BINARYEN_VERSION%%.*}"; then
     npm install --prefix "$TOOLS_DIR" --no-audit --no-fund "binaryen@$BINARYEN_VERSION"
   fi
-  if [ ! -d "$here/end2end/node_modules/@playwright/test" ]; then
+  if [ ! -d "$here/end2end/node_modules/@playwright/test" ] || [ ! -d "$here/end2end/node_modules/@axe-core/playwright" ]; then
     (cd "$here/end2end" && npm ci --no-audit --no-fund)
   fi
 }
