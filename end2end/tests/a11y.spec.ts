@@ -37,9 +37,8 @@ async function asPerson(page: Page, info: TestInfo, login: string, lang: string,
 
 for (const lang of ["ru", "en"]) {
   test(`no WCAG 2.1 A/AA violation on any page (${lang})`, async ({ page, request }, info) => {
-    // axe runs as a script in the page: the pages without JavaScript are
-    // the same server-rendered markup, checked here before hydration changes
-    // nothing but behaviour.
+    // axe runs as a script in the page, so only with JavaScript on; the
+    // pages without it are the same server-rendered markup.
     test.skip(!jsOn(info), "axe needs the page's JavaScript");
     test.setTimeout(240_000);
     const found: string[] = [];
