@@ -95,6 +95,12 @@ messages! {
     PeopleFound => "Найденные сотрудники", "People found";
     RequestFacts => "Сведения об обращении", "About the request";
     Menu => "Меню", "Menu";
+    QueueViews => "Представления очереди", "Queue views";
+    ViewAllOpen => "Все открытые", "All open";
+    ViewMine => "Мои", "Mine";
+    ViewUnassigned => "Не назначены", "Unassigned";
+    ViewDueWeek => "Срок на этой неделе", "Due this week";
+    ViewOverdue => "Просроченные", "Overdue";
     FixErrors => "Проверьте поля, отмеченные ниже.", "Please check the fields marked below.";
     Timeline => "Ход работы", "Timeline";
     Replies => "Переписка", "Messages";

@@ -293,6 +293,18 @@ pub struct TicketPage {
     pub prev_cursor: Option<String>,
 }
 
+/// How many open requests each of the queue's ready-made views holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueCounts {
+    pub open: u64,
+    /// Assigned to the viewer.
+    pub mine: u64,
+    pub unassigned: u64,
+    /// Due from now to the end of the week.
+    pub due_week: u64,
+    pub overdue: u64,
+}
+
 /// A new request as submitted by the API or a form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewTicket {

@@ -34,6 +34,11 @@ test("the work screens fit a phone's width", async ({ page, request }, info) => 
   await page.goto("/queue");
   await ready(page, info);
   await noSideways(page, "queue");
+  // The queue's rows become cards whose cells keep their column's name.
+  const due = page.locator("table.tickets tbody td[data-label='Срок ответа']").first();
+  // (Chromium reports the rule as written, `attr(data-label) ": "`.)
+  expect(await due.evaluate((td) => getComputedStyle(td, "::before").content)).toMatch(/attr\(data-label\)|Срок ответа/);
+  await expect(due).toBeVisible();
   await page.goto("/reports");
   await ready(page, info);
   await noSideways(page, "reports");

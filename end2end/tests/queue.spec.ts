@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, test } from "@playwright/test";
-import { ready, signIn, signOut } from "./helpers";
+import { fileQuestion, ready, signIn, signOut } from "./helpers";
 
 // Finding a request in the queue, with JavaScript on and off: by its
 // number (a phone call), by a word in another form, and from the workload
@@ -140,4 +140,24 @@ test("lists page forward and back, and take a page size", async ({ page, request
   await prev.click();
   await ready(page, info);
   expect(await rows.allInnerTexts()).toEqual(first);
+});
+
+test("the queue's ready-made views show their counts and narrow the list", async ({ page, request }, info) => {
+  // An unassigned question for the accounting unit (sokolova works it).
+  await fileQuestion(request, `Вид очереди ${info.project.name} ${Date.now()}`);
+  await signIn(page, info, "sokolova");
+  await page.goto("/queue");
+  await ready(page, info);
+  const views = page.getByRole("navigation", { name: "Представления очереди" });
+  await expect(views.getByRole("link", { name: /^Все открытые \d+$/ })).toHaveAttribute("aria-current", "page");
+  const unassigned = views.getByRole("link", { name: /^Не назначены \d+$/ });
+  const n = Number(await unassigned.locator(".count").textContent());
+  expect(n).toBeGreaterThan(0);
+  await unassigned.click();
+  await ready(page, info);
+  await expect(page).toHaveURL(/assignee=none/);
+  await expect(views.getByRole("link", { name: /^Не назначены/ })).toHaveAttribute("aria-current", "page");
+  const assignees = await page.locator("tbody tr td:last-child").allTextContents();
+  expect(assignees.length).toBe(Math.min(n, 20));
+  for (const a of assignees) expect(a).toContain("не назначен");
 });

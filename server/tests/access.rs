@@ -817,6 +817,7 @@ fn server_fns() -> Vec<(&'static str, &'static str, Who)> {
         ("get_inbox", "", Signed),
         ("unread_notices", "", Signed),
         ("find_people", "q=ов", AnyStaff),
+        ("get_queue_counts", "unit=IT", AnyStaff),
         ("mark_all_read", "", Signed),
         ("save_queue_mail", "queue_mail=on", Signed),
         (

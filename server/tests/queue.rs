@@ -474,6 +474,32 @@ on_both_databases!(
             numbers(db, &ivanova, &[("q", "принтера")]).await,
             ["AHO-2026-000001", "IT-2026-000002"]
         );
+
+        // The queue's ready-made views count what each lists.
+        let counts =
+            app::server::reports::sums::queue_counts(&db.state, smirnov.id, &["IT".into()])
+                .await
+                .expect("counts");
+        let listed = async |extra: &[(&str, &str)]| -> u64 {
+            let mut p = vec![
+                ("scope", "unit"),
+                ("unit", "IT"),
+                ("status", "open"),
+                ("limit", "100"),
+            ];
+            p.extend_from_slice(extra);
+            numbers(db, &smirnov, &p).await.len() as u64
+        };
+        assert_eq!(counts.open, listed(&[]).await);
+        assert_eq!(counts.mine, listed(&[("assignee", "me")]).await);
+        assert_eq!(counts.unassigned, listed(&[("assignee", "none")]).await);
+        assert_eq!(counts.due_week, listed(&[("focus", "due_week")]).await);
+        assert_eq!(counts.overdue, listed(&[("focus", "overdue")]).await);
+        assert!(
+            counts.open > 0 && counts.mine > 0 && counts.unassigned > 0,
+            "{counts:?}"
+        );
+        assert!(counts.overdue > 0, "{counts:?}");
     }
 );
 

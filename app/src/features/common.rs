@@ -158,11 +158,12 @@ pub fn TicketTable(
                 <tr data-number=t.number.clone()>
                     <td><a href=href>{t.number.clone()}</a></td>
                     <td>{t.subject.clone()}<br/><small class="muted">{t.kind_title.clone()}</small></td>
-                    {show_requester.then(|| view! { <td>{requester}</td> })}
-                    <td>{t.unit.name.clone()}</td>
-                    <td><StatusBadge status=t.status overdue=t.overdue lang=lang/></td>
-                    <td>{fmt_time(t.due_at, offset)}{t.time_left.map(|left| view! { <br/><TimeLeftNote left=left lang=lang/> })}</td>
-                    <td>{assignee}</td>
+                    // Each cell names its column for the card layout of narrow screens.
+                    {show_requester.then(|| view! { <td data-label=Msg::Requester.text(lang)>{requester}</td> })}
+                    <td data-label=Msg::Unit.text(lang)>{t.unit.name.clone()}</td>
+                    <td data-label=Msg::StatusLabel.text(lang)><StatusBadge status=t.status overdue=t.overdue lang=lang/></td>
+                    <td data-label=Msg::DueDate.text(lang)>{fmt_time(t.due_at, offset)}{t.time_left.map(|left| view! { <br/><TimeLeftNote left=left lang=lang/> })}</td>
+                    <td data-label=Msg::Assignee.text(lang)>{assignee}</td>
                 </tr>
             }
         })

@@ -123,6 +123,109 @@ pub async fn list_requests(scope: String, filters: ListFilters) -> Result<Ticket
     Ok(list(&state, &caller, query).await?)
 }
 
+/// How many open requests each ready-made view of the queue holds, in the
+/// unit asked for (if the caller works it) or all the caller's units.
+#[server]
+pub async fn get_queue_counts(unit: String) -> Result<crate::wire::QueueCounts, AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    let unit = unit.trim().to_uppercase();
+    let units = if !unit.is_empty() && (caller.roles.is_admin() || caller.roles.is_staff_of(&unit))
+    {
+        vec![unit]
+    } else if caller.roles.is_admin() {
+        crate::server::catalogue::units(&state)
+            .await?
+            .into_iter()
+            .map(|u| u.code)
+            .collect()
+    } else {
+        caller.roles.staff_units()
+    };
+    if units.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(crate::server::reports::sums::queue_counts(&state, caller.id, &units).await?)
+}
+
+/// The queue's ready-made views with how many requests each holds; the one
+/// shown is marked current.
+#[component]
+fn QueueViews(filters: ListFilters, counts: crate::wire::QueueCounts, lang: Lang) -> impl IntoView {
+    let base = ListFilters {
+        unit: filters.unit.clone(),
+        status: "open".into(),
+        ..ListFilters::default()
+    };
+    let views = [
+        (
+            Msg::ViewAllOpen,
+            counts.open,
+            ListFilters { ..base.clone() },
+        ),
+        (
+            Msg::ViewMine,
+            counts.mine,
+            ListFilters {
+                assignee: "me".into(),
+                ..base.clone()
+            },
+        ),
+        (
+            Msg::ViewUnassigned,
+            counts.unassigned,
+            ListFilters {
+                assignee: "none".into(),
+                ..base.clone()
+            },
+        ),
+        (
+            Msg::ViewDueWeek,
+            counts.due_week,
+            ListFilters {
+                focus: "due_week".into(),
+                ..base.clone()
+            },
+        ),
+        (
+            Msg::ViewOverdue,
+            counts.overdue,
+            ListFilters {
+                focus: "overdue".into(),
+                ..base.clone()
+            },
+        ),
+    ];
+    // The current view: the filters without paging and page size.
+    let shown = ListFilters {
+        cursor: String::new(),
+        limit: String::new(),
+        ..filters
+    };
+    let items = views
+        .into_iter()
+        .map(|(label, count, f)| {
+            let current = (f == shown).then_some("page");
+            let code = if f.focus.is_empty() {
+                f.assignee.clone()
+            } else {
+                f.focus.clone()
+            };
+            view! {
+                <li>
+                    <a href=f.href("/queue") aria-current=current data-view=code>
+                        {label.text(lang)}" "<span class="count">{count}</span>
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav class="views" aria-label=Msg::QueueViews.text(lang)>
+            <ul>{items}</ul>
+        </nav>
+    }
+}
+
 /// What the filter form offers: the request kinds and, in a queue, the
 /// people who work it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -333,6 +436,16 @@ fn RequestList(queue: bool) -> impl IntoView {
         move || filters.with(|f| f.unit.clone()),
         move |unit| get_filter_choices(queue, unit),
     );
+    let counts = Resource::new(
+        move || filters.with(|f| f.unit.clone()),
+        move |unit| async move {
+            if queue {
+                get_queue_counts(unit).await.ok()
+            } else {
+                None
+            }
+        },
+    );
     signed_in_page(move |info, _user| async move {
         let lang = info.lang;
         let offset = info.offset();
@@ -345,6 +458,9 @@ fn RequestList(queue: bool) -> impl IntoView {
         };
         // Without its choices the form still searches and filters by status.
         let choices = choices.await.unwrap_or_default();
+        let views = counts
+            .await
+            .map(|c| view! { <QueueViews filters=f.clone() counts=c lang=lang/> });
         let body = match page.await {
             Ok(p) if p.items.is_empty() && f.narrowed(queue) => {
                 view! { <p class="empty" role="status">{Msg::NoMatches.text(lang)}</p> }.into_any()
@@ -383,6 +499,7 @@ fn RequestList(queue: bool) -> impl IntoView {
                 <h1>{title.text(lang)}</h1>
                 {(!queue).then(|| view! { <p><a class="button primary" href="/requests/new">{Msg::NewRequest.text(lang)}</a></p> })}
                 {queue.then_some(focus)}
+                {views}
                 <FilterForm queue=queue filters=f choices=choices lang=lang/>
                 {body}
             }

@@ -82,6 +82,33 @@ pub fn moment(state: &AppState) -> Moment {
     }
 }
 
+/// The open requests of `units` counted for the queue's views, as `me` sees
+/// them: one grouped query per unit on the open queue's partial index.
+pub async fn queue_counts(
+    state: &AppState,
+    me: i64,
+    units: &[String],
+) -> ServiceResult<crate::wire::QueueCounts> {
+    let moment = moment(state);
+    let mut c = crate::wire::QueueCounts::default();
+    for unit in units {
+        for (assignee, g) in open_groups(&state.db, unit, moment).await? {
+            c.open += g.count;
+            match assignee {
+                Some(id) if id == me => c.mine += g.count,
+                None => c.unassigned += g.count,
+                Some(_) => {}
+            }
+            match g.bucket {
+                DueBucket::Overdue => c.overdue += g.count,
+                DueBucket::Today | DueBucket::ThisWeek => c.due_week += g.count,
+                DueBucket::Later => {}
+            }
+        }
+    }
+    Ok(c)
+}
+
 /// The unit's open requests counted by the database (on the open queue's
 /// partial index) by executor, due bucket, extension and transfer: a few
 /// rows however many requests are open.
