@@ -101,6 +101,7 @@ messages! {
     ViewUnassigned => "Не назначены", "Unassigned";
     ViewDueWeek => "Срок на этой неделе", "Due this week";
     ViewOverdue => "Просроченные", "Overdue";
+    ExportView => "Выгрузить этот список в CSV", "Download this list as CSV";
     FixErrors => "Проверьте поля, отмеченные ниже.", "Please check the fields marked below.";
     Timeline => "Ход работы", "Timeline";
     Replies => "Переписка", "Messages";

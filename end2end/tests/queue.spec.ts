@@ -122,6 +122,16 @@ test("lists page forward and back, and take a page size", async ({ page, request
   await expect(page).toHaveURL(/limit=50/);
   await expect(rows).toHaveCount(23);
   await expect(next).toHaveCount(0);
+  // The list as a file: the same filters, all 23 rows, the newest first.
+  const href = await page.getByRole("link", { name: "Выгрузить этот список в CSV" }).getAttribute("href");
+  expect(href).toContain(`/requests/export.csv?`);
+  const file = await page.request.get(href!);
+  expect(file.status()).toBe(200);
+  expect(file.headers()["content-type"]).toContain("text/csv");
+  const lines = (await file.text()).trim().split(/\r?\n/);
+  expect(lines[0]).toBe("\ufeffНомер;Тема;Вид обращения;Подразделение;Статус;Зарегистрировано;Срок ответа;Осталось;Исполнитель;Заявитель");
+  expect(lines).toHaveLength(24);
+  expect(lines[1].startsWith(filed[22])).toBe(true);
 
   // The unit's queue (by due date) pages on and back too, without repeating a row.
   await signOut(page);

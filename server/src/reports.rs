@@ -241,8 +241,53 @@ pub fn api_router() -> Router<AppState> {
         .route("/api/v1/reports/proposals", put(proposals_save))
 }
 
+/// The list on the page, as CSV: `/queue/export.csv` and
+/// `/requests/export.csv` with the page's own filters.
+async fn list_export(
+    state: &AppState,
+    headers: &HeaderMap,
+    mut p: app::server::tickets::ListParams,
+    scope: &str,
+) -> Response {
+    let Some(caller) = crate::forms::caller(state, headers).await else {
+        return Redirect::to("/login").into_response();
+    };
+    p.scope = Some(scope.to_string());
+    match app::server::tickets::export_csv(state, &caller, &p).await {
+        Ok(bytes) => {
+            let mut r = Body::from(bytes).into_response();
+            let name = if scope == "unit" {
+                "queue.csv"
+            } else {
+                "requests.csv"
+            };
+            as_download(&mut r, name, "text/csv; charset=utf-8");
+            r
+        }
+        Err(e) => ApiError(AppError::from(e), caller.lang).into_response(),
+    }
+}
+
+async fn queue_export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<app::server::tickets::ListParams>,
+) -> Response {
+    list_export(&state, &headers, p, "unit").await
+}
+
+async fn requests_export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(p): Query<app::server::tickets::ListParams>,
+) -> Response {
+    list_export(&state, &headers, p, "mine").await
+}
+
 pub fn browser_router() -> Router<AppState> {
     Router::new()
+        .route("/queue/export.csv", get(queue_export))
+        .route("/requests/export.csv", get(requests_export))
         .route("/reports/file", get(browser_period))
         .route("/reports/exports/{id}/file", get(browser_export))
 }

@@ -650,6 +650,37 @@ on_both_databases!(
         assert_eq!(sizes, [7, 7, 7, 4]);
         assert_eq!(seen, registered_desc);
 
+        // The view as a file: every row in the view's order, whatever the
+        // page size and cursor it was asked with.
+        let csv = tickets::export_csv(
+            &db.state,
+            &smirnov,
+            &params(&[
+                ("scope", "unit"),
+                ("q", "заявка"),
+                ("sort", "-registered"),
+                ("limit", "7"),
+                ("cursor", "nonsense"),
+            ]),
+        )
+        .await
+        .expect("csv");
+        let text = String::from_utf8(csv).expect("utf-8");
+        assert!(
+            text.starts_with("\u{feff}Номер;Тема;Вид обращения;"),
+            "{text}"
+        );
+        let listed: Vec<String> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(';').next().unwrap_or_default().to_string())
+            .collect();
+        let expected: Vec<String> = registered_desc
+            .iter()
+            .filter_map(|id| rows.iter().find(|r| r.id == *id).map(|r| r.number.clone()))
+            .collect();
+        assert_eq!(listed, expected);
+
         // A cursor belongs to its order.
         let first = page(
             db,

@@ -476,6 +476,16 @@ fn RequestList(queue: bool) -> impl IntoView {
                         view! { <a href=href rel=rel class="button">{label.text(lang)}</a> }
                     })
                 };
+                // The view as a file: the same filters, every page.
+                let export = ListFilters {
+                    cursor: String::new(),
+                    limit: String::new(),
+                    ..f.clone()
+                }
+                .href(&format!("{base}/export.csv"));
+                let export = (!p.items.is_empty()).then(|| view! {
+                    <p class="export"><a href=export download>{Msg::ExportView.text(lang)}</a></p>
+                });
                 let pages = (p.prev_cursor.is_some() || p.next_cursor.is_some()).then(|| {
                     view! {
                         <nav class="pages" aria-label=Msg::Pages.text(lang)>
@@ -484,7 +494,7 @@ fn RequestList(queue: bool) -> impl IntoView {
                         </nav>
                     }
                 });
-                view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue/>{pages} }.into_any()
+                view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue/>{pages}{export} }.into_any()
             }
             Err(e @ AppError::Invalid { .. }) => {
                 view! { <ErrorSummary error=Some(e) lang=lang/> }.into_any()

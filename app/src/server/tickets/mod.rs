@@ -25,8 +25,8 @@ pub use act::{
 };
 pub use create::{MAX_FILES, NewFile, create, create_with_files};
 pub use list::{
-    AssigneeFilter, Focus, ListParams, ListQuery, PAGE_MAX, QUERY_MAX, Scope, Sort, StatusFilter,
-    TextQuery, list, page_statement,
+    AssigneeFilter, EXPORT_MAX, Focus, ListParams, ListQuery, PAGE_MAX, QUERY_MAX, Scope, Sort,
+    StatusFilter, TextQuery, export_csv, list, page_statement,
 };
 pub(crate) use read::comments_of;
 pub use read::{comments, detail, extension_requests, get};
