@@ -128,8 +128,10 @@ test("lists page forward and back, and take a page size", async ({ page, request
   const file = await page.request.get(href!);
   expect(file.status()).toBe(200);
   expect(file.headers()["content-type"]).toContain("text/csv");
-  const lines = (await file.text()).trim().split(/\r?\n/);
-  expect(lines[0]).toBe("\ufeffНомер;Тема;Вид обращения;Подразделение;Статус;Зарегистрировано;Срок ответа;Осталось;Исполнитель;Заявитель");
+  // UTF-8 with a byte-order mark, so that spreadsheets read the Cyrillic.
+  expect([...(await file.body()).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  const lines = (await file.text()).replace(/^\ufeff/, "").trim().split(/\r?\n/);
+  expect(lines[0]).toBe("Номер;Тема;Вид обращения;Подразделение;Статус;Зарегистрировано;Срок ответа;Осталось;Исполнитель;Заявитель");
   expect(lines).toHaveLength(24);
   expect(lines[1].startsWith(filed[22])).toBe(true);
 
