@@ -102,6 +102,9 @@ messages! {
     ViewDueWeek => "Срок на этой неделе", "Due this week";
     ViewOverdue => "Просроченные", "Overdue";
     ExportView => "Выгрузить этот список в CSV", "Download this list as CSV";
+    SaveView => "Сохранить этот вид", "Save this view";
+    ViewName => "Название вида", "View name";
+    DeleteView => "Удалить вид", "Delete the view";
     FixErrors => "Проверьте поля, отмеченные ниже.", "Please check the fields marked below.";
     Timeline => "Ход работы", "Timeline";
     Replies => "Переписка", "Messages";

@@ -293,6 +293,14 @@ pub struct TicketPage {
     pub prev_cursor: Option<String>,
 }
 
+/// A view of the queue a person saved: its name and filters (an address query).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedView {
+    pub id: i64,
+    pub name: String,
+    pub query: String,
+}
+
 /// How many open requests each of the queue's ready-made views holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueCounts {

@@ -173,3 +173,23 @@ test("the queue's ready-made views show their counts and narrow the list", async
   expect(assignees.length).toBe(Math.min(n, 20));
   for (const a of assignees) expect(a).toContain("не назначен");
 });
+
+test("a person saves a view of the queue, opens it and deletes it", async ({ page }, info) => {
+  const name = `Свободные ${info.project.name} ${Date.now()}`;
+  await signIn(page, info, "sokolova");
+  await page.goto("/queue?assignee=none");
+  await ready(page, info);
+  await page.getByText("Сохранить этот вид").click();
+  await page.getByLabel("Название вида").fill(name);
+  await page.getByRole("button", { name: "Сохранить", exact: true }).click();
+  const saved = page.locator(`a[data-saved="${name}"]`);
+  await expect(saved).toBeVisible();
+  await page.goto("/queue");
+  await ready(page, info);
+  await saved.click();
+  await ready(page, info);
+  await expect(page).toHaveURL(/assignee=none/);
+  await expect(saved).toHaveAttribute("aria-current", "page");
+  await page.getByRole("button", { name: `Удалить вид «${name}»` }).click();
+  await expect(saved).toHaveCount(0);
+});

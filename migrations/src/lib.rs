@@ -22,6 +22,7 @@ mod m20261203_000015_add_reference_versions;
 mod m20261207_000016_add_mail_claim;
 mod m20261207_000017_add_submissions;
 mod m20261207_000018_add_form_drafts;
+mod m20261207_000019_add_saved_views;
 
 pub use m20261203_000013_index_open_queue::OPEN_TICKETS;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_add_mail_claim::Migration),
             Box::new(m20261207_000017_add_submissions::Migration),
             Box::new(m20261207_000018_add_form_drafts::Migration),
+            Box::new(m20261207_000019_add_saved_views::Migration),
         ]
     }
 }

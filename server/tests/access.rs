@@ -171,6 +171,8 @@ fn access() -> Vec<(&'static str, &'static str, Who, Body)> {
         ("POST", "/kb/{k}/files", UnitStaff, File),
         ("GET", "/kb/files/{kf}", UnitStaff, None),
         ("POST", "/admin/calendar/import", Admin, File),
+        ("GET", "/queue/export.csv", AnyStaff, None),
+        ("GET", "/requests/export.csv", Signed, None),
         ("GET", "/reports/file", UnitHead, None),
         ("GET", "/reports/exports/{e}/file", ExportOwner, None),
     ]
@@ -818,6 +820,10 @@ fn server_fns() -> Vec<(&'static str, &'static str, Who)> {
         ("unread_notices", "", Signed),
         ("find_people", "q=ов", AnyStaff),
         ("get_queue_counts", "unit=IT", AnyStaff),
+        ("list_queue_views", "", Signed),
+        ("save_queue_view", "name=Мои&query=assignee%3Dme", Signed),
+        // A view that is nobody's own (each person's are tested in queue.rs).
+        ("delete_queue_view", "id=0", Nobody),
         ("mark_all_read", "", Signed),
         ("save_queue_mail", "queue_mail=on", Signed),
         (

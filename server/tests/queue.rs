@@ -1102,3 +1102,65 @@ async fn sqlite_is_built_with_a_cache_per_connection_and_no_memory_statistics() 
     );
     db.cleanup().await;
 }
+
+on_both_databases!(
+    async fn saved_views_are_each_persons_own_and_one_per_name_however_many_clicks(db: TestDb) {
+        use app::server::views;
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        let petrov = db.user("petrov", &["employee", "executor:IT"]).await;
+        // Eight sends of the same name at once make one view.
+        let sends: Vec<_> = (0..8)
+            .map(|i| {
+                let state = db.state.clone();
+                let who = smirnov.clone();
+                tokio::spawn(async move {
+                    let query = format!("status=open&assignee=me&limit=50&cursor=due.{i}.1&q=ключ");
+                    views::save(&state, &who, "Мои ключи", &query).await
+                })
+            })
+            .collect();
+        for sent in sends {
+            sent.await.expect("joined").expect("saved");
+        }
+        let mine = views::list(&db.state, &smirnov).await.expect("list");
+        assert_eq!(mine.len(), 1, "{mine:?}");
+        // Paging is not a filter: only the filters are kept.
+        assert_eq!(mine[0].query, "status=open&assignee=me&q=ключ");
+        // Saving under the same name again replaces the filters.
+        views::save(&db.state, &smirnov, "Мои ключи", "status=all")
+            .await
+            .expect("replaced");
+        let mine = views::list(&db.state, &smirnov).await.expect("list");
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].query, "status=all");
+        // Another person's views are their own.
+        assert!(
+            views::list(&db.state, &petrov)
+                .await
+                .expect("list")
+                .is_empty()
+        );
+        let e = app::wire::AppError::from(
+            views::delete(&db.state, &petrov, mine[0].id)
+                .await
+                .expect_err("not his"),
+        );
+        assert_eq!(e, app::wire::AppError::NotFound);
+        // A name is needed, and a short one.
+        let e = app::wire::AppError::from(
+            views::save(&db.state, &smirnov, "  ", "status=open")
+                .await
+                .expect_err("no name"),
+        );
+        assert_eq!(refused(e), [("name".to_string(), FieldErrorCode::Required)]);
+        views::delete(&db.state, &smirnov, mine[0].id)
+            .await
+            .expect("deleted");
+        assert!(
+            views::list(&db.state, &smirnov)
+                .await
+                .expect("list")
+                .is_empty()
+        );
+    }
+);

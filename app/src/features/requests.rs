@@ -9,12 +9,14 @@ use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
 use serde::{Deserialize, Serialize};
 
-use super::common::{ErrorSummary, LoadError, TicketTable, signed_in_page, urlencode};
+use super::FormToken;
+use super::common::{ErrorSummary, LoadError, TicketTable, field_error, signed_in_page, urlencode};
 use super::kb_edit::Choice;
 use super::{session_info, use_session};
 use crate::domain::Status;
 use crate::i18n::{self, Lang, Msg};
-use crate::wire::{AppError, TicketPage, UserRef};
+use crate::wire::{AppError, SavedView, TicketPage, UserRef};
+use leptos::form::ActionForm;
 
 /// A list's filters as the address carries them; empty means "not given".
 /// The service checks the values (unknown ones are named in the error).
@@ -147,6 +149,96 @@ pub async fn get_queue_counts(unit: String) -> Result<crate::wire::QueueCounts, 
     Ok(crate::server::reports::sums::queue_counts(&state, caller.id, &units).await?)
 }
 
+/// The caller's saved views of the queue.
+#[server]
+pub async fn list_queue_views() -> Result<Vec<SavedView>, AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    Ok(crate::server::views::list(&state, &caller).await?)
+}
+
+/// Saves the queue's current filters under a name (the same name replaces).
+#[server]
+pub async fn save_queue_view(name: String, query: String) -> Result<SavedView, AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    Ok(crate::server::views::save(&state, &caller, &name, &query).await?)
+}
+
+/// Deletes one of the caller's saved views.
+#[server]
+pub async fn delete_queue_view(id: i64) -> Result<(), AppError> {
+    let (state, caller) = super::ssr::caller().await?;
+    Ok(crate::server::views::delete(&state, &caller, id).await?)
+}
+
+/// The person's own views: a link each with a button to delete it, and a
+/// form to save what is shown under a name.
+#[component]
+fn SavedViews(filters: ListFilters, lang: Lang) -> impl IntoView {
+    let save = ServerAction::<SaveQueueView>::new();
+    let delete = ServerAction::<DeleteQueueView>::new();
+    let saved = Resource::new(
+        move || (save.version().get(), delete.version().get()),
+        |_| list_queue_views(),
+    );
+    let shown = ListFilters {
+        cursor: String::new(),
+        limit: String::new(),
+        ..filters
+    };
+    let query = shown.href("").trim_start_matches('?').to_string();
+    let current = query.clone();
+    let list = move || {
+        saved.get().and_then(Result::ok).map(|views| {
+            let current = current.clone();
+            views
+                .into_iter()
+                .map(|v| {
+                    let here = (v.query == current).then_some("page");
+                    let href = if v.query.is_empty() {
+                        "/queue".to_string()
+                    } else {
+                        format!("/queue?{}", v.query)
+                    };
+                    let label = format!("{} «{}»", Msg::DeleteView.text(lang), v.name);
+                    view! {
+                        <li class="saved">
+                            <a href=href aria-current=here data-saved=v.name.clone()>{v.name.clone()}</a>
+                            <ActionForm action=delete attr:class="inline">
+                                <FormToken/>
+                                <input type="hidden" name="id" value=v.id/>
+                                <button type="submit" class="link" aria-label=label>"×"</button>
+                            </ActionForm>
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let error = move || save.value().get().and_then(Result::err);
+    view! {
+        <Transition fallback=|| ()>
+            <ul class="saved-views">{list}</ul>
+        </Transition>
+        <details class="save-view" open=move || error().is_some()>
+            <summary>{Msg::SaveView.text(lang)}</summary>
+            <ActionForm action=save attr:class="inline-form">
+                <FormToken/>
+                <input type="hidden" name="query" value=query/>
+                <label for="f-view-name">{Msg::ViewName.text(lang)}</label>
+                <input id="f-view-name" name="name" type="text" maxlength="80" required
+                    aria-invalid=move || error().map(|_| "true")
+                    aria-describedby="e-view-name"/>
+                <button type="submit" disabled=move || save.pending().get()>{Msg::Save.text(lang)}</button>
+                {move || error().map(|e| {
+                    let text = field_error(&Some(e.clone()), "name", lang)
+                        .unwrap_or_else(|| i18n::error(&e, lang));
+                    view! { <p class="field-error" id="e-view-name">{text}</p> }
+                })}
+            </ActionForm>
+        </details>
+    }
+}
+
 /// The queue's ready-made views with how many requests each holds; the one
 /// shown is marked current.
 #[component]
@@ -201,10 +293,11 @@ fn QueueViews(filters: ListFilters, counts: crate::wire::QueueCounts, lang: Lang
         limit: String::new(),
         ..filters
     };
+    let current = shown.clone();
     let items = views
         .into_iter()
         .map(|(label, count, f)| {
-            let current = (f == shown).then_some("page");
+            let current = (f == current).then_some("page");
             let code = if f.focus.is_empty() {
                 f.assignee.clone()
             } else {
@@ -222,6 +315,7 @@ fn QueueViews(filters: ListFilters, counts: crate::wire::QueueCounts, lang: Lang
     view! {
         <nav class="views" aria-label=Msg::QueueViews.text(lang)>
             <ul>{items}</ul>
+            <SavedViews filters=shown lang=lang/>
         </nav>
     }
 }

@@ -28,6 +28,7 @@ pub mod submissions;
 pub mod templates;
 pub mod throttle;
 pub mod tickets;
+pub mod views;
 
 pub use error::ServiceError;
 pub use state::AppState;

@@ -19,6 +19,7 @@ pub mod notification;
 pub mod report_export;
 pub mod report_proposal;
 pub mod request_kind;
+pub mod saved_view;
 pub mod session;
 pub mod submission;
 pub mod ticket;
