@@ -2,7 +2,6 @@
 //! an address query (`assignee=me&kind=esign_key`). Only the list's own
 //! filter names are kept, so a saved view is always a valid address.
 
-use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -89,7 +88,7 @@ pub async fn save(
         user_id: Set(caller.id),
         name: Set(name.clone()),
         query: Set(query),
-        created_at: Set(Utc::now()),
+        created_at: Set(state.now()),
         ..Default::default()
     })
     .on_conflict(
