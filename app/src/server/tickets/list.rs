@@ -411,53 +411,67 @@ impl Order {
         cursor: Option<&str>,
     ) -> ServiceResult<Select<ticket::Entity>> {
         match cursor.and_then(|c| c.strip_prefix(BEFORE)) {
-            Some(c) => Reversed(self).apply(select, c),
-            None => self.apply_forward(select, cursor),
+            Some(c) => self.seek(select, Some(c), true),
+            None => self.seek(select, cursor, false),
         }
     }
 
-    fn apply_forward(
+    /// Orders `select` in this order (`backwards`: the other way round) and
+    /// starts it past the row `cursor` names.
+    fn seek(
         self,
-        mut select: Select<ticket::Entity>,
+        select: Select<ticket::Entity>,
         cursor: Option<&str>,
+        backwards: bool,
     ) -> ServiceResult<Select<ticket::Entity>> {
         let id = ticket::Column::Id;
         match self {
             Order::Filed => {
-                if let Some(c) = cursor {
-                    let last: i64 = c
-                        .strip_prefix("id.")
-                        .and_then(|n| n.parse().ok())
-                        .ok_or_else(bad_cursor)?;
-                    select = select.filter(id.lt(last));
-                }
-                Ok(select.order_by_desc(id))
+                // Newest filed first: forwards down the ids, backwards up.
+                let up = backwards;
+                let select = match cursor {
+                    None => select,
+                    Some(c) => {
+                        let key: i64 = c
+                            .strip_prefix("id.")
+                            .and_then(|n| n.parse().ok())
+                            .ok_or_else(bad_cursor)?;
+                        select.filter(if up { id.gt(key) } else { id.lt(key) })
+                    }
+                };
+                Ok(if up {
+                    select.order_by_asc(id)
+                } else {
+                    select.order_by_desc(id)
+                })
             }
             Order::By(sort) => {
                 let col = sort.column();
+                let up = sort.descending() == backwards;
+                let mut select = select;
                 if let Some(c) = cursor {
-                    let (at, last) = sort.parse_cursor(c)?;
+                    let (at, key) = sort.parse_cursor(c)?;
                     // The leading bound lets the index seek to the page's
                     // start; the `OR` alone makes both databases scan to it.
-                    let after = if sort.descending() {
-                        Condition::all().add(col.lte(at)).add(
-                            Condition::any()
-                                .add(col.lt(at))
-                                .add(Condition::all().add(col.eq(at)).add(id.lt(last))),
-                        )
-                    } else {
+                    let past = if up {
                         Condition::all().add(col.gte(at)).add(
                             Condition::any()
                                 .add(col.gt(at))
-                                .add(Condition::all().add(col.eq(at)).add(id.gt(last))),
+                                .add(Condition::all().add(col.eq(at)).add(id.gt(key))),
+                        )
+                    } else {
+                        Condition::all().add(col.lte(at)).add(
+                            Condition::any()
+                                .add(col.lt(at))
+                                .add(Condition::all().add(col.eq(at)).add(id.lt(key))),
                         )
                     };
-                    select = select.filter(after);
+                    select = select.filter(past);
                 }
-                Ok(if sort.descending() {
-                    select.order_by_desc(col).order_by_desc(id)
-                } else {
+                Ok(if up {
                     select.order_by_asc(col).order_by_asc(id)
+                } else {
+                    select.order_by_desc(col).order_by_desc(id)
                 })
             }
         }
@@ -466,55 +480,6 @@ impl Order {
 
 /// The prefix of a cursor that pages backwards.
 const BEFORE: &str = "before.";
-
-/// An [`Order`] read backwards, for the page before a cursor (whose sort
-/// code is still the order's own).
-#[derive(Debug, Clone, Copy)]
-struct Reversed(Order);
-
-impl Reversed {
-    /// Orders `select` backwards from the row `cursor` names.
-    fn apply(
-        self,
-        select: Select<ticket::Entity>,
-        cursor: &str,
-    ) -> ServiceResult<Select<ticket::Entity>> {
-        let id = ticket::Column::Id;
-        match self.0 {
-            Order::Filed => {
-                let first: i64 = cursor
-                    .strip_prefix("id.")
-                    .and_then(|n| n.parse().ok())
-                    .ok_or_else(bad_cursor)?;
-                Ok(select.filter(id.gt(first)).order_by_asc(id))
-            }
-            Order::By(sort) => {
-                let col = sort.column();
-                let (at, first) = sort.parse_cursor(cursor)?;
-                // Mirror of the forward bound: rows before `(at, first)`.
-                let before = if sort.descending() {
-                    Condition::all().add(col.gte(at)).add(
-                        Condition::any()
-                            .add(col.gt(at))
-                            .add(Condition::all().add(col.eq(at)).add(id.gt(first))),
-                    )
-                } else {
-                    Condition::all().add(col.lte(at)).add(
-                        Condition::any()
-                            .add(col.lt(at))
-                            .add(Condition::all().add(col.eq(at)).add(id.lt(first))),
-                    )
-                };
-                let select = select.filter(before);
-                Ok(if sort.descending() {
-                    select.order_by_asc(col).order_by_asc(id)
-                } else {
-                    select.order_by_desc(col).order_by_desc(id)
-                })
-            }
-        }
-    }
-}
 
 /// One page of a list, in the query's order, with the cursors of the pages
 /// after and before it.
