@@ -105,6 +105,20 @@ messages! {
     SaveView => "Сохранить этот вид", "Save this view";
     ViewName => "Название вида", "View name";
     DeleteView => "Удалить вид", "Delete the view";
+    BulkTitle => "С отмеченными обращениями", "With the checked requests";
+    BulkAction => "Действие", "Action";
+    BulkApply => "Выполнить", "Apply";
+    BulkHint => "Отметьте обращения в списке, выберите действие и нажмите «Выполнить».", "Check requests in the list, choose an action and press Apply.";
+    BulkTake => "Взять в работу", "Take into work";
+    BulkAssign => "Назначить исполнителя", "Assign an executor";
+    BulkTransfer => "Передать в другое подразделение", "Transfer to another unit";
+    BulkExecutor => "Исполнитель (для назначения)", "Executor (to assign)";
+    BulkUnit => "Подразделение (для передачи)", "Unit (to transfer)";
+    BulkReason => "Причина передачи", "Reason for the transfer";
+    BulkRefused => "Не выполнено:", "Not done:";
+    ChooseOne => "— выберите —", "— choose —";
+    CheckRow => "Отметить", "Check";
+    CheckAll => "Отметить все на странице", "Check all on the page";
     FixErrors => "Проверьте поля, отмеченные ниже.", "Please check the fields marked below.";
     Timeline => "Ход работы", "Timeline";
     Replies => "Переписка", "Messages";
@@ -548,6 +562,44 @@ pub fn unread(n: u64, lang: Lang) -> String {
     }
 }
 
+/// «Выполнено для 3 обращений», "Done for 3 requests".
+pub fn bulk_done(n: u64, lang: Lang) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Выполнено для {n} {}.",
+            plural_ru(n, "обращения", "обращений", "обращений")
+        ),
+        Lang::En if n == 1 => "Done for 1 request.".to_string(),
+        Lang::En => format!("Done for {n} requests."),
+    }
+}
+
+/// Why one of the checked requests was refused (see `BulkRefusal::reason`).
+pub fn bulk_refusal(reason: &str, lang: Lang) -> String {
+    let ru = lang == Lang::Ru;
+    let text = match (reason, ru) {
+        ("assigned_to_other", true) => "его уже взял в работу другой сотрудник",
+        ("assigned_to_other", false) => "another member of staff has already taken it",
+        ("not_staff", true) => "выбранный сотрудник не работает в его подразделении",
+        ("not_staff", false) => "the chosen person does not work in its unit",
+        ("same_unit", true) => "оно уже в этом подразделении",
+        ("same_unit", false) => "it is already in that unit",
+        ("forbidden", true) => "у вас нет прав на это действие с ним",
+        ("forbidden", false) => "you may not do this with it",
+        ("not_found", true) => "оно не найдено",
+        ("not_found", false) => "it was not found",
+        (other, _) => {
+            return error(
+                &AppError::Conflict {
+                    reason: other.to_string(),
+                },
+                lang,
+            );
+        }
+    };
+    text.to_string()
+}
+
 /// The name of a field the forms share, as an error summary names it
 /// (the kinds' own fields are named by the form from the catalogue).
 pub fn field_name(field: &str, lang: Lang) -> Option<&'static str> {
@@ -571,6 +623,8 @@ pub fn field_name(field: &str, lang: Lang) -> Option<&'static str> {
         "title" => ("Заголовок", "Title"),
         "text" => ("Текст", "Text"),
         "section" => ("Раздел", "Section"),
+        "ids" => ("Отмеченные обращения", "Checked requests"),
+        "action" => ("Действие", "Action"),
         _ => return None,
     };
     Some(if lang == Lang::Ru { ru } else { en })
@@ -641,6 +695,13 @@ pub fn field_error(code: &FieldErrorCode, lang: Lang) -> String {
                 "Добавьте хотя бы одну позицию.".into()
             } else {
                 "Add at least one line.".into()
+            }
+        }
+        C::NoneChecked => {
+            if ru {
+                "Отметьте хотя бы одно обращение в списке.".into()
+            } else {
+                "Check at least one request in the list.".into()
             }
         }
         C::TooManyItems { max } => {

@@ -293,6 +293,26 @@ pub struct TicketPage {
     pub prev_cursor: Option<String>,
 }
 
+/// What one action on the queue's checked rows did: the requests it
+/// changed (or found already so) and those it could not, each with why.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    /// Registration numbers of the requests done.
+    pub done: Vec<String>,
+    pub refused: Vec<BulkRefusal>,
+}
+
+/// A checked request the action was refused for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkRefusal {
+    pub id: i64,
+    /// The registration number (`#id` for a request the caller cannot see).
+    pub number: String,
+    /// Why: a 409 reason (`not_open`, `too_many_transfers`, `assigned_to_other`,
+    /// `changed`), or `forbidden`, `not_found`, `same_unit`, `not_staff`.
+    pub reason: String,
+}
+
 /// A view of the queue a person saved: its name and filters (an address query).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedView {

@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, test } from "@playwright/test";
-import { fileQuestion, ready, signIn, signOut } from "./helpers";
+import { apiToken, fileQuestion, ready, signIn, signOut } from "./helpers";
 
 // Finding a request in the queue, with JavaScript on and off: by its
 // number (a phone call), by a word in another form, and from the workload
@@ -192,4 +192,66 @@ test("a person saves a view of the queue, opens it and deletes it", async ({ pag
   await expect(saved).toHaveAttribute("aria-current", "page");
   await page.getByRole("button", { name: `Удалить вид «${name}»` }).click();
   await expect(saved).toHaveCount(0);
+});
+
+test("checked rows are taken at once; a refused action keeps what was typed", async ({ page, request }, info) => {
+  const stamp = `${info.project.name}${Date.now()}`;
+  const a = await fileQuestion(request, `Справка о выплате ${stamp} А`);
+  const b = await fileQuestion(request, `Справка о выплате ${stamp} Б`);
+  await signIn(page, info, "sokolova");
+  await page.goto(`/queue?unit=BUH&q=${encodeURIComponent(stamp)}`);
+  await ready(page, info);
+  const rows = page.locator("tbody tr");
+  await expect(rows).toHaveCount(2);
+
+  // Nothing checked: the bar says so, and the reason typed for a transfer stays.
+  const bar = page.getByRole("group", { name: "С отмеченными обращениями" });
+  await bar.getByLabel("Действие").selectOption("transfer");
+  await bar.getByLabel("Подразделение (для передачи)").selectOption("AHO");
+  await bar.getByLabel("Причина передачи").fill("Вопрос о канцтоварах");
+  await bar.getByRole("button", { name: "Выполнить" }).click();
+  await ready(page, info);
+  await expect(page.getByRole("alert")).toContainText("Отметьте хотя бы одно обращение в списке.");
+  await expect(bar.getByLabel("Причина передачи")).toHaveValue("Вопрос о канцтоварах");
+  await expect(bar.getByLabel("Подразделение (для передачи)")).toHaveValue("AHO");
+  await expect(rows).toHaveCount(2);
+
+  // Both checked and taken: one message for both, and the list shows the executor.
+  await page.getByRole("checkbox", { name: `Отметить ${a.number}` }).check();
+  await page.getByRole("checkbox", { name: `Отметить ${b.number}` }).check();
+  await bar.getByLabel("Действие").selectOption("take");
+  await bar.getByRole("button", { name: "Выполнить" }).click();
+  await ready(page, info);
+  await expect(page.locator("#bulk-result")).toContainText("Выполнено для 2 обращений.");
+  await expect(page).toHaveURL(/q=/);
+  await expect(rows).toHaveCount(2);
+  for (const n of [a.number, b.number]) {
+    await expect(page.locator(`tr[data-number="${n}"]`)).toContainText("Соколова");
+  }
+  // Nothing stays checked after the action.
+  await expect(page.getByRole("checkbox", { name: `Отметить ${a.number}` })).not.toBeChecked();
+
+  // The head gives both to himself, but one was closed meanwhile: the
+  // refusal is named for its request while the other is done.
+  const head = await apiToken(request, "volkov");
+  const closed = await request.post(`/api/v1/tickets/${b.id}/close`, {
+    headers: { Authorization: `Bearer ${head}` },
+    data: { reason: "Дубликат" },
+  });
+  expect(closed.status()).toBe(200);
+  await signOut(page);
+  await signIn(page, info, "volkov");
+  await page.goto(`/queue?unit=BUH&status=all&q=${encodeURIComponent(stamp)}`);
+  await ready(page, info);
+  await expect(rows).toHaveCount(2);
+  await page.getByRole("checkbox", { name: `Отметить ${a.number}` }).check();
+  await page.getByRole("checkbox", { name: `Отметить ${b.number}` }).check();
+  await bar.getByLabel("Действие").selectOption("assign");
+  await bar.getByLabel("Исполнитель (для назначения)").selectOption({ label: "Волков Андрей Петрович" });
+  await bar.getByRole("button", { name: "Выполнить" }).click();
+  await ready(page, info);
+  const result = page.locator("#bulk-result");
+  await expect(result).toContainText("Выполнено для 1 обращения.");
+  await expect(result.locator(`[data-refused="${b.number}"]`)).toContainText("закрыто");
+  await expect(page.locator(`tr[data-number="${a.number}"]`)).toContainText("Волков");
 });

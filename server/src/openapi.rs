@@ -196,6 +196,19 @@ fn base() -> Value {
                     "responses": with(json!({ "201": ok("Added", reference("Comment")) }),
                         errors(&[("401", "Not signed in"), ("403", "Internal notes are for unit staff"), ("404", "Not found"), ("422", "Empty body")])) }
             },
+            "/tickets/bulk": { "post": { "summary": "One action on several requests (the queue's checked rows): take those nobody works on, assign to a unit's staff member (head), or transfer with a reason. Each request is done or refused on its own, under the same rules as its single action",
+                "requestBody": body(json!({ "type": "object", "required": ["ids", "action"], "properties": {
+                    "ids": { "type": "array", "items": { "type": "integer" }, "minItems": 1, "maxItems": 100 },
+                    "action": { "enum": ["take", "assign", "transfer"] },
+                    "assignee": { "type": "string", "description": "The staff member's login (assign)" },
+                    "unit": { "type": "string", "description": "The unit's code (transfer)" },
+                    "reason": { "type": "string", "maxLength": 2000, "description": "Why (transfer)" } } })),
+                "responses": with(json!({ "200": ok("What was done and what was refused, request by request", json!({ "type": "object", "required": ["done", "refused"], "properties": {
+                    "done": { "type": "array", "items": { "type": "string" }, "description": "Registration numbers done (or already so)" },
+                    "refused": { "type": "array", "items": { "type": "object", "required": ["id", "number", "reason"], "properties": {
+                        "id": { "type": "integer" }, "number": { "type": "string" },
+                        "reason": { "type": "string", "description": "A 409 reason (not_open, too_many_transfers, assigned_to_other, changed) or forbidden, not_found, same_unit, not_staff" } } } } } })) }),
+                    errors(&[("403", "Not staff"), ("422", "No rows checked, more than 100, an unknown action, assignee or unit, no reason")])) } },
             "/tickets/{id}/take": { "post": { "summary": "Take into work (unit staff)", "parameters": [id_param()],
                 "responses": with(json!({ "200": ok("Taken", reference("Ticket")) }), errors(&[("403", "Not unit staff"), ("404", "Not found")])) } },
             "/tickets/{id}/assign": { "post": { "summary": "Assign to a unit's executor (unit head)", "parameters": [id_param()],

@@ -110,6 +110,8 @@ fn access() -> Vec<(&'static str, &'static str, Who, Body)> {
         ("POST", "/api/v1/tickets/{t}/comments", Viewer, Json(json!({"body": "Сообщение"}))),
         ("POST", "/api/v1/tickets/{t}/attachments", Viewer, File),
         ("GET", "/api/v1/attachments/{a}", Viewer, None),
+        // Staff of any unit; each checked request refused on its own (queue.rs).
+        ("POST", "/api/v1/tickets/bulk", AnyStaff, Json(json!({"ids": [1], "action": "take"}))),
         ("POST", "/api/v1/tickets/{t}/take", UnitStaff, None),
         ("POST", "/api/v1/tickets/{t}/assign", UnitHead, Json(json!({"login": "smirnov"}))),
         ("POST", "/api/v1/tickets/{t}/extend", UnitHead, Json(json!({"days": 5, "reason": "Ждём поставку"}))),
@@ -862,6 +864,7 @@ fn server_fns() -> Vec<(&'static str, &'static str, Who)> {
             UnitHead,
         ),
         ("take_request", "id={t}", UnitStaff),
+        ("bulk_requests", "ids[]={t}&action=take", AnyStaff),
         ("assign_request", "id={t}&login=smirnov", UnitHead),
         ("extend_request", "id={t}&days=3&reason=Ждём", UnitHead),
         (

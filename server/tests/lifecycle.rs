@@ -804,3 +804,224 @@ on_both_databases!(
         );
     }
 );
+
+/// Runs `n` bulk actions at once; each one's outcome (or refusal).
+async fn bulk_at_once<F, Fut>(n: usize, action: F) -> Vec<app::wire::BulkOutcome>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<app::wire::BulkOutcome, app::server::ServiceError>>
+        + Send
+        + 'static,
+{
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..n {
+        set.spawn(action(i));
+    }
+    let mut outcomes = Vec::new();
+    while let Some(done) = set.join_next().await {
+        outcomes.push(
+            done.expect("task")
+                .expect("the action as a whole is accepted"),
+        );
+    }
+    outcomes
+}
+
+on_both_databases!(
+    async fn actions_on_checked_rows_keep_the_counted_rules_when_run_at_once(db: TestDb) {
+        use tickets::BulkAction;
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        let sidorov = db.user("sidorov", &["employee", "executor:IT"]).await;
+        let kuznetsova = db.user("kuznetsova", &["employee", "head:IT"]).await;
+        let popov = db.user("popov", &["employee", "executor:AHO"]).await;
+        let admin = db.user("admin", &["employee", "admin"]).await;
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            let t = tickets::create(&db.state, &ivanova, esign(&format!("Ключ {i}")))
+                .await
+                .expect("filed");
+            ids.push(t.id);
+        }
+        let numbers = |o: &app::wire::BulkOutcome| {
+            let mut all: Vec<String> = o.done.clone();
+            all.extend(o.refused.iter().map(|r| r.number.clone()));
+            all.sort();
+            all
+        };
+
+        // Two executors take the same six rows, each twice, all at once:
+        // every request gets one executor, taken once; each outcome names
+        // all six, done exactly where the request is now that person's.
+        let outcomes = bulk_at_once(4, |i| {
+            let state = db.state.clone();
+            let who = if i % 2 == 0 {
+                smirnov.clone()
+            } else {
+                sidorov.clone()
+            };
+            let ids = ids.clone();
+            async move { tickets::bulk(&state, &who, &ids, &BulkAction::Take).await }
+        })
+        .await;
+        let mut mine: std::collections::HashMap<i64, Vec<String>> = Default::default();
+        for id in &ids {
+            let row = ticket::Entity::find_by_id(*id)
+                .one(&db.state.db)
+                .await
+                .expect("row")
+                .expect("kept");
+            let taker = row.assignee_id.expect("taken by someone");
+            assert!(taker == smirnov.id || taker == sidorov.id);
+            mine.entry(taker).or_default().push(row.number);
+            let takes = ticket_event::Entity::find()
+                .filter(ticket_event::Column::TicketId.eq(*id))
+                .filter(ticket_event::Column::Kind.eq("taken"))
+                .count(&db.state.db)
+                .await
+                .expect("events");
+            assert_eq!(takes, 1, "request {id} taken {takes} times");
+        }
+        let everyone: Vec<String> = {
+            let mut all: Vec<String> = mine.values().flatten().cloned().collect();
+            all.sort();
+            all
+        };
+        assert_eq!(everyone.len(), 6);
+        // The outcomes come back in any order: match them to their callers
+        // by what they did.
+        for o in &outcomes {
+            assert_eq!(numbers(o), everyone);
+            assert!(
+                o.refused.iter().all(|r| r.reason == "assigned_to_other"),
+                "{o:?}"
+            );
+            let mut done = o.done.clone();
+            done.sort();
+            let by_smirnov = {
+                let mut v = mine.get(&smirnov.id).cloned().unwrap_or_default();
+                v.sort();
+                v
+            };
+            let by_sidorov = {
+                let mut v = mine.get(&sidorov.id).cloned().unwrap_or_default();
+                v.sort();
+                v
+            };
+            assert!(done == by_smirnov || done == by_sidorov, "{o:?}");
+        }
+
+        // Four administrators' transfers of all six at once, two to each of
+        // two units: each request is transferred exactly twice.
+        let outcomes = bulk_at_once(4, |i| {
+            let (state, admin) = (db.state.clone(), admin.clone());
+            let ids = ids.clone();
+            let unit = if i % 2 == 0 { "AHO" } else { "BUH" };
+            let action = BulkAction::Transfer {
+                unit: unit.into(),
+                reason: "Не наш вопрос".into(),
+            };
+            async move { tickets::bulk(&state, &admin, &ids, &action).await }
+        })
+        .await;
+        let done: usize = outcomes.iter().map(|o| o.done.len()).sum();
+        assert_eq!(done, 12, "{outcomes:?}");
+        for o in &outcomes {
+            assert_eq!(numbers(o), everyone);
+            assert!(
+                o.refused
+                    .iter()
+                    .all(|r| r.reason == "too_many_transfers" || r.reason == "same_unit"),
+                "{o:?}"
+            );
+        }
+        for id in &ids {
+            let row = ticket::Entity::find_by_id(*id)
+                .one(&db.state.db)
+                .await
+                .expect("row")
+                .expect("kept");
+            assert_eq!(row.transfer_count, 2);
+            assert!(row.unit_code == "AHO" || row.unit_code == "BUH");
+            assert_eq!(
+                row.assignee_id, None,
+                "a transfer leaves the request unassigned"
+            );
+        }
+
+        // Refusals name each request: IT's head sees none of them now, an
+        // AHO executor cannot be given IT's work, an employee may not act.
+        let fresh = tickets::create(&db.state, &ivanova, esign("Ещё ключ"))
+            .await
+            .expect("filed");
+        let assign_popov = BulkAction::Assign {
+            login: "popov".into(),
+        };
+        let o = tickets::bulk(&db.state, &kuznetsova, &[fresh.id, ids[0]], &assign_popov)
+            .await
+            .expect("accepted");
+        assert!(o.done.is_empty(), "{o:?}");
+        assert_eq!(o.refused[0].reason, "not_staff");
+        assert_eq!(o.refused[0].number, fresh.number);
+        assert_eq!(o.refused[1].reason, "not_found");
+        assert_eq!(o.refused[1].number, format!("#{}", ids[0]));
+        let assign_smirnov = BulkAction::Assign {
+            login: "smirnov".into(),
+        };
+        let o = tickets::bulk(&db.state, &kuznetsova, &[fresh.id], &assign_smirnov)
+            .await
+            .expect("accepted");
+        assert_eq!(o.done, vec![fresh.number.clone()]);
+        let again = tickets::bulk(&db.state, &kuznetsova, &[fresh.id], &assign_smirnov)
+            .await
+            .expect("accepted");
+        assert_eq!(
+            again.done,
+            vec![fresh.number.clone()],
+            "already so counts as done"
+        );
+        let assigned = ticket_event::Entity::find()
+            .filter(ticket_event::Column::TicketId.eq(fresh.id))
+            .filter(ticket_event::Column::Kind.eq("assigned"))
+            .count(&db.state.db)
+            .await
+            .expect("events");
+        assert_eq!(assigned, 1, "the second assignment wrote nothing");
+        // An executor may not assign: the rule refuses each request.
+        let o = tickets::bulk(&db.state, &smirnov, &[fresh.id], &assign_smirnov)
+            .await
+            .expect("accepted");
+        assert_eq!(o.refused[0].reason, "forbidden");
+        let refused = tickets::bulk(&db.state, &ivanova, &[fresh.id], &BulkAction::Take)
+            .await
+            .map_err(err);
+        assert_eq!(refused.err(), Some(AppError::Forbidden));
+        let unknown = tickets::bulk(
+            &db.state,
+            &popov,
+            &[fresh.id],
+            &BulkAction::Assign {
+                login: "nobody".into(),
+            },
+        )
+        .await
+        .map_err(err);
+        assert_eq!(
+            unknown.err(),
+            Some(AppError::invalid(
+                "assignee",
+                app::domain::FieldErrorCode::UnknownOption
+            ))
+        );
+        let row = ticket::Entity::find_by_id(fresh.id)
+            .one(&db.state.db)
+            .await
+            .expect("row")
+            .expect("kept");
+        assert_eq!(
+            row.assignee_id,
+            Some(smirnov.id),
+            "refusals changed nothing"
+        );
+    }
+);

@@ -105,6 +105,8 @@ pub enum FieldErrorCode {
     InvalidDate,
     UnknownOption,
     EmptyList,
+    /// Nothing was checked in a list of choices (the queue's rows).
+    NoneChecked,
     TooManyItems {
         max: usize,
     },

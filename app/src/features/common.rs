@@ -144,18 +144,42 @@ pub fn TicketTable(
     lang: Lang,
     offset: FixedOffset,
     show_requester: bool,
+    /// Rows can be checked for an action on several (`ids[]` of the
+    /// enclosing form); the ids given come checked (a refused action's).
+    #[prop(optional)]
+    select: Option<Vec<i64>>,
 ) -> impl IntoView {
     if items.is_empty() {
         return view! { <p class="empty">{Msg::NoRequests.text(lang)}</p> }.into_any();
     }
+    let selectable = select.is_some();
+    let checked = select.unwrap_or_default();
+    // "Check all" needs JavaScript: it is drawn once the page is live.
+    let live = RwSignal::new(false);
+    let all = RwSignal::new(None::<bool>);
+    Effect::new(move |_| live.set(true));
     let rows = items
         .into_iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(i, t)| {
             let href = format!("/requests/{}", t.id);
             let requester = t.requester.name.clone();
             let assignee = t.assignee.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| Msg::NotAssigned.text(lang).to_string());
+            let check = selectable.then(|| {
+                let label = format!("{} {}", Msg::CheckRow.text(lang), t.number);
+                let is_checked = checked.contains(&t.id);
+                view! {
+                    <td class="check" data-label=Msg::CheckRow.text(lang)>
+                        <input type="checkbox" name="ids[]" value=t.id aria-label=label
+                            id=(i == 0).then_some("check-first")
+                            checked=is_checked
+                            prop:checked=move || all.get().unwrap_or(is_checked)/>
+                    </td>
+                }
+            });
             view! {
                 <tr data-number=t.number.clone()>
+                    {check}
                     <td><a href=href>{t.number.clone()}</a></td>
                     <td>{t.subject.clone()}<br/><small class="muted">{t.kind_title.clone()}</small></td>
                     // Each cell names its column for the card layout of narrow screens.
@@ -172,6 +196,15 @@ pub fn TicketTable(
         <table class="tickets">
             <thead>
                 <tr>
+                    {selectable.then(|| view! {
+                        <th scope="col" class="check">
+                            {move || (!live.get()).then(|| view! { <span class="sr-only">{Msg::CheckRow.text(lang)}</span> })}
+                            {move || live.get().then(|| view! {
+                                <input type="checkbox" id="check-all" aria-label=Msg::CheckAll.text(lang)
+                                    on:change=move |ev| all.set(Some(event_target_checked(&ev)))/>
+                            })}
+                        </th>
+                    })}
                     <th scope="col">{Msg::Number.text(lang)}</th>
                     <th scope="col">{Msg::Subject.text(lang)}</th>
                     {show_requester.then(|| view! { <th scope="col">{Msg::Requester.text(lang)}</th> })}

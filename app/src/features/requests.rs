@@ -326,6 +326,8 @@ fn QueueViews(filters: ListFilters, counts: crate::wire::QueueCounts, lang: Lang
 pub struct FilterChoices {
     pub kinds: Vec<Choice>,
     pub staff: Vec<UserRef>,
+    /// In a queue, the units a request can be transferred to.
+    pub units: Vec<Choice>,
 }
 
 #[server]
@@ -363,7 +365,28 @@ pub async fn get_filter_choices(queue: bool, unit: String) -> Result<FilterChoic
         }
     }
     staff.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(FilterChoices { kinds, staff })
+    let units = if queue {
+        catalogue::units(&state)
+            .await?
+            .into_iter()
+            .map(|u| Choice {
+                title: i18n::pick(
+                    caller.lang,
+                    &u.name,
+                    Some(&u.name_en).filter(|n| !n.is_empty()),
+                )
+                .to_string(),
+                code: u.code,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(FilterChoices {
+        kinds,
+        staff,
+        units,
+    })
 }
 
 fn focus_label(code: &str) -> Option<Msg> {
@@ -511,6 +534,265 @@ fn FilterForm(
     }
 }
 
+/// The address parameter naming the kept outcome of an action on checked
+/// rows (without JavaScript the page loads again to show it).
+const BULK_PARAM: &str = "bulk";
+
+/// One action on the queue's checked rows: take, assign or transfer.
+/// `back` is the queue view's query, where a plain form post returns to.
+#[server]
+pub async fn bulk_requests(
+    ids: Option<Vec<String>>,
+    action: Option<String>,
+    assignee: Option<String>,
+    unit: Option<String>,
+    reason: Option<String>,
+    back: Option<String>,
+) -> Result<crate::wire::BulkOutcome, AppError> {
+    use crate::server::tickets::{BulkAction, bulk, parse_ids};
+    let (state, caller) = super::ssr::caller().await?;
+    let ids = ids.unwrap_or_default();
+    let (action, assignee, unit, reason) = (
+        action.unwrap_or_default(),
+        assignee.unwrap_or_default(),
+        unit.unwrap_or_default(),
+        reason.unwrap_or_default(),
+    );
+    // The view the form was on: only its filters, read as an address.
+    let keep: Vec<(String, String)> = {
+        let uri = format!("/queue?{}", back.unwrap_or_default())
+            .parse::<axum::http::Uri>()
+            .ok();
+        uri.and_then(|u| {
+            axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&u)
+                .ok()
+                .map(|q| q.0)
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(k, _)| k != BULK_PARAM && k != super::DRAFT_PARAM && !k.starts_with("__"))
+        .collect()
+    };
+    let result = async {
+        let ids = parse_ids(&ids)?;
+        let action = BulkAction::parse(&action, &assignee, &unit, &reason)?;
+        Ok::<_, AppError>(bulk(&state, &caller, &ids, &action).await?)
+    }
+    .await;
+    let plain = super::ssr::is_plain_form_post();
+    match result {
+        Ok(outcome) => {
+            if plain {
+                // The page loads again: the outcome is kept for it, like a draft.
+                let key =
+                    crate::server::drafts::save(&state, &caller, &outcome_pairs(&outcome)).await?;
+                let mut pairs = keep;
+                pairs.push((BULK_PARAM.into(), key));
+                let query: Vec<String> = pairs
+                    .iter()
+                    .map(|(k, v)| {
+                        format!("{}={}", super::ssr::urlencode(k), super::ssr::urlencode(v))
+                    })
+                    .collect();
+                leptos_axum::redirect(&format!("/queue?{}#bulk-result", query.join("&")));
+            }
+            Ok(outcome)
+        }
+        Err(err) => {
+            if plain && matches!(err, AppError::Invalid { .. }) {
+                let mut typed: Vec<(String, String)> = ids
+                    .iter()
+                    .map(|id| ("ids".to_string(), id.clone()))
+                    .collect();
+                typed.extend([
+                    ("action".to_string(), action),
+                    ("assignee".to_string(), assignee),
+                    ("unit".to_string(), unit),
+                    ("reason".to_string(), reason),
+                ]);
+                let to = super::ssr::Refused {
+                    base: "/queue",
+                    keep,
+                    fragment: "",
+                };
+                super::ssr::back_with_draft(
+                    &state,
+                    &caller,
+                    to,
+                    &typed,
+                    &err,
+                    <BulkRequests as leptos::server_fn::ServerFn>::PATH,
+                )
+                .await?;
+            }
+            Err(err)
+        }
+    }
+}
+
+/// An outcome as a draft's pairs: `done` numbers, `refused` as `id number reason`.
+#[cfg(any(feature = "ssr", test))]
+fn outcome_pairs(outcome: &crate::wire::BulkOutcome) -> Vec<(String, String)> {
+    let done = outcome.done.iter().map(|n| ("done".to_string(), n.clone()));
+    let refused = outcome.refused.iter().map(|r| {
+        (
+            "refused".to_string(),
+            format!("{} {} {}", r.id, r.number, r.reason),
+        )
+    });
+    done.chain(refused).collect()
+}
+
+/// [`outcome_pairs`] read back.
+fn outcome_from_pairs(pairs: &[(String, String)]) -> crate::wire::BulkOutcome {
+    let mut outcome = crate::wire::BulkOutcome::default();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "done" => outcome.done.push(v.clone()),
+            "refused" => {
+                let mut parts = v.splitn(3, ' ');
+                if let (Some(id), Some(number), Some(reason)) =
+                    (parts.next(), parts.next(), parts.next())
+                    && let Ok(id) = id.parse()
+                {
+                    outcome.refused.push(crate::wire::BulkRefusal {
+                        id,
+                        number: number.to_string(),
+                        reason: reason.to_string(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    outcome
+}
+
+/// What an action on checked rows did: how many were done, and each
+/// request refused with why.
+#[component]
+fn BulkResult(outcome: crate::wire::BulkOutcome, lang: Lang) -> impl IntoView {
+    let refused = (!outcome.refused.is_empty()).then(|| {
+        let items = outcome
+            .refused
+            .iter()
+            .map(|r| {
+                let href = format!("/requests/{}", r.id);
+                view! {
+                    <li data-refused=r.number.clone()>
+                        <a href=href>{r.number.clone()}</a>": "{i18n::bulk_refusal(&r.reason, lang)}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <p>{Msg::BulkRefused.text(lang)}</p><ul>{items}</ul> }
+    });
+    let class = if outcome.refused.is_empty() {
+        "alert alert-ok"
+    } else {
+        "alert alert-warning"
+    };
+    view! {
+        <div class=class role="status" id="bulk-result" tabindex="-1">
+            <p>{i18n::bulk_done(outcome.done.len() as u64, lang)}</p>
+            {refused}
+        </div>
+    }
+}
+
+/// The actions on checked rows: take; assign (unit heads); transfer with a
+/// reason. The fields an action does not use are hidden by the style
+/// (`:has`), so the bar stays short with JavaScript on or off.
+#[component]
+fn BulkBar(
+    choices: FilterChoices,
+    can_assign: bool,
+    typed: std::collections::HashMap<String, String>,
+    error: Signal<Option<AppError>>,
+    pending: Signal<bool>,
+    lang: Lang,
+) -> impl IntoView {
+    let get = |k: &str| typed.get(k).cloned().unwrap_or_default();
+    let action = get("action");
+    let pair = |v: &str, m: Msg| (v.to_string(), m.text(lang).to_string());
+    let mut actions = vec![pair("take", Msg::BulkTake)];
+    if can_assign {
+        actions.push(pair("assign", Msg::BulkAssign));
+    }
+    actions.push(pair("transfer", Msg::BulkTransfer));
+    let staff = std::iter::once(pair("", Msg::ChooseOne))
+        .chain(choices.staff.into_iter().map(|s| (s.login, s.name)))
+        .collect();
+    let units = std::iter::once(pair("", Msg::ChooseOne))
+        .chain(choices.units.into_iter().map(|u| (u.code, u.title)))
+        .collect();
+    let names = super::common::FieldNames(vec![
+        (
+            "ids".into(),
+            "check-first".into(),
+            Msg::CheckRow.text(lang).into(),
+        ),
+        (
+            "action".into(),
+            "f-bulk-action".into(),
+            Msg::BulkAction.text(lang).into(),
+        ),
+        (
+            "assignee".into(),
+            "f-bulk-assignee".into(),
+            Msg::BulkExecutor.text(lang).into(),
+        ),
+        (
+            "unit".into(),
+            "f-bulk-unit".into(),
+            Msg::BulkUnit.text(lang).into(),
+        ),
+        (
+            "reason".into(),
+            "f-bulk-reason".into(),
+            Msg::BulkReason.text(lang).into(),
+        ),
+    ]);
+    // Typed values stay in the fields (no re-render); only errors follow the signal.
+    let wrong = move |field: &'static str| {
+        move || {
+            field_error(&error.get(), field, lang).map(|t| view! { <p class="field-error">{t}</p> })
+        }
+    };
+    let invalid =
+        move |field: &'static str| move || field_error(&error.get(), field, lang).map(|_| "true");
+    view! {
+        <fieldset class="bulk" id="bulk">
+            <legend>{Msg::BulkTitle.text(lang)}</legend>
+            {move || view! { <ErrorSummary error=error.get() lang=lang names=names.clone()/> }}
+            <p class="hint">{Msg::BulkHint.text(lang)}</p>
+            <div class="field">
+                <label for="f-bulk-action">{Msg::BulkAction.text(lang)}</label>
+                <select id="f-bulk-action" name="action" aria-invalid=invalid("action")>{options(actions, &action)}</select>
+            </div>
+            {can_assign.then(|| view! {
+                <div class="field for-assign">
+                    <label for="f-bulk-assignee">{Msg::BulkExecutor.text(lang)}</label>
+                    <select id="f-bulk-assignee" name="assignee" aria-invalid=invalid("assignee")>{options(staff, &get("assignee"))}</select>
+                    {wrong("assignee")}
+                </div>
+            })}
+            <div class="field for-transfer">
+                <label for="f-bulk-unit">{Msg::BulkUnit.text(lang)}</label>
+                <select id="f-bulk-unit" name="unit" aria-invalid=invalid("unit")>{options(units, &get("unit"))}</select>
+                {wrong("unit")}
+            </div>
+            <div class="field for-transfer">
+                <label for="f-bulk-reason">{Msg::BulkReason.text(lang)}</label>
+                <input id="f-bulk-reason" type="text" name="reason" maxlength="2000" value=get("reason") aria-invalid=invalid("reason")/>
+                {wrong("reason")}
+            </div>
+            <button type="submit" class="primary" aria-busy=move || pending.get().then_some("true")
+                disabled=move || pending.get()>{Msg::BulkApply.text(lang)}</button>
+        </fieldset>
+    }
+}
+
 /// The page sizes offered, the list's default first.
 const PAGE_SIZES: [u32; 3] = [20, 50, 100];
 
@@ -519,9 +801,11 @@ const PAGE_SIZES: [u32; 3] = [20, 50, 100];
 fn RequestList(queue: bool) -> impl IntoView {
     let query = use_query_map();
     let filters = Memo::new(move |_| query.with(|q| ListFilters::from_query(q, queue)));
+    let bulk = ServerAction::<BulkRequests>::new();
+    // An action done on checked rows reloads the list.
     let page = Resource::new(
-        move || filters.get(),
-        move |f| {
+        move || (filters.get(), bulk.version().get()),
+        move |(f, _)| {
             let scope = if queue { "unit" } else { "mine" };
             list_requests(scope.into(), f)
         },
@@ -531,8 +815,8 @@ fn RequestList(queue: bool) -> impl IntoView {
         move |unit| get_filter_choices(queue, unit),
     );
     let counts = Resource::new(
-        move || filters.with(|f| f.unit.clone()),
-        move |unit| async move {
+        move || (filters.with(|f| f.unit.clone()), bulk.version().get()),
+        move |(unit, _)| async move {
             if queue {
                 get_queue_counts(unit).await.ok()
             } else {
@@ -540,10 +824,45 @@ fn RequestList(queue: bool) -> impl IntoView {
             }
         },
     );
-    signed_in_page(move |info, _user| async move {
+    // Without JavaScript a refused action's fields, and a done one's
+    // outcome, come back with the page from a kept draft.
+    let draft = super::draft_resource(query);
+    let kept = Resource::new(
+        move || query.with(|q| q.get(BULK_PARAM).unwrap_or_default()),
+        |key| async move {
+            if key.is_empty() {
+                None
+            } else {
+                super::get_draft(key)
+                    .await
+                    .ok()
+                    .map(|p| outcome_from_pairs(&p))
+            }
+        },
+    );
+    signed_in_page(move |info, user| async move {
         let lang = info.lang;
         let offset = info.offset();
         let f = filters.get_untracked();
+        let typed_pairs = draft.await;
+        let kept = kept.await;
+        let checked: Vec<i64> = typed_pairs
+            .iter()
+            .filter(|(k, _)| k == "ids")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect();
+        let typed: std::collections::HashMap<String, String> = typed_pairs.into_iter().collect();
+        let roles = &user.roles;
+        let bulk_on = queue && roles.is_staff();
+        let can_assign =
+            roles.is_admin() || roles.staff_units().iter().any(|u| roles.is_head_of(u));
+        let outcome = move || {
+            bulk.value()
+                .get()
+                .and_then(Result::ok)
+                .or_else(|| kept.clone())
+                .map(|o| view! { <BulkResult outcome=o lang=lang/> })
+        };
         let base = if queue { "/queue" } else { "/requests" };
         let title = if queue {
             Msg::UnitQueue
@@ -552,6 +871,7 @@ fn RequestList(queue: bool) -> impl IntoView {
         };
         // Without its choices the form still searches and filters by status.
         let choices = choices.await.unwrap_or_default();
+        let bar_choices = choices.clone();
         let views = counts
             .await
             .map(|c| view! { <QueueViews filters=f.clone() counts=c lang=lang/> });
@@ -588,7 +908,27 @@ fn RequestList(queue: bool) -> impl IntoView {
                         </nav>
                     }
                 });
-                view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue/>{pages}{export} }.into_any()
+                let table = if bulk_on && !p.items.is_empty() {
+                    let back = ListFilters { ..f.clone() }
+                        .href("")
+                        .trim_start_matches('?')
+                        .to_string();
+                    let error = Signal::derive(move || bulk.value().get().and_then(Result::err));
+                    let pending = Signal::derive(move || bulk.pending().get());
+                    view! {
+                        <ActionForm action=bulk attr:class="bulk-form">
+                            <FormToken/>
+                            <input type="hidden" name="back" value=back/>
+                            <TicketTable items=p.items lang=lang offset=offset show_requester=queue select=checked.clone()/>
+                            <BulkBar choices=bar_choices.clone() can_assign=can_assign typed=typed.clone()
+                                error=error pending=pending lang=lang/>
+                        </ActionForm>
+                    }
+                    .into_any()
+                } else {
+                    view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue/> }.into_any()
+                };
+                view! { {table}{pages}{export} }.into_any()
             }
             Err(e @ AppError::Invalid { .. }) => {
                 view! { <ErrorSummary error=Some(e) lang=lang/> }.into_any()
@@ -604,6 +944,7 @@ fn RequestList(queue: bool) -> impl IntoView {
                 {(!queue).then(|| view! { <p><a class="button primary" href="/requests/new">{Msg::NewRequest.text(lang)}</a></p> })}
                 {queue.then_some(focus)}
                 {views}
+                {outcome}
                 <FilterForm queue=queue filters=f choices=choices lang=lang/>
                 {body}
             }
@@ -665,6 +1006,35 @@ mod tests {
             "/requests?q=%D0%BF%D1%80%D0%B8%D0%BD%D1%82%D0%B5%D1%80%20305%2F2&cursor=-due.1775055600000000000.42"
         );
         assert_eq!(ListFilters::default().href("/queue"), "/queue");
+    }
+
+    #[test]
+    fn an_outcome_kept_for_the_next_page_reads_back_the_same() {
+        let outcome = crate::wire::BulkOutcome {
+            done: vec!["BUH-2026-000001".into(), "BUH-2026-000002".into()],
+            refused: vec![
+                crate::wire::BulkRefusal {
+                    id: 7,
+                    number: "BUH-2026-000007".into(),
+                    reason: "not_open".into(),
+                },
+                crate::wire::BulkRefusal {
+                    id: 9,
+                    number: "#9".into(),
+                    reason: "not_found".into(),
+                },
+            ],
+        };
+        assert_eq!(outcome_from_pairs(&outcome_pairs(&outcome)), outcome);
+        // Whatever else a draft holds is not an outcome.
+        let noise = [
+            ("body".to_string(), "текст".to_string()),
+            ("refused".into(), "x".into()),
+        ];
+        assert_eq!(
+            outcome_from_pairs(&noise),
+            crate::wire::BulkOutcome::default()
+        );
     }
 
     #[test]

@@ -354,6 +354,36 @@ async fn assign(
     Ok(Json(json!(t)))
 }
 
+#[derive(Deserialize)]
+struct BulkBody {
+    #[serde(default)]
+    ids: Vec<i64>,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// One action on several requests: each is done or refused on its own.
+async fn bulk(
+    State(state): State<AppState>,
+    Authed(caller): Authed,
+    ApiJson(body): ApiJson<BulkBody>,
+) -> ApiResult<Json<serde_json::Value>> {
+    let lang = caller.lang;
+    let action = tickets::BulkAction::parse(&body.action, &body.assignee, &body.unit, &body.reason)
+        .map_err(|e| ApiError(e, lang))?;
+    let outcome = with_lang(
+        tickets::bulk(&state, &caller, &body.ids, &action).await,
+        &caller,
+    )?;
+    Ok(Json(json!(outcome)))
+}
+
 /// A multipart upload: its one `file` part and its text fields.
 pub struct Upload {
     pub name: String,
@@ -1016,6 +1046,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/api/v1/tickets/{id}/comments",
             post(add_comment).get(list_comments),
         )
+        .route("/api/v1/tickets/bulk", post(bulk))
         .route("/api/v1/tickets/{id}/take", post(take))
         .route("/api/v1/tickets/{id}/assign", post(assign))
         .route(

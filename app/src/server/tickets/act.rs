@@ -28,7 +28,7 @@ async fn load(
     Ok((row, t))
 }
 
-fn actor(caller: &Caller) -> Actor<'_> {
+pub(super) fn actor(caller: &Caller) -> Actor<'_> {
     Actor {
         id: caller.id,
         roles: &caller.roles,
@@ -47,7 +47,12 @@ fn lost_race(e: &ServiceError) -> bool {
 /// every rule is checked against the state the change really applies to:
 /// of ten simultaneous transfers exactly two pass, the rest are refused by
 /// the rule, not by chance.
-async fn act<F>(state: &AppState, caller: &Caller, id: i64, decide: F) -> ServiceResult<Applied>
+pub(super) async fn act<F>(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    decide: F,
+) -> ServiceResult<Applied>
 where
     F: FnMut(&Ticket) -> ServiceResult<Change>,
 {

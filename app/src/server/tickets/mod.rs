@@ -7,11 +7,12 @@
 //! - `read`: views and the request page;
 //! - `list`: the queues;
 //! - `words`: the words the queues search a request by;
-//! - `act`: what people do with a request;
+//! - `act`: what people do with a request, and `bulk`: with several at once;
 //! - `attachments`: its files.
 
 mod act;
 pub mod attachments;
+mod bulk;
 mod create;
 pub mod filings;
 mod list;
@@ -23,6 +24,7 @@ pub use act::{
     AnswerInput, add_comment, answer, ask_extension, assign, close, close_unclaimed, comment,
     comment_once, confirm, decide_extension, extend, rate, reopen, take, transfer,
 };
+pub use bulk::{BULK_MAX, BulkAction, bulk, parse_ids};
 pub use create::{MAX_FILES, NewFile, create, create_with_files};
 pub use list::{
     AssigneeFilter, EXPORT_MAX, Focus, ListParams, ListQuery, PAGE_MAX, QUERY_MAX, Scope, Sort,
