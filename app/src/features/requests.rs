@@ -802,9 +802,16 @@ fn RequestList(queue: bool) -> impl IntoView {
     let query = use_query_map();
     let filters = Memo::new(move |_| query.with(|q| ListFilters::from_query(q, queue)));
     let bulk = ServerAction::<BulkRequests>::new();
-    // An action done on checked rows reloads the list.
+    // An action done on checked rows reloads the list; a refused one does
+    // not, so that the bar keeps what was chosen and typed beside its error.
+    let done = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        if bulk.value().with(|v| matches!(v, Some(Ok(_)))) {
+            done.update(|n| *n += 1);
+        }
+    });
     let page = Resource::new(
-        move || (filters.get(), bulk.version().get()),
+        move || (filters.get(), done.get()),
         move |(f, _)| {
             let scope = if queue { "unit" } else { "mine" };
             list_requests(scope.into(), f)
@@ -815,7 +822,7 @@ fn RequestList(queue: bool) -> impl IntoView {
         move |unit| get_filter_choices(queue, unit),
     );
     let counts = Resource::new(
-        move || (filters.with(|f| f.unit.clone()), bulk.version().get()),
+        move || (filters.with(|f| f.unit.clone()), done.get()),
         move |(unit, _)| async move {
             if queue {
                 get_queue_counts(unit).await.ok()
