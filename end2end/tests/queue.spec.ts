@@ -254,3 +254,32 @@ test("checked rows are taken at once; a refused action keeps what was typed", as
   await expect(result.locator(`[data-refused="${b.number}"]`)).toContainText("закрыто");
   await expect(page.locator(`tr[data-number="${a.number}"]`)).toContainText("Волков");
 });
+
+test("the column headers sort the list both ways and keep the filters", async ({ page, request }, info) => {
+  const stamp = `${info.project.name}${Date.now()}`;
+  const first = await fileQuestion(request, `Сортировка ${stamp} 1`);
+  const second = await fileQuestion(request, `Сортировка ${stamp} 2`);
+  await signIn(page, info, "sokolova");
+  await page.goto(`/queue?unit=BUH&q=${encodeURIComponent(stamp)}`);
+  await ready(page, info);
+  const rows = page.locator("tbody tr");
+  const due = page.getByRole("columnheader", { name: /Срок ответа/ });
+  const number = page.getByRole("columnheader", { name: /Номер/ });
+  // The queue's own order is by due time, soonest first.
+  await expect(due).toHaveAttribute("aria-sort", "ascending");
+  await expect(number).not.toHaveAttribute("aria-sort", /.+/);
+  await expect(rows.first()).toContainText(first.number);
+
+  await number.getByRole("link").click();
+  await ready(page, info);
+  await expect(page).toHaveURL(/sort=-registered/);
+  await expect(page).toHaveURL(/q=/);
+  await expect(number).toHaveAttribute("aria-sort", "descending");
+  await expect(rows.first()).toContainText(second.number);
+
+  await number.getByRole("link").click();
+  await ready(page, info);
+  await expect(page).toHaveURL(/sort=registered/);
+  await expect(number).toHaveAttribute("aria-sort", "ascending");
+  await expect(rows.first()).toContainText(first.number);
+});

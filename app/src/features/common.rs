@@ -148,6 +148,9 @@ pub fn TicketTable(
     /// enclosing form); the ids given come checked (a refused action's).
     #[prop(optional)]
     select: Option<Vec<i64>>,
+    /// The number and due columns' headers link to the list in their order.
+    #[prop(optional)]
+    sorting: Option<SortLinks>,
 ) -> impl IntoView {
     if items.is_empty() {
         return view! { <p class="empty">{Msg::NoRequests.text(lang)}</p> }.into_any();
@@ -205,17 +208,83 @@ pub fn TicketTable(
                             })}
                         </th>
                     })}
-                    <th scope="col">{Msg::Number.text(lang)}</th>
+                    {sort_header(&sorting, "registered", Msg::Number, lang)}
                     <th scope="col">{Msg::Subject.text(lang)}</th>
                     {show_requester.then(|| view! { <th scope="col">{Msg::Requester.text(lang)}</th> })}
                     <th scope="col">{Msg::Unit.text(lang)}</th>
                     <th scope="col">{Msg::StatusLabel.text(lang)}</th>
-                    <th scope="col">{Msg::DueDate.text(lang)}</th>
+                    {sort_header(&sorting, "due", Msg::DueDate, lang)}
                     <th scope="col">{Msg::Assignee.text(lang)}</th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+    .into_any()
+}
+
+/// Where a list's column headers lead: the list's order now (`due`,
+/// `-due`, `registered`, `-registered`) and the address of the same view in
+/// each order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SortLinks {
+    pub current: String,
+    pub hrefs: Vec<(String, String)>,
+}
+
+impl SortLinks {
+    /// The order a click on `column`'s header asks for: the other direction
+    /// of the current one, or the column's first (due: soonest first;
+    /// registered: newest first).
+    pub fn next(&self, column: &str) -> String {
+        let desc = format!("-{column}");
+        if self.current == column {
+            desc
+        } else if self.current == desc || column == "due" {
+            column.to_string()
+        } else {
+            desc
+        }
+    }
+
+    fn href(&self, code: &str) -> Option<&str> {
+        self.hrefs
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, h)| h.as_str())
+    }
+}
+
+/// A column header that sorts the list by `column` when it can: a link,
+/// with `aria-sort` telling the current order.
+fn sort_header(sorting: &Option<SortLinks>, column: &str, label: Msg, lang: Lang) -> AnyView {
+    let Some(s) = sorting else {
+        return view! { <th scope="col">{label.text(lang)}</th> }.into_any();
+    };
+    let sorted = if s.current == column {
+        Some("ascending")
+    } else if s.current == format!("-{column}") {
+        Some("descending")
+    } else {
+        None
+    };
+    let arrow = match sorted {
+        Some("ascending") => " ▲",
+        Some(_) => " ▼",
+        None => "",
+    };
+    let next = s.next(column);
+    let href = s.href(&next).unwrap_or_default().to_string();
+    let title = match (next.starts_with('-'), lang) {
+        (false, Lang::Ru) => "сортировать по возрастанию",
+        (true, Lang::Ru) => "сортировать по убыванию",
+        (false, Lang::En) => "sort ascending",
+        (true, Lang::En) => "sort descending",
+    };
+    view! {
+        <th scope="col" aria-sort=sorted class="sortable">
+            <a href=href data-sort=next title=title>{label.text(lang)}<span aria-hidden="true">{arrow}</span></a>
+        </th>
     }
     .into_any()
 }
@@ -347,5 +416,24 @@ pub fn UploadForm(action: String, hint: Msg, error: Option<AppError>, lang: Lang
             <p class="hint" id="h-file">{hint.text(lang)}</p>
             <button type="submit">{Msg::Upload.text(lang)}</button>
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SortLinks;
+
+    #[test]
+    fn a_header_turns_its_order_round_or_starts_with_the_columns_own() {
+        let at = |current: &str| SortLinks {
+            current: current.into(),
+            hrefs: Vec::new(),
+        };
+        assert_eq!(at("due").next("due"), "-due");
+        assert_eq!(at("-due").next("due"), "due");
+        assert_eq!(at("-registered").next("due"), "due");
+        assert_eq!(at("-registered").next("registered"), "registered");
+        assert_eq!(at("registered").next("registered"), "-registered");
+        assert_eq!(at("due").next("registered"), "-registered");
     }
 }

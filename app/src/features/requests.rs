@@ -10,7 +10,9 @@ use leptos_router::params::ParamsMap;
 use serde::{Deserialize, Serialize};
 
 use super::FormToken;
-use super::common::{ErrorSummary, LoadError, TicketTable, field_error, signed_in_page, urlencode};
+use super::common::{
+    ErrorSummary, LoadError, SortLinks, TicketTable, field_error, signed_in_page, urlencode,
+};
 use super::kb_edit::Choice;
 use super::{session_info, use_session};
 use crate::domain::Status;
@@ -915,6 +917,33 @@ fn RequestList(queue: bool) -> impl IntoView {
                         </nav>
                     }
                 });
+                // The column headers sort: the same view in each order,
+                // the page's own order with the empty value.
+                let own = if queue { "due" } else { "-registered" };
+                let sorting = SortLinks {
+                    current: if f.sort.is_empty() {
+                        own.to_string()
+                    } else {
+                        f.sort.clone()
+                    },
+                    hrefs: ["due", "-due", "registered", "-registered"]
+                        .iter()
+                        .map(|code| {
+                            let sort = if *code == own {
+                                String::new()
+                            } else {
+                                code.to_string()
+                            };
+                            let href = ListFilters {
+                                sort,
+                                cursor: String::new(),
+                                ..f.clone()
+                            }
+                            .href(base);
+                            (code.to_string(), href)
+                        })
+                        .collect(),
+                };
                 let table = if bulk_on && !p.items.is_empty() {
                     let back = ListFilters { ..f.clone() }
                         .href("")
@@ -926,14 +955,14 @@ fn RequestList(queue: bool) -> impl IntoView {
                         <ActionForm action=bulk attr:class="bulk-form">
                             <FormToken/>
                             <input type="hidden" name="back" value=back/>
-                            <TicketTable items=p.items lang=lang offset=offset show_requester=queue select=checked.clone()/>
+                            <TicketTable items=p.items lang=lang offset=offset show_requester=queue select=checked.clone() sorting=sorting/>
                             <BulkBar choices=bar_choices.clone() can_assign=can_assign typed=typed.clone()
                                 error=error pending=pending lang=lang/>
                         </ActionForm>
                     }
                     .into_any()
                 } else {
-                    view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue/> }.into_any()
+                    view! { <TicketTable items=p.items lang=lang offset=offset show_requester=queue sorting=sorting/> }.into_any()
                 };
                 view! { {table}{pages}{export} }.into_any()
             }
