@@ -102,6 +102,7 @@ messages! {
     ViewDueWeek => "Срок на этой неделе", "Due this week";
     ViewOverdue => "Просроченные", "Overdue";
     ExportView => "Выгрузить этот список в CSV", "Download this list as CSV";
+    ExportViewXlsx => "Выгрузить в Excel (XLSX)", "Download as Excel (XLSX)";
     SaveView => "Сохранить этот вид", "Save this view";
     ViewName => "Название вида", "View name";
     DeleteView => "Удалить вид", "Delete the view";

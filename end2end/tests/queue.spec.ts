@@ -134,6 +134,14 @@ test("lists page forward and back, and take a page size", async ({ page, request
   expect(lines[0]).toBe("Номер;Тема;Вид обращения;Подразделение;Статус;Зарегистрировано;Срок ответа;Осталось;Исполнитель;Заявитель");
   expect(lines).toHaveLength(24);
   expect(lines[1].startsWith(filed[22])).toBe(true);
+  // And as a workbook, for Excel.
+  const xlsxHref = await page.getByRole("link", { name: "Выгрузить в Excel (XLSX)" }).getAttribute("href");
+  expect(xlsxHref).toBe(href!.replace("export.csv", "export.xlsx"));
+  const book = await page.request.get(xlsxHref!);
+  expect(book.status()).toBe(200);
+  expect(book.headers()["content-type"]).toContain("spreadsheetml");
+  // A ZIP container: "PK".
+  expect([...(await book.body()).subarray(0, 2)]).toEqual([0x50, 0x4b]);
 
   // The unit's queue (by due date) pages on and back too, without repeating a row.
   await signOut(page);
@@ -151,6 +159,7 @@ test("lists page forward and back, and take a page size", async ({ page, request
   }
   await prev.click();
   await ready(page, info);
+  await expect(rows).toHaveCount(20);
   expect(await rows.allInnerTexts()).toEqual(first);
 });
 

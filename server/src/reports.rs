@@ -241,53 +241,55 @@ pub fn api_router() -> Router<AppState> {
         .route("/api/v1/reports/proposals", put(proposals_save))
 }
 
-/// The list on the page, as CSV: `/queue/export.csv` and
-/// `/requests/export.csv` with the page's own filters.
+/// The list on the page as a file: `/queue/export.csv` (or `.xlsx`) and
+/// `/requests/export.csv` (or `.xlsx`) with the page's own filters.
 async fn list_export(
     state: &AppState,
     headers: &HeaderMap,
     mut p: app::server::tickets::ListParams,
     scope: &str,
+    format: app::server::tickets::ExportFormat,
 ) -> Response {
     let Some(caller) = crate::forms::caller(state, headers).await else {
         return Redirect::to("/login").into_response();
     };
     p.scope = Some(scope.to_string());
-    match app::server::tickets::export_csv(state, &caller, &p).await {
+    match app::server::tickets::export(state, &caller, &p, format).await {
         Ok(bytes) => {
             let mut r = Body::from(bytes).into_response();
-            let name = if scope == "unit" {
-                "queue.csv"
-            } else {
-                "requests.csv"
-            };
-            as_download(&mut r, name, "text/csv; charset=utf-8");
+            let name = if scope == "unit" { "queue" } else { "requests" };
+            let name = format!("{name}.{}", format.extension());
+            as_download(&mut r, &name, format.content_type());
             r
         }
         Err(e) => ApiError(AppError::from(e), caller.lang).into_response(),
     }
 }
 
-async fn queue_export(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(p): Query<app::server::tickets::ListParams>,
-) -> Response {
-    list_export(&state, &headers, p, "unit").await
+macro_rules! list_export_route {
+    ($name:ident, $scope:literal, $format:ident) => {
+        async fn $name(
+            State(state): State<AppState>,
+            headers: HeaderMap,
+            Query(p): Query<app::server::tickets::ListParams>,
+        ) -> Response {
+            use app::server::tickets::ExportFormat;
+            list_export(&state, &headers, p, $scope, ExportFormat::$format).await
+        }
+    };
 }
 
-async fn requests_export(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(p): Query<app::server::tickets::ListParams>,
-) -> Response {
-    list_export(&state, &headers, p, "mine").await
-}
+list_export_route!(queue_csv, "unit", Csv);
+list_export_route!(queue_xlsx, "unit", Xlsx);
+list_export_route!(requests_csv, "mine", Csv);
+list_export_route!(requests_xlsx, "mine", Xlsx);
 
 pub fn browser_router() -> Router<AppState> {
     Router::new()
-        .route("/queue/export.csv", get(queue_export))
-        .route("/requests/export.csv", get(requests_export))
+        .route("/queue/export.csv", get(queue_csv))
+        .route("/queue/export.xlsx", get(queue_xlsx))
+        .route("/requests/export.csv", get(requests_csv))
+        .route("/requests/export.xlsx", get(requests_xlsx))
         .route("/reports/file", get(browser_period))
         .route("/reports/exports/{id}/file", get(browser_export))
 }

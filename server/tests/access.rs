@@ -174,7 +174,9 @@ fn access() -> Vec<(&'static str, &'static str, Who, Body)> {
         ("GET", "/kb/files/{kf}", UnitStaff, None),
         ("POST", "/admin/calendar/import", Admin, File),
         ("GET", "/queue/export.csv", AnyStaff, None),
+        ("GET", "/queue/export.xlsx", AnyStaff, None),
         ("GET", "/requests/export.csv", Signed, None),
+        ("GET", "/requests/export.xlsx", Signed, None),
         ("GET", "/reports/file", UnitHead, None),
         ("GET", "/reports/exports/{e}/file", ExportOwner, None),
     ]

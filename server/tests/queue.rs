@@ -652,19 +652,16 @@ on_both_databases!(
 
         // The view as a file: every row in the view's order, whatever the
         // page size and cursor it was asked with.
-        let csv = tickets::export_csv(
-            &db.state,
-            &smirnov,
-            &params(&[
-                ("scope", "unit"),
-                ("q", "заявка"),
-                ("sort", "-registered"),
-                ("limit", "7"),
-                ("cursor", "nonsense"),
-            ]),
-        )
-        .await
-        .expect("csv");
+        let view = params(&[
+            ("scope", "unit"),
+            ("q", "заявка"),
+            ("sort", "-registered"),
+            ("limit", "7"),
+            ("cursor", "nonsense"),
+        ]);
+        let csv = tickets::export(&db.state, &smirnov, &view, tickets::ExportFormat::Csv)
+            .await
+            .expect("csv");
         let text = String::from_utf8(csv).expect("utf-8");
         assert!(
             text.starts_with("\u{feff}Номер;Тема;Вид обращения;"),
@@ -680,6 +677,33 @@ on_both_databases!(
             .filter_map(|id| rows.iter().find(|r| r.id == *id).map(|r| r.number.clone()))
             .collect();
         assert_eq!(listed, expected);
+        // The same as a workbook: a header row, then the rows with times as dates.
+        let xlsx = tickets::export(&db.state, &smirnov, &view, tickets::ExportFormat::Xlsx)
+            .await
+            .expect("xlsx");
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).expect("a workbook");
+        use calamine::Reader;
+        let sheet = book.worksheet_range("Обращения").expect("the sheet");
+        let mut lines = sheet.rows();
+        let head: Vec<String> = lines
+            .next()
+            .expect("header")
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert_eq!(head[0], "Номер");
+        assert_eq!(head[6], "Срок ответа");
+        let mut numbers = Vec::new();
+        for row in lines {
+            numbers.push(row[0].to_string());
+            assert!(
+                matches!(row[6], calamine::Data::DateTime(_)),
+                "the due time is a date: {:?}",
+                row[6]
+            );
+        }
+        assert_eq!(numbers, expected);
 
         // A cursor belongs to its order.
         let first = page(

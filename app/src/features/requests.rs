@@ -900,14 +900,22 @@ fn RequestList(queue: bool) -> impl IntoView {
                     })
                 };
                 // The view as a file: the same filters, every page.
-                let export = ListFilters {
-                    cursor: String::new(),
-                    limit: String::new(),
-                    ..f.clone()
-                }
-                .href(&format!("{base}/export.csv"));
-                let export = (!p.items.is_empty()).then(|| view! {
-                    <p class="export"><a href=export download>{Msg::ExportView.text(lang)}</a></p>
+                let file = |ext: &str| {
+                    ListFilters {
+                        cursor: String::new(),
+                        limit: String::new(),
+                        ..f.clone()
+                    }
+                    .href(&format!("{base}/export.{ext}"))
+                };
+                let export = (!p.items.is_empty()).then(|| {
+                    view! {
+                        <p class="export">
+                            <a href=file("csv") download>{Msg::ExportView.text(lang)}</a>
+                            " · "
+                            <a href=file("xlsx") download>{Msg::ExportViewXlsx.text(lang)}</a>
+                        </p>
+                    }
                 });
                 let pages = (p.prev_cursor.is_some() || p.next_cursor.is_some()).then(|| {
                     view! {

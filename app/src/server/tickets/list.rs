@@ -522,88 +522,195 @@ pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ServiceRes
 /// The most rows an exported view holds.
 pub const EXPORT_MAX: usize = 10_000;
 
-/// A list view as CSV (UTF-8 with BOM, `;`, as the report files): every
-/// request it holds (at most [`EXPORT_MAX`]) in its order, its cursor and
-/// page size aside, worded in the caller's language.
-pub async fn export_csv(
+/// A list view as a file: every request it holds (at most [`EXPORT_MAX`])
+/// in its order, its cursor and page size aside, worded in the caller's
+/// language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// UTF-8 with BOM, `;`, a plain table (as the report files).
+    Csv,
+    /// A workbook with the header row frozen and times as real dates.
+    Xlsx,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        }
+    }
+}
+
+/// One exported row: the cells of the list, times in local time.
+struct ExportRow {
+    text: [String; 5],
+    registered: chrono::NaiveDateTime,
+    due: chrono::NaiveDateTime,
+    rest: [String; 3],
+}
+
+const EXPORT_HEAD_RU: [&str; 10] = [
+    "Номер",
+    "Тема",
+    "Вид обращения",
+    "Подразделение",
+    "Статус",
+    "Зарегистрировано",
+    "Срок ответа",
+    "Осталось",
+    "Исполнитель",
+    "Заявитель",
+];
+
+const EXPORT_HEAD_EN: [&str; 10] = [
+    "Number",
+    "Subject",
+    "Kind",
+    "Unit",
+    "Status",
+    "Registered",
+    "Due",
+    "Time left",
+    "Executor",
+    "Requester",
+];
+
+/// The view's rows, page after page.
+async fn export_rows(
     state: &AppState,
     caller: &Caller,
     params: &ListParams,
-) -> ServiceResult<Vec<u8>> {
-    let ru = caller.lang == crate::i18n::Lang::Ru;
-    let offset = chrono::FixedOffset::east_opt(state.utc_offset_seconds())
-        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+) -> ServiceResult<Vec<ExportRow>> {
     let mut params = params.clone();
     params.limit = Some(PAGE_MAX.to_string());
     params.cursor = None;
-    let mut out = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .from_writer("\u{feff}".as_bytes().to_vec());
-    let head: [&str; 10] = if ru {
-        [
-            "Номер",
-            "Тема",
-            "Вид обращения",
-            "Подразделение",
-            "Статус",
-            "Зарегистрировано",
-            "Срок ответа",
-            "Осталось",
-            "Исполнитель",
-            "Заявитель",
-        ]
-    } else {
-        [
-            "Number",
-            "Subject",
-            "Kind",
-            "Unit",
-            "Status",
-            "Registered",
-            "Due",
-            "Time left",
-            "Executor",
-            "Requester",
-        ]
-    };
-    let broken = |e: csv::Error| ServiceError::Corrupt(format!("csv: {e}"));
-    out.write_record(head).map_err(broken)?;
-    let mut written = 0;
+    let mut rows = Vec::new();
     loop {
         let q = ListQuery::from_params(&params)?;
         let page = list(state, caller, q).await?;
-        for t in &page.items {
-            if written == EXPORT_MAX {
+        for t in page.items {
+            if rows.len() == EXPORT_MAX {
                 break;
             }
-            let time = |at| crate::i18n::date_time(at, offset);
-            out.write_record([
-                t.number.as_str(),
-                &t.subject,
-                &t.kind_title,
-                &t.unit.name,
-                crate::i18n::status(t.status, caller.lang),
-                &time(t.registered_at),
-                &time(t.due_at),
-                &t.time_left
-                    .map(|l| crate::i18n::time_left(l, caller.lang))
-                    .unwrap_or_default(),
-                &t.assignee
-                    .as_ref()
-                    .map(|a| a.name.clone())
-                    .unwrap_or_default(),
-                &t.requester.name,
-            ])
-            .map_err(broken)?;
-            written += 1;
+            rows.push(ExportRow {
+                registered: state.local(t.registered_at),
+                due: state.local(t.due_at),
+                rest: [
+                    t.time_left
+                        .map(|l| crate::i18n::time_left(l, caller.lang))
+                        .unwrap_or_default(),
+                    t.assignee.map(|a| a.name).unwrap_or_default(),
+                    t.requester.name,
+                ],
+                text: [
+                    t.number,
+                    t.subject,
+                    t.kind_title,
+                    t.unit.name,
+                    crate::i18n::status(t.status, caller.lang).to_string(),
+                ],
+            });
         }
         match page.next_cursor {
-            Some(c) if written < EXPORT_MAX => params.cursor = Some(c),
+            Some(c) if rows.len() < EXPORT_MAX => params.cursor = Some(c),
             _ => break,
         }
     }
+    Ok(rows)
+}
+
+/// The view as a file in `format`.
+pub async fn export(
+    state: &AppState,
+    caller: &Caller,
+    params: &ListParams,
+    format: ExportFormat,
+) -> ServiceResult<Vec<u8>> {
+    let head = if caller.lang == crate::i18n::Lang::Ru {
+        EXPORT_HEAD_RU
+    } else {
+        EXPORT_HEAD_EN
+    };
+    let rows = export_rows(state, caller, params).await?;
+    match format {
+        ExportFormat::Csv => export_csv(&head, &rows),
+        ExportFormat::Xlsx => export_xlsx(&head, &rows, caller.lang),
+    }
+}
+
+fn export_csv(head: &[&str; 10], rows: &[ExportRow]) -> ServiceResult<Vec<u8>> {
+    let broken = |e: csv::Error| ServiceError::Corrupt(format!("csv: {e}"));
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_writer("\u{feff}".as_bytes().to_vec());
+    out.write_record(head).map_err(broken)?;
+    let time = |t: &chrono::NaiveDateTime| t.format("%d.%m.%Y %H:%M").to_string();
+    for r in rows {
+        let mut cells: Vec<String> = r.text.to_vec();
+        cells.push(time(&r.registered));
+        cells.push(time(&r.due));
+        cells.extend(r.rest.iter().cloned());
+        out.write_record(&cells).map_err(broken)?;
+    }
     out.into_inner()
         .map_err(|e| ServiceError::Corrupt(format!("csv: {e}")))
+}
+
+fn export_xlsx(
+    head: &[&str; 10],
+    rows: &[ExportRow],
+    lang: crate::i18n::Lang,
+) -> ServiceResult<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let broken = |e: rust_xlsxwriter::XlsxError| ServiceError::Corrupt(format!("xlsx: {e}"));
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold().set_background_color(0xDDE7F0);
+    let date = Format::new().set_num_format("dd.mm.yyyy hh:mm");
+    let ws = book.add_worksheet();
+    let name = if lang == crate::i18n::Lang::Ru {
+        "Обращения"
+    } else {
+        "Requests"
+    };
+    ws.set_name(name).map_err(broken)?;
+    const WIDTHS: [f64; 10] = [17.0, 48.0, 30.0, 30.0, 16.0, 17.0, 17.0, 22.0, 28.0, 28.0];
+    for (i, (h, w)) in head.iter().zip(WIDTHS).enumerate() {
+        let col = i as u16;
+        ws.set_column_width(col, w).map_err(broken)?;
+        ws.write_string_with_format(0, col, *h, &bold)
+            .map_err(broken)?;
+    }
+    ws.set_freeze_panes(1, 0).map_err(broken)?;
+    for (i, r) in rows.iter().enumerate() {
+        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        for (col, text) in r.text.iter().enumerate() {
+            ws.write_string(row, col as u16, text).map_err(broken)?;
+        }
+        ws.write_datetime_with_format(row, 5, r.registered, &date)
+            .map_err(broken)?;
+        ws.write_datetime_with_format(row, 6, r.due, &date)
+            .map_err(broken)?;
+        for (j, text) in r.rest.iter().enumerate() {
+            if !text.is_empty() {
+                ws.write_string(row, 7 + j as u16, text).map_err(broken)?;
+            }
+        }
+    }
+    if !rows.is_empty() {
+        let last = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+        ws.autofilter(0, 0, last, 9).map_err(broken)?;
+    }
+    book.save_to_buffer().map_err(broken)
 }
 
 /// The statement a page of the list runs (one row more than the page, to

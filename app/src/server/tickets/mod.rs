@@ -27,8 +27,8 @@ pub use act::{
 pub use bulk::{BULK_MAX, BulkAction, bulk, parse_ids};
 pub use create::{MAX_FILES, NewFile, create, create_with_files};
 pub use list::{
-    AssigneeFilter, EXPORT_MAX, Focus, ListParams, ListQuery, PAGE_MAX, QUERY_MAX, Scope, Sort,
-    StatusFilter, TextQuery, export_csv, list, page_statement,
+    AssigneeFilter, EXPORT_MAX, ExportFormat, Focus, ListParams, ListQuery, PAGE_MAX, QUERY_MAX,
+    Scope, Sort, StatusFilter, TextQuery, export, list, page_statement,
 };
 pub(crate) use read::comments_of;
 pub use read::{comments, detail, extension_requests, get};
