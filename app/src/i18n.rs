@@ -122,6 +122,13 @@ messages! {
     CheckAll => "Отметить все на странице", "Check all on the page";
     FixErrors => "Проверьте поля, отмеченные ниже.", "Please check the fields marked below.";
     Timeline => "Ход работы", "Timeline";
+    Activity => "Ход работы и переписка", "Activity and messages";
+    ActivityShow => "Что показывать", "What to show";
+    ActivityAll => "Всё", "Everything";
+    ActivityMessages => "Только сообщения", "Messages only";
+    Audience => "Кому", "Who sees it";
+    PublicReply => "Ответ заявителю (видит заявитель)", "Reply to the requester (the requester sees it)";
+    NextInQueue => "Следующее в очереди", "Next in the queue";
     Replies => "Переписка", "Messages";
     NoReplies => "Сообщений пока нет.", "No messages yet.";
     Reply => "Ответить", "Reply";
@@ -960,6 +967,8 @@ pub fn error(err: &AppError, lang: Lang) -> String {
             ("no_extension_request", false) => {
                 "There is no extension request, or it has been decided already."
             }
+            ("already_yours", true) => "Обращение уже у вас в работе.",
+            ("already_yours", false) => "You are already working on this request.",
             ("closed", true) => "Обращение закрыто: писать в него больше нельзя.",
             ("closed", false) => "The request is closed: no more messages.",
             ("changed", true) => {

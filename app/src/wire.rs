@@ -266,6 +266,28 @@ pub struct TicketDetail {
     /// For unit staff: the unit's answer templates, filled for this request.
     #[serde(default)]
     pub templates: Vec<FilledTemplate>,
+    /// For unit staff: how to reach the requester.
+    #[serde(default)]
+    pub requester_contacts: Option<Contacts>,
+    /// For unit staff: the open request after this one in the unit's queue.
+    #[serde(default)]
+    pub next_in_queue: Option<TicketRef>,
+}
+
+/// A person's contacts from the directory (empty when not given).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contacts {
+    pub title: String,
+    pub email: String,
+    pub phone: String,
+}
+
+/// A request named in a link: its number and subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRef {
+    pub id: i64,
+    pub number: String,
+    pub subject: String,
 }
 
 /// An executor's request for more time, as the head sees it.

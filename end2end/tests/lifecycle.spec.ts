@@ -1,5 +1,5 @@
 import { APIRequestContext, expect, Page, test } from "@playwright/test";
-import { apiToken, ready, signIn } from "./helpers";
+import { apiToken, fileQuestion, ready, signIn } from "./helpers";
 
 // The working loop on the request page, with JavaScript on and off: a
 // question and the requester's reply, the answer rated and confirmed, and a
@@ -93,4 +93,55 @@ test("the unit head takes an answered request off control", async ({ page, reque
   await open(page, info, "kuznetsova", url);
   await page.getByRole("button", { name: "Снять с контроля и закрыть" }).click();
   await expect(page.locator("[data-status]")).toHaveText("Закрыто");
+});
+
+test("staff work from one stream, see the requester's contacts and go on to the next request", async ({ page, request }, info) => {
+  const stamp = `${info.project.name}${Date.now()}`;
+  const first = await fileQuestion(request, `Поток ${stamp} 1`);
+  await fileQuestion(request, `Поток ${stamp} 2`);
+  await signIn(page, info, "sokolova");
+  await page.goto(`/requests/${first.id}`);
+  await ready(page, info);
+
+  // The requester's contacts from the directory, in the side panel.
+  const side = page.getByRole("complementary", { name: "Сведения об обращении" });
+  await expect(side.locator("[data-contact=phone]")).toHaveAttribute("href", "tel:+74212401201");
+  await expect(side.locator("[data-contact=email]")).toHaveText("ivanova@servicedesk.test");
+
+  await page.getByRole("button", { name: "Взять в работу" }).click();
+  await expect(page.getByRole("button", { name: "Взять в работу" })).toHaveCount(0);
+  await ready(page, info);
+  // A note for colleagues, then a reply: the switch says who sees each.
+  await page.getByRole("radio", { name: /Служебная заметка/ }).check();
+  await page.getByLabel("Сообщение").fill(`Сверить с ведомостью ${stamp}`);
+  await page.getByRole("button", { name: "Отправить", exact: true }).click();
+  await expect(page.locator(".comment.internal")).toContainText("Сверить с ведомостью");
+  await ready(page, info);
+  await expect(page.getByRole("radio", { name: /Ответ заявителю/ })).toBeChecked();
+  await page.getByLabel("Сообщение").fill(`Справку подготовим ${stamp}`);
+  await page.getByRole("button", { name: "Отправить", exact: true }).click();
+  await expect(page.locator(".comment:not(.internal)")).toContainText("Справку подготовим");
+  await ready(page, info);
+
+  // One stream, oldest first: registered, taken, the note, the reply.
+  const stream = page.locator("ol.activity > li");
+  const texts = await stream.allInnerTexts();
+  const at = (needle: string) => texts.findIndex((t) => t.includes(needle));
+  expect(at("Обращение зарегистрировано")).toBeGreaterThanOrEqual(0);
+  expect(at("Обращение зарегистрировано")).toBeLessThan(at("Взято в работу"));
+  expect(at("Взято в работу")).toBeLessThan(at("Сверить с ведомостью"));
+  expect(at("Сверить с ведомостью")).toBeLessThan(at("Справку подготовим"));
+  // Only the messages, with JavaScript on or off.
+  await page.getByRole("radio", { name: "Только сообщения" }).check();
+  await expect(page.locator("ol.activity > li.event").first()).toBeHidden();
+  await expect(page.locator("ol.activity > li.message")).toHaveCount(2);
+  await expect(page.locator("ol.activity > li.message").first()).toBeVisible();
+
+  // On to the next open request of the queue.
+  const next = side.getByRole("link", { name: /Следующее в очереди/ });
+  await next.click();
+  await ready(page, info);
+  await expect(page).toHaveURL(/\/requests\/\d+$/);
+  expect(page.url()).not.toMatch(new RegExp(`/requests/${first.id}$`));
+  await expect(page.locator("h1 .number")).toHaveText(/^BUH-/);
 });

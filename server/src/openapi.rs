@@ -38,7 +38,7 @@ pub fn document() -> Value {
     answer_every_refusal(&mut doc);
     doc["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["reason"] = json!({
         "type": "string",
-        "description": "For 409: why the request's state refuses the action (not_open, awaiting_answer, already_rated, reopen_window_passed, already_extended, too_many_transfers, extension_pending, no_extension_request, closed, changed)"
+        "description": "For 409: why the request's state refuses the action (not_open, awaiting_answer, already_rated, reopen_window_passed, already_extended, already_yours, too_many_transfers, extension_pending, no_extension_request, closed, changed)"
     });
     doc
 }

@@ -312,7 +312,13 @@ impl Ticket {
             }
         };
         match action {
-            Action::Take | Action::Question | Action::Answer => {
+            Action::Take => {
+                allowed(staff)?;
+                when(open, "not_open")?;
+                // One's own request is taken already.
+                when(self.assignee_id != Some(actor.id), "already_yours")
+            }
+            Action::Question | Action::Answer => {
                 allowed(staff)?;
                 when(open, "not_open")
             }
@@ -1123,6 +1129,18 @@ mod tests {
             assert_eq!(change.after.version, 8, "{action:?}");
             assert_eq!(change.after.updated_at, t0() + chrono::Duration::hours(1));
         }
+    }
+
+    #[test]
+    fn ones_own_request_is_not_taken_again_but_a_colleague_may_take_it_over() {
+        let mut t = ticket(S::InProgress);
+        t.assignee_id = Some(EXECUTOR);
+        let own = act(A::Take, EXECUTOR, &t, t0());
+        assert_eq!(code(&own).as_deref(), Some("already_yours"));
+        assert!(!Actions::of(&roles_of(EXECUTOR), EXECUTOR, &t, t0()).take);
+        let over = act(A::Take, HEAD, &t, t0()).expect("a colleague takes it over");
+        assert_eq!(over.after.assignee_id, Some(HEAD));
+        assert!(Actions::of(&roles_of(HEAD), HEAD, &t, t0()).take);
     }
 
     #[test]

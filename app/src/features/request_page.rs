@@ -317,6 +317,44 @@ fn Comment(c: CommentView, lang: Lang, offset: chrono::FixedOffset) -> impl Into
     }
 }
 
+/// The request's one stream: replies, internal notes and what happened,
+/// oldest first (a message before an event of the same moment).
+fn activity(d: &TicketDetail, lang: Lang, offset: chrono::FixedOffset) -> impl IntoView + use<> {
+    enum Entry {
+        Message(CommentView),
+        Event(crate::wire::EventView),
+    }
+    let mut entries: Vec<(chrono::DateTime<chrono::Utc>, u8, Entry)> = d
+        .comments
+        .iter()
+        .cloned()
+        .map(|c| (c.created_at, 0, Entry::Message(c)))
+        .chain(
+            d.events
+                .iter()
+                .cloned()
+                .map(|e| (e.created_at, 1, Entry::Event(e))),
+        )
+        .collect();
+    entries.sort_by_key(|(at, rank, _)| (*at, *rank));
+    entries
+        .into_iter()
+        .map(|(_, _, entry)| match entry {
+            Entry::Message(c) => view! { <li class="message"><Comment c=c lang=lang offset=offset/></li> }.into_any(),
+            Entry::Event(e) => {
+                let who = e.actor.as_ref().map(|a| a.name.clone()).unwrap_or_default();
+                view! {
+                    <li class="event">
+                        <time datetime=e.created_at.to_rfc3339()>{fmt_time(e.created_at, offset)}</time>
+                        " — " {event_text(&e, lang)} {(!who.is_empty()).then(|| format!(" ({who})"))}
+                    </li>
+                }
+                .into_any()
+            }
+        })
+        .collect_view()
+}
+
 /// The requester closes the loop: a question waiting for them, then the
 /// answer to confirm, reopen (within the window) and rate.
 #[component]
@@ -563,26 +601,8 @@ pub fn RequestPage() -> impl IntoView {
         let created = query.read_untracked().get("created").is_some();
         let upload_error = upload_error(&query.read_untracked());
         let fields = field_rows(&d, kind, lang);
-        let comments = d
-            .comments
-            .iter()
-            .cloned()
-            .map(|c| view! { <Comment c=c lang=lang offset=offset/> })
-            .collect_view();
         let no_comments = d.comments.is_empty();
-        let events = d
-                .events
-                .iter()
-                .map(|e| {
-                    let who = e.actor.as_ref().map(|a| a.name.clone()).unwrap_or_default();
-                    view! {
-                        <li>
-                            <time datetime=e.created_at.to_rfc3339()>{fmt_time(e.created_at, offset)}</time>
-                            " — " {event_text(e, lang)} {(!who.is_empty()).then(|| format!(" ({who})"))}
-                        </li>
-                    }
-                })
-                .collect_view();
+        let activity = activity(&d, lang, offset);
         let upload_action = format!("/requests/{}/files", t.id);
         let staff_options = d
             .staff
@@ -648,13 +668,36 @@ pub fn RequestPage() -> impl IntoView {
                     })}
                     <dt>{Msg::KindLabel.text(lang)}</dt><dd>{t.kind_title.clone()}</dd>
                     <dt>{Msg::Unit.text(lang)}</dt><dd data-unit=t.unit.code.clone()>{t.unit.name.clone()}</dd>
-                    <dt>{Msg::Requester.text(lang)}</dt><dd>{t.requester.name.clone()}</dd>
+                    <dt>{Msg::Requester.text(lang)}</dt>
+                    <dd class="requester">
+                        {t.requester.name.clone()}
+                        {d.requester_contacts.clone().map(|c| view! {
+                            {(!c.title.is_empty()).then(|| view! { <br/><small>{c.title.clone()}</small> })}
+                            {(!c.phone.is_empty()).then(|| {
+                                let tel = format!("tel:{}", c.phone.chars().filter(|ch| ch.is_ascii_digit() || *ch == '+').collect::<String>());
+                                view! { <br/><a href=tel data-contact="phone">{c.phone.clone()}</a> }
+                            })}
+                            {(!c.email.is_empty()).then(|| {
+                                let mail = format!("mailto:{}", c.email);
+                                view! { <br/><a href=mail data-contact="email">{c.email.clone()}</a> }
+                            })}
+                        })}
+                    </dd>
                     <dt>{Msg::Assignee.text(lang)}</dt>
                     <dd>{t.assignee.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| Msg::NotAssigned.text(lang).into())}</dd>
                     <dt>{Msg::Registered.text(lang)}</dt><dd>{fmt_time(t.registered_at, offset)}</dd>
                     <dt>{Msg::FormLabel.text(lang)}</dt><dd>{i18n::form(t.form, lang)}</dd>
                     <dt>{Msg::ChannelLabel.text(lang)}</dt><dd>{i18n::channel(t.channel, lang)}</dd>
                 </dl>
+                {d.next_in_queue.clone().map(|n| {
+                    let href = format!("/requests/{}", n.id);
+                    view! {
+                        <p class="next-in-queue">
+                            <a href=href rel="next" class="button">{Msg::NextInQueue.text(lang)}" →"</a>
+                            <br/><small>{n.number.clone()}": "{n.subject.clone()}</small>
+                        </p>
+                    }
+                })}
                 </aside>
                 <div class="request-main">
                 <section aria-labelledby="h-fields">
@@ -824,10 +867,19 @@ pub fn RequestPage() -> impl IntoView {
                 {make_article.map(|href| view! {
                     <p class="actions"><a href=href class="button">{Msg::KbFromRequest.text(lang)}</a></p>
                 })}
-                <section aria-labelledby="h-replies">
-                    <h2 id="h-replies">{Msg::Replies.text(lang)}</h2>
+                <section aria-labelledby="h-replies" class="activity-section">
+                    <h2 id="h-replies">{Msg::Activity.text(lang)}</h2>
+                    // What the stream shows: everything, or only the messages
+                    // (a style rule, so it works without JavaScript too).
+                    <fieldset class="activity-filter">
+                        <legend class="sr-only">{Msg::ActivityShow.text(lang)}</legend>
+                        <input type="radio" name="show" id="show-all" checked/>
+                        <label for="show-all">{Msg::ActivityAll.text(lang)}</label>
+                        <input type="radio" name="show" id="show-messages"/>
+                        <label for="show-messages">{Msg::ActivityMessages.text(lang)}</label>
+                    </fieldset>
                     {no_comments.then(|| view! { <p class="muted">{Msg::NoReplies.text(lang)}</p> })}
-                    <div class="comments">{comments}</div>
+                    <ol class="activity timeline">{activity}</ol>
                     {d.actions.reply.then(|| view! {
                     <ActionForm action=reply node_ref=reply_form attr:class="stack reply-form">
                         <FormToken/>
@@ -837,10 +889,17 @@ pub fn RequestPage() -> impl IntoView {
                         <label for="f-body">{Msg::YourMessage.text(lang)}</label>
                         <textarea id="f-body" name="body" rows="4" required></textarea>
                         {d.can_see_internal.then(|| view! {
-                            <div class="checkbox">
-                                <input type="checkbox" id="f-internal" name="internal" value="true"/>
-                                <label for="f-internal">{Msg::InternalNote.text(lang)}</label>
-                            </div>
+                            <fieldset class="audience">
+                                <legend>{Msg::Audience.text(lang)}</legend>
+                                <div class="radio">
+                                    <input type="radio" id="f-public" name="internal" value="false" checked/>
+                                    <label for="f-public">{Msg::PublicReply.text(lang)}</label>
+                                </div>
+                                <div class="radio">
+                                    <input type="radio" id="f-internal" name="internal" value="true"/>
+                                    <label for="f-internal">{Msg::InternalNote.text(lang)}</label>
+                                </div>
+                            </fieldset>
                         })}
                         {d.actions.question.then(|| view! {
                             <div class="checkbox">
@@ -860,10 +919,6 @@ pub fn RequestPage() -> impl IntoView {
                         let error = upload_error.clone();
                         view! { <FileMessageForm action=action error=error staff=d.actions.note lang=lang/> }
                     })}
-                </section>
-                <section aria-labelledby="h-timeline">
-                    <h2 id="h-timeline">{Msg::Timeline.text(lang)}</h2>
-                    <ol class="timeline">{events}</ol>
                 </section>
                 </div>
                 </div>

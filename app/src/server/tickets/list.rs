@@ -519,6 +519,40 @@ pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ServiceRes
     })
 }
 
+/// The open request after `row` in its unit's queue (by due time), or the
+/// queue's first when `row` is the last: where an executor goes on from a
+/// request. `None` for a caller who does not work the unit, or an empty queue.
+pub async fn next_in_queue(
+    state: &AppState,
+    caller: &Caller,
+    row: &ticket::Model,
+) -> ServiceResult<Option<crate::wire::TicketView>> {
+    if !caller.roles.can_work(&row.unit_code) {
+        return Ok(None);
+    }
+    let query = |cursor: Option<String>, limit: u64| ListQuery {
+        scope: Scope::Unit,
+        status: StatusFilter::Open,
+        limit,
+        cursor,
+        unit: Some(row.unit_code.clone()),
+        focus: None,
+        text: None,
+        kind: None,
+        assignee: None,
+        overdue: None,
+        due_before: None,
+        sort: Some(Sort::Due),
+    };
+    let after = Order::By(Sort::Due).cursor_after(row);
+    let next = list(state, caller, query(Some(after), 1)).await?;
+    if let Some(t) = next.items.into_iter().next() {
+        return Ok(Some(t));
+    }
+    let first = list(state, caller, query(None, 2)).await?;
+    Ok(first.items.into_iter().find(|t| t.id != row.id))
+}
+
 /// The most rows an exported view holds.
 pub const EXPORT_MAX: usize = 10_000;
 

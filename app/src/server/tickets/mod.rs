@@ -28,7 +28,7 @@ pub use bulk::{BULK_MAX, BulkAction, bulk, parse_ids};
 pub use create::{MAX_FILES, NewFile, create, create_with_files};
 pub use list::{
     AssigneeFilter, EXPORT_MAX, ExportFormat, Focus, ListParams, ListQuery, PAGE_MAX, QUERY_MAX,
-    Scope, Sort, StatusFilter, TextQuery, export, list, page_statement,
+    Scope, Sort, StatusFilter, TextQuery, export, list, next_in_queue, page_statement,
 };
 pub(crate) use read::comments_of;
 pub use read::{comments, detail, extension_requests, get};

@@ -258,7 +258,24 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
     } else {
         None
     };
+    let requester_contacts = internal
+        .then(|| people.get(&row.requester_id))
+        .flatten()
+        .map(|u| crate::wire::Contacts {
+            title: u.title.clone(),
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+        });
+    let next_in_queue = super::list::next_in_queue(state, caller, &row)
+        .await?
+        .map(|n| crate::wire::TicketRef {
+            id: n.id,
+            number: n.number,
+            subject: n.subject,
+        });
     Ok(TicketDetail {
+        requester_contacts,
+        next_in_queue,
         ticket: views_of(state, &reference, vec![row], &people, caller.lang)
             .pop()
             .ok_or_else(|| ServiceError::Corrupt("view".into()))??,
