@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { fileQuestion, jsOn, ready, signIn } from "./helpers";
+import { apiToken, fileQuestion, jsOn, ready, signIn } from "./helpers";
 
 // A phone held upright (390 × 844): no page scrolls sideways; wide tables
 // scroll inside their own box.
@@ -66,4 +66,60 @@ test("on a phone the header folds its links under «Меню»", async ({ page }
     await menu.click();
     await expect(links).toBeHidden();
   }
+});
+
+test("the calendar and an article's history fit a phone's width", async ({ page, request }, info) => {
+  await signIn(page, info, "admin");
+  await page.goto("/admin/calendar");
+  await ready(page, info);
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await noSideways(page, "calendar");
+
+  const token = await apiToken(request, "smirnov");
+  const r = await request.get("/api/v1/kb/articles", { headers: { Authorization: `Bearer ${token}` } });
+  expect(r.status()).toBe(200);
+  const body = await r.json();
+  const articles: { id: number }[] = Array.isArray(body) ? body : body.items;
+  expect(articles.length).toBeGreaterThan(0);
+  await page.context().clearCookies();
+  await signIn(page, info, "smirnov");
+  await page.goto(`/kb/${articles[0].id}/history`);
+  await ready(page, info);
+  await expect(page.locator("table.versions")).toBeVisible();
+  await noSideways(page, "article history");
+});
+
+test.describe("at 320 px", () => {
+  test.use({ viewport: { width: 320, height: 640 } });
+
+  test("the forms fit the narrowest phone", async ({ page, request }, info) => {
+    const { id } = await fileQuestion(request, `Самый узкий экран ${info.project.name}`);
+    await page.goto("/login");
+    await ready(page, info);
+    await noSideways(page, "sign-in");
+    await signIn(page, info, "ivanova");
+    await page.goto("/requests/new");
+    await ready(page, info);
+    await noSideways(page, "kinds");
+    for (const kind of ["payment_clarification", "esign_key", "supplies", "workstation"]) {
+      await page.goto(`/requests/new?kind=${kind}`);
+      await ready(page, info);
+      await noSideways(page, `new request: ${kind}`);
+    }
+    await page.goto(`/requests/${id}`);
+    await ready(page, info);
+    await noSideways(page, "request with its reply form");
+
+    await page.context().clearCookies();
+    await signIn(page, info, "sokolova");
+    await page.goto(`/requests/${id}`);
+    await ready(page, info);
+    await noSideways(page, "request as staff, with the answer form");
+    await page.goto("/queue/register");
+    await ready(page, info);
+    await noSideways(page, "register a request");
+    await page.goto("/queue?unit=BUH");
+    await ready(page, info);
+    await noSideways(page, "queue with its bar of actions");
+  });
 });

@@ -488,6 +488,68 @@ on_both_databases!(
         drop(file);
         assert!(!path.exists(), "{}", path.display());
 
+        // A head who reads English gets the files in English: sheets,
+        // headers, indicators, yes/no and statuses.
+        let english = app::server::auth::Caller {
+            lang: app::i18n::Lang::En,
+            ..p.kuznetsova.clone()
+        };
+        let (_, file) = jobs::write_now(&db.state, &english, "IT", week(), Format::Xlsx)
+            .await
+            .expect("xlsx in English");
+        let path = file.path().to_path_buf();
+        let mut book: Xlsx<_> = calamine::open_workbook(&path).expect("open xlsx");
+        assert_eq!(book.sheet_names(), ["Tasks", "Analysis", "Proposals"]);
+        let tasks = book.worksheet_range("Tasks").expect("tasks");
+        let rows: Vec<&[Data]> = tasks.rows().collect();
+        assert!(
+            cell_text(&rows[0][0]).starts_with("Work report: "),
+            "{:?}",
+            rows[0]
+        );
+        assert_eq!(cell_text(&rows[3][0]), "Number");
+        let b = rows
+            .iter()
+            .find(|r| cell_text(&r[0]) == "IT-2026-000002")
+            .expect("B");
+        assert_eq!(cell_text(&b[9]), "no", "B was late");
+        let analysis = book.worksheet_range("Analysis").expect("analysis");
+        assert!(
+            analysis
+                .rows()
+                .any(|r| cell_text(&r[0]) == "Requests received"),
+            "the indicators in English"
+        );
+        let text: String = analysis
+            .rows()
+            .flat_map(|r| r.iter().map(cell_text))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            !text.contains("Поступило") && !text.contains("Просроченные"),
+            "{text}"
+        );
+        drop(file);
+        let (_, file) = jobs::write_now(&db.state, &english, "IT", week(), Format::Csv)
+            .await
+            .expect("csv in English");
+        let text = std::fs::read_to_string(file.path()).expect("csv");
+        assert!(
+            text.trim_start_matches('\u{feff}')
+                .starts_with("Number;Subject;Kind;Requester")
+        );
+        drop(file);
+        let (_, file) = jobs::write_now(&db.state, &english, "IT", week(), Format::Pdf)
+            .await
+            .expect("pdf in English");
+        let pdf = lopdf::Document::load(file.path()).expect("open pdf");
+        let first = pdf.extract_text(&[1]).expect("text of page 1");
+        assert!(
+            first.contains("Work report") && first.contains("Page 1"),
+            "{first}"
+        );
+        drop(file);
+
         // Two reports building at once: a third waits its turn.
         let two = db
             .state

@@ -99,30 +99,224 @@ impl Cell {
 #[derive(Debug, Clone)]
 pub struct Section {
     pub title: String,
+    /// The list of late requests (drawn with wider text columns).
+    pub late: bool,
     pub header: Vec<&'static str>,
     pub rows: Vec<Vec<Cell>>,
 }
 
-pub const TASK_HEADER: [&str; 13] = [
-    "Номер",
-    "Тема",
-    "Вид обращения",
-    "Заявитель",
-    "Исполнитель",
-    "Зарегистрировано",
-    "Срок ответа",
-    "Ответ дан",
-    "Результат",
-    "В срок",
-    "Продлено, дней",
-    "Переадресаций",
-    "Состояние",
-];
+/// Every word a report file says, in one language.
+pub struct Words {
+    pub task_header: [&'static str; 13],
+    yes: &'static str,
+    no: &'static str,
+    none: &'static str,
+    extended_days: &'static str,
+    transferred: &'static str,
+    waited: &'static str,
+    unassigned: &'static str,
+    no_reason: &'static str,
+    counts: [&'static str; 6],
+    shares: [&'static str; 4],
+    compare_header: [&'static str; 4],
+    quantity: &'static str,
+    indicators: &'static str,
+    by_kind: &'static str,
+    by_channel: &'static str,
+    by_status: &'static str,
+    by_outcome: &'static str,
+    by_executor: &'static str,
+    executor_header: [&'static str; 8],
+    late: &'static str,
+    late_header: [&'static str; 6],
+    title: &'static str,
+    period: &'static str,
+    compared: &'static str,
+    made: &'static str,
+    sheet_tasks: &'static str,
+    sheet_analysis: &'static str,
+    sheet_proposals: &'static str,
+    part_tasks: &'static str,
+    part_analysis: &'static str,
+    part_proposals: &'static str,
+    no_proposals: &'static str,
+    no_requests: &'static str,
+    page: &'static str,
+    creator: &'static str,
+}
+
+pub const RU: Words = Words {
+    task_header: [
+        "Номер",
+        "Тема",
+        "Вид обращения",
+        "Заявитель",
+        "Исполнитель",
+        "Зарегистрировано",
+        "Срок ответа",
+        "Ответ дан",
+        "Результат",
+        "В срок",
+        "Продлено, дней",
+        "Переадресаций",
+        "Состояние",
+    ],
+    yes: "да",
+    no: "нет",
+    none: "нет",
+    extended_days: "срок продлён на {days} дн.",
+    transferred: "переадресовано",
+    waited: "ждали уточнения от заявителя",
+    unassigned: "исполнитель не назначен",
+    no_reason: "причина не указана",
+    counts: [
+        "Поступило обращений",
+        "Дан ответ",
+        "Ответ дан в срок",
+        "Просрочено",
+        "Продлён срок",
+        "Переадресовано",
+    ],
+    shares: [
+        "Доля ответов в срок",
+        "Решено с первого обращения (цель — не менее 80%)",
+        "Переадресаций на обращение (цель — не более 2)",
+        "Среднее время обработки, часов",
+    ],
+    compare_header: ["", "За период", "За предыдущий период", "Изменение"],
+    quantity: "Количество",
+    indicators: "Показатели",
+    by_kind: "По видам обращений",
+    by_channel: "По каналам",
+    by_status: "По состоянию (поступившие за период)",
+    by_outcome: "По результату ответа",
+    by_executor: "По исполнителям",
+    executor_header: [
+        "Исполнитель",
+        "В работе сейчас",
+        "Взято в работу",
+        "Дан ответ",
+        "Просрочено сейчас",
+        "Доля в срок",
+        "Устные: среднее время, ч",
+        "Письменные: среднее время, ч",
+    ],
+    late: "Просроченные обращения и причины",
+    late_header: [
+        "Номер",
+        "Тема",
+        "Исполнитель",
+        "Срок ответа",
+        "Ответ дан",
+        "Причина",
+    ],
+    title: "Отчёт о работе",
+    period: "Период",
+    compared: "Сравнение с периодом",
+    made: "Сформирован",
+    sheet_tasks: "Задачи",
+    sheet_analysis: "Анализ",
+    sheet_proposals: "Предложения",
+    part_tasks: "1. Перечень задач",
+    part_analysis: "2. Анализ исполнения",
+    part_proposals: "3. Предложения по оптимизации",
+    no_proposals: "Предложения не внесены.",
+    no_requests: "Обращений за период нет.",
+    page: "Страница",
+    creator: "Служба поддержки",
+};
+
+pub const EN: Words = Words {
+    task_header: [
+        "Number",
+        "Subject",
+        "Kind",
+        "Requester",
+        "Executor",
+        "Registered",
+        "Due",
+        "Answered",
+        "Outcome",
+        "On time",
+        "Extended, days",
+        "Transfers",
+        "Status",
+    ],
+    yes: "yes",
+    no: "no",
+    none: "none",
+    extended_days: "term extended by {days} d.",
+    transferred: "transferred",
+    waited: "waited for the requester's clarification",
+    unassigned: "no executor assigned",
+    no_reason: "no reason given",
+    counts: [
+        "Requests received",
+        "Answered",
+        "Answered on time",
+        "Overdue",
+        "Term extended",
+        "Transferred",
+    ],
+    shares: [
+        "Share answered on time",
+        "Solved at first contact (target: at least 80%)",
+        "Transfers per request (target: at most 2)",
+        "Average handling time, hours",
+    ],
+    compare_header: ["", "This period", "Previous period", "Change"],
+    quantity: "Number",
+    indicators: "Indicators",
+    by_kind: "By kind of request",
+    by_channel: "By channel",
+    by_status: "By status (received in the period)",
+    by_outcome: "By outcome of the answer",
+    by_executor: "By executor",
+    executor_header: [
+        "Executor",
+        "Working on now",
+        "Taken into work",
+        "Answered",
+        "Overdue now",
+        "Share on time",
+        "Oral: average time, h",
+        "Written: average time, h",
+    ],
+    late: "Overdue requests and why",
+    late_header: ["Number", "Subject", "Executor", "Due", "Answered", "Reason"],
+    title: "Work report",
+    period: "Period",
+    compared: "Compared with",
+    made: "Made",
+    sheet_tasks: "Tasks",
+    sheet_analysis: "Analysis",
+    sheet_proposals: "Proposals",
+    part_tasks: "1. Tasks",
+    part_analysis: "2. Analysis",
+    part_proposals: "3. Proposals for improvement",
+    no_proposals: "No proposals were made.",
+    no_requests: "No requests in the period.",
+    page: "Page",
+    creator: "Service desk",
+};
+
+impl Words {
+    pub fn of(lang: Lang) -> &'static Words {
+        match lang {
+            Lang::Ru => &RU,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// The Russian task header (the file the body keeps).
+pub const TASK_HEADER: [&str; 13] = RU.task_header;
 
 /// What a writer needs to know before the first line.
 pub struct Heading {
     pub title: String,
     pub subtitle: String,
+    pub words: &'static Words,
 }
 
 /// Where report lines go.
@@ -136,27 +330,28 @@ trait Sink {
     ) -> Result<(), String>;
 }
 
-fn late_reason(row: &Row) -> String {
+fn late_reason(row: &Row, w: &Words) -> String {
     let mut parts = Vec::new();
     if let Some(days) = row.extension_days {
         let reason = row.extension_reason.as_deref().unwrap_or("").trim();
+        let extended = w.extended_days.replace("{days}", &days.to_string());
         parts.push(if reason.is_empty() {
-            format!("срок продлён на {days} дн.")
+            extended
         } else {
-            format!("срок продлён на {days} дн.: {reason}")
+            format!("{extended}: {reason}")
         });
     }
     if row.transfer_count > 0 {
-        parts.push(format!("переадресовано: {}", row.transfer_count));
+        parts.push(format!("{}: {}", w.transferred, row.transfer_count));
     }
     if row.questions > 0 {
-        parts.push("ждали уточнения от заявителя".into());
+        parts.push(w.waited.into());
     }
     if row.assignee_id.is_none() {
-        parts.push("исполнитель не назначен".into());
+        parts.push(w.unassigned.into());
     }
     if parts.is_empty() {
-        "причина не указана".into()
+        w.no_reason.into()
     } else {
         parts.join("; ")
     }
@@ -170,9 +365,15 @@ pub struct Context<'a> {
     pub names: HashMap<i64, String>,
     pub kind_titles: BTreeMap<String, String>,
     pub proposals: String,
+    /// The language of the file (its reader's).
+    pub lang: Lang,
 }
 
 impl Context<'_> {
+    fn words(&self) -> &'static Words {
+        Words::of(self.lang)
+    }
+
     fn local(&self, t: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
         self.state.local(t)
     }
@@ -204,12 +405,12 @@ impl Context<'_> {
                 row.outcome
                     .as_deref()
                     .and_then(Outcome::parse)
-                    .map(|o| i18n::outcome(o, Lang::Ru))
+                    .map(|o| i18n::outcome(o, self.lang))
                     .unwrap_or(""),
             ),
             Cell::text(match f.on_time(now) {
-                Some(true) => "да",
-                Some(false) => "нет",
+                Some(true) => self.words().yes,
+                Some(false) => self.words().no,
                 None => "",
             }),
             row.extension_days
@@ -218,7 +419,7 @@ impl Context<'_> {
             Cell::Count(i64::from(row.transfer_count)),
             Cell::text(
                 Status::parse(&row.status)
-                    .map(|s| i18n::status(s, Lang::Ru))
+                    .map(|s| i18n::status(s, self.lang))
                     .unwrap_or(""),
             ),
         ]
@@ -250,43 +451,36 @@ pub fn sections(
     executors: &[ExecutorLoad],
     late: &[Vec<Cell>],
 ) -> Vec<Section> {
+    let w = ctx.words();
+    let lang = ctx.lang;
     let counts = [
-        ("Поступило обращений", cur.registered, prev.registered),
-        ("Дан ответ", cur.answered, prev.answered),
-        (
-            "Ответ дан в срок",
-            cur.answered_on_time,
-            prev.answered_on_time,
-        ),
-        ("Просрочено", cur.overdue, prev.overdue),
-        ("Продлён срок", cur.extended, prev.extended),
-        ("Переадресовано", cur.transferred, prev.transferred),
+        (w.counts[0], cur.registered, prev.registered),
+        (w.counts[1], cur.answered, prev.answered),
+        (w.counts[2], cur.answered_on_time, prev.answered_on_time),
+        (w.counts[3], cur.overdue, prev.overdue),
+        (w.counts[4], cur.extended, prev.extended),
+        (w.counts[5], cur.transferred, prev.transferred),
     ];
     let mut rows: Vec<Vec<Cell>> = counts
         .iter()
         .map(|(label, a, b)| vec![Cell::text(*label), count(*a), count(*b), diff_count(*a, *b)])
         .collect();
     for (label, a, b, is_share) in [
+        (w.shares[0], cur.on_time_share, prev.on_time_share, true),
         (
-            "Доля ответов в срок",
-            cur.on_time_share,
-            prev.on_time_share,
-            true,
-        ),
-        (
-            "Решено с первого обращения (цель — не менее 80%)",
+            w.shares[1],
             cur.first_contact_resolution,
             prev.first_contact_resolution,
             true,
         ),
         (
-            "Переадресаций на обращение (цель — не более 2)",
+            w.shares[2],
             cur.transfers_per_request,
             prev.transfers_per_request,
             false,
         ),
         (
-            "Среднее время обработки, часов",
+            w.shares[3],
             cur.avg_handling_hours,
             prev.avg_handling_hours,
             false,
@@ -315,7 +509,8 @@ pub fn sections(
         keys.dedup();
         Section {
             title: title.into(),
-            header: vec!["", "За период", "За предыдущий период", "Изменение"],
+            late: false,
+            header: w.compare_header.to_vec(),
             rows: keys
                 .into_iter()
                 .map(|k| {
@@ -330,7 +525,8 @@ pub fn sections(
     };
     let single = |title: &str, a: &BTreeMap<String, u64>, label: &dyn Fn(&str) -> String| Section {
         title: title.into(),
-        header: vec!["", "Количество"],
+        late: false,
+        header: vec!["", w.quantity],
         rows: a
             .iter()
             .map(|(k, n)| vec![Cell::text(label(k)), count(*n)])
@@ -339,45 +535,34 @@ pub fn sections(
     let kind = |k: &str| ctx.kind(k);
     let channel = |k: &str| {
         crate::domain::Channel::parse(k)
-            .map(|c| i18n::channel(c, Lang::Ru).to_string())
+            .map(|c| i18n::channel(c, lang).to_string())
             .unwrap_or_else(|| k.to_string())
     };
     let status = |k: &str| {
         Status::parse(k)
-            .map(|s| i18n::status(s, Lang::Ru).to_string())
+            .map(|s| i18n::status(s, lang).to_string())
             .unwrap_or_else(|| k.to_string())
     };
     let outcome = |k: &str| {
         Outcome::parse(k)
-            .map(|o| i18n::outcome(o, Lang::Ru).to_string())
+            .map(|o| i18n::outcome(o, lang).to_string())
             .unwrap_or_else(|| k.to_string())
     };
     vec![
         Section {
-            title: "Показатели".into(),
-            header: vec!["", "За период", "За предыдущий период", "Изменение"],
+            title: w.indicators.into(),
+            late: false,
+            header: w.compare_header.to_vec(),
             rows,
         },
-        compare("По видам обращений", &cur.by_kind, &prev.by_kind, &kind),
-        compare("По каналам", &cur.by_channel, &prev.by_channel, &channel),
-        single(
-            "По состоянию (поступившие за период)",
-            &cur.by_status,
-            &status,
-        ),
-        single("По результату ответа", &cur.by_outcome, &outcome),
+        compare(w.by_kind, &cur.by_kind, &prev.by_kind, &kind),
+        compare(w.by_channel, &cur.by_channel, &prev.by_channel, &channel),
+        single(w.by_status, &cur.by_status, &status),
+        single(w.by_outcome, &cur.by_outcome, &outcome),
         Section {
-            title: "По исполнителям".into(),
-            header: vec![
-                "Исполнитель",
-                "В работе сейчас",
-                "Взято в работу",
-                "Дан ответ",
-                "Просрочено сейчас",
-                "Доля в срок",
-                "Устные: среднее время, ч",
-                "Письменные: среднее время, ч",
-            ],
+            title: w.by_executor.into(),
+            late: false,
+            header: w.executor_header.to_vec(),
             rows: executors
                 .iter()
                 .map(|e| {
@@ -395,15 +580,9 @@ pub fn sections(
                 .collect(),
         },
         Section {
-            title: "Просроченные обращения и причины".into(),
-            header: vec![
-                "Номер",
-                "Тема",
-                "Исполнитель",
-                "Срок ответа",
-                "Ответ дан",
-                "Причина",
-            ],
+            title: w.late.into(),
+            late: true,
+            header: w.late_header.to_vec(),
             rows: late.to_vec(),
         },
     ]
@@ -423,14 +602,24 @@ pub async fn write(
     let cur = period_window(state, &ctx.period);
     let mut pager = Pager::new(&ctx.unit.code, cur);
     let total = pager.count(&state.db).await?;
+    let w = ctx.words();
+    let unit_name = i18n::pick(
+        ctx.lang,
+        &ctx.unit.name,
+        Some(&ctx.unit.name_en).filter(|n| !n.is_empty()),
+    );
     let heading = Heading {
-        title: format!("Отчёт о работе: {}", ctx.unit.name),
+        words: w,
+        title: format!("{}: {unit_name}", w.title),
         subtitle: format!(
-            "Период: {} — {}. Сравнение с периодом {} — {}. Сформирован {}.",
+            "{}: {} — {}. {} {} — {}. {} {}.",
+            w.period,
             ctx.period.from.format("%d.%m.%Y"),
             ctx.period.to.format("%d.%m.%Y"),
+            w.compared,
             previous.from.format("%d.%m.%Y"),
             previous.to.format("%d.%m.%Y"),
+            w.made,
             state.local(now).format("%d.%m.%Y %H:%M"),
         ),
     };
@@ -449,7 +638,7 @@ pub async fn write(
                     Cell::text(ctx.name(row.assignee_id)),
                     Cell::When(Some(ctx.local(row.due_at))),
                     Cell::When(row.answered_at.map(|a| ctx.local(a))),
-                    Cell::text(late_reason(row)),
+                    Cell::text(late_reason(row, w)),
                 ]);
             }
             lines.push(ctx.task(row, now));
@@ -495,7 +684,7 @@ fn sink_thread(
 ) -> Result<(), String> {
     let mut sink: Box<dyn Sink> = match format {
         Format::Xlsx => Box::new(xlsx::Xlsx::new(heading, path)?),
-        Format::Csv => Box::new(csv_sink::Csv::new(path)?),
+        Format::Csv => Box::new(csv_sink::Csv::new(path, heading.words)?),
         Format::Pdf => Box::new(pdf::Pdf::new(heading)?),
     };
     while let Some(message) = rx.blocking_recv() {
@@ -544,6 +733,7 @@ mod xlsx {
         row: u32,
         date: XFormat,
         header: XFormat,
+        words: &'static Words,
     }
 
     const WIDTHS: [f64; 13] = [
@@ -561,7 +751,7 @@ mod xlsx {
             let date = XFormat::new().set_num_format("dd.mm.yyyy hh:mm");
             let title = XFormat::new().set_bold().set_font_size(13);
             let ws = book.add_worksheet_with_constant_memory().map_err(err)?;
-            ws.set_name("Задачи").map_err(err)?;
+            ws.set_name(heading.words.sheet_tasks).map_err(err)?;
             for (i, w) in WIDTHS.iter().enumerate() {
                 ws.set_column_width(u16::try_from(i).unwrap_or(0), *w)
                     .map_err(err)?;
@@ -569,7 +759,7 @@ mod xlsx {
             ws.write_string_with_format(0, 0, &heading.title, &title)
                 .map_err(err)?;
             ws.write_string(1, 0, &heading.subtitle).map_err(err)?;
-            for (i, h) in TASK_HEADER.iter().enumerate() {
+            for (i, h) in heading.words.task_header.iter().enumerate() {
                 ws.write_string_with_format(3, u16::try_from(i).unwrap_or(0), *h, &header)
                     .map_err(err)?;
             }
@@ -579,6 +769,7 @@ mod xlsx {
                 row: 4,
                 date,
                 header,
+                words: heading.words,
             })
         }
     }
@@ -629,7 +820,7 @@ mod xlsx {
             ws.autofilter(3, 0, last, 12).map_err(err)?;
             let bold = XFormat::new().set_bold().set_font_size(12);
             let ws = self.book.add_worksheet();
-            ws.set_name("Анализ").map_err(err)?;
+            ws.set_name(self.words.sheet_analysis).map_err(err)?;
             ws.set_column_width(0, 50.0).map_err(err)?;
             for c in 1..8 {
                 ws.set_column_width(c, 18.0).map_err(err)?;
@@ -650,7 +841,7 @@ mod xlsx {
                 }
                 row += 1;
                 if s.rows.is_empty() {
-                    ws.write_string(row, 0, "нет").map_err(err)?;
+                    ws.write_string(row, 0, self.words.none).map_err(err)?;
                     row += 1;
                 }
                 for r in &s.rows {
@@ -662,13 +853,14 @@ mod xlsx {
                 row += 1;
             }
             let ws = self.book.add_worksheet();
-            ws.set_name("Предложения").map_err(err)?;
+            ws.set_name(self.words.sheet_proposals).map_err(err)?;
             ws.set_column_width(0, 120.0).map_err(err)?;
-            ws.write_string_with_format(0, 0, "Предложения по оптимизации", &bold)
+            let title = self.words.part_proposals.trim_start_matches("3. ");
+            ws.write_string_with_format(0, 0, title, &bold)
                 .map_err(err)?;
             let wrap = XFormat::new().set_text_wrap().set_align(FormatAlign::Top);
             let text = if proposals.trim().is_empty() {
-                "Предложения не внесены."
+                self.words.no_proposals
             } else {
                 proposals
             };
@@ -717,12 +909,12 @@ mod csv_sink {
     /// it is. The title, the analysis and the proposals are the XLSX's and
     /// the PDF's.
     impl Csv {
-        pub fn new(path: &Path) -> Result<Csv, String> {
+        pub fn new(path: &Path, words: &Words) -> Result<Csv, String> {
             let mut file = BufWriter::new(File::create(path).map_err(err)?);
             // The byte-order mark tells Excel the file is UTF-8.
             file.write_all("\u{feff}".as_bytes()).map_err(err)?;
             let mut out = csv::WriterBuilder::new().delimiter(b';').from_writer(file);
-            out.write_record(TASK_HEADER).map_err(err)?;
+            out.write_record(words.task_header).map_err(err)?;
             Ok(Csv { out })
         }
     }
@@ -891,6 +1083,7 @@ pub mod pdf {
         y: f32,
         page: u32,
         heading: (String, String),
+        words: &'static Words,
         first: bool,
         settings: PageSettings,
     }
@@ -908,7 +1101,7 @@ pub mod pdf {
                 Metadata::new()
                     .title(heading.title.clone())
                     .language("ru".into())
-                    .creator("Служба поддержки".into()),
+                    .creator(heading.words.creator.into()),
             );
             let mut pdf = Pdf {
                 doc,
@@ -920,6 +1113,7 @@ pub mod pdf {
                 y: MARGIN,
                 page: 0,
                 heading: (heading.title.clone(), heading.subtitle.clone()),
+                words: heading.words,
                 first: true,
                 settings: PageSettings::from_wh(PAGE_W, PAGE_H).ok_or("pdf: page size")?,
             };
@@ -929,8 +1123,9 @@ pub mod pdf {
             pdf.y += 6.0;
             pdf.text(MARGIN, 8.0, false, &subtitle);
             pdf.y += 4.0;
-            pdf.text(MARGIN, 10.0, true, "1. Перечень задач");
-            pdf.header_row(&TASK_HEADER, &TASK_WIDTHS);
+            let words = pdf.words;
+            pdf.text(MARGIN, 10.0, true, words.part_tasks);
+            pdf.header_row(&words.task_header, &TASK_WIDTHS);
             Ok(pdf)
         }
 
@@ -978,7 +1173,7 @@ pub mod pdf {
                     }
                 }
             }
-            let footer = format!("Страница {}", self.page);
+            let footer = format!("{} {}", self.words.page, self.page);
             let w = self.metrics.width(&footer, 7.0);
             let glyphs = self.metrics.glyphs(&footer);
             surface.set_fill(Some(Fill::default()));
@@ -1058,7 +1253,8 @@ pub mod pdf {
                     other => other.display(),
                 })
                 .collect();
-            self.table_row(&text, &TASK_HEADER, &TASK_WIDTHS);
+            let words = self.words;
+            self.table_row(&text, &words.task_header, &TASK_WIDTHS);
             Ok(())
         }
 
@@ -1070,15 +1266,15 @@ pub mod pdf {
         ) -> Result<(), String> {
             if self.first {
                 self.row(
-                    &["Обращений за период нет.".to_string()],
+                    &[self.words.no_requests.to_string()],
                     &[PAGE_W - 2.0 * MARGIN],
                     false,
                 );
             }
             self.next_page();
-            self.text(MARGIN, 10.0, true, "2. Анализ исполнения");
+            self.text(MARGIN, 10.0, true, self.words.part_analysis);
             for s in sections {
-                let widths = if s.title.starts_with("Просроченные") {
+                let widths = if s.late {
                     vec![64.0, 200.0, 110.0, 70.0, 70.0, 255.0]
                 } else {
                     widths_for(s.header.len())
@@ -1090,7 +1286,7 @@ pub mod pdf {
                 self.text(MARGIN, 9.0, true, &s.title);
                 self.header_row(&s.header, &widths);
                 if s.rows.is_empty() {
-                    self.table_row(&["нет".to_string()], &s.header, &widths);
+                    self.table_row(&[self.words.none.to_string()], &s.header, &widths);
                 }
                 for r in &s.rows {
                     let cells: Vec<String> = r.iter().map(Cell::display).collect();
@@ -1101,9 +1297,9 @@ pub mod pdf {
                 self.next_page();
             }
             self.y += 8.0;
-            self.text(MARGIN, 10.0, true, "3. Предложения по оптимизации");
+            self.text(MARGIN, 10.0, true, self.words.part_proposals);
             let text = if proposals.trim().is_empty() {
-                "Предложения не внесены."
+                self.words.no_proposals
             } else {
                 proposals
             };
@@ -1128,7 +1324,7 @@ mod tests {
     #[test]
     fn csv_text_that_a_spreadsheet_would_run_is_written_as_text() {
         let path = std::env::temp_dir().join(format!("sd-csv-{}.csv", std::process::id()));
-        let mut sink: Box<dyn Sink> = Box::new(csv_sink::Csv::new(&path).expect("csv"));
+        let mut sink: Box<dyn Sink> = Box::new(csv_sink::Csv::new(&path, &RU).expect("csv"));
         let mut cells = vec![
             Cell::text("=HYPERLINK(\"http://evil.example\")"),
             Cell::text("+7 900"),

@@ -21,19 +21,21 @@ pub fn scratch_dir(state: &AppState) -> PathBuf {
     state.config.data_dir.join("scratch")
 }
 
+/// What a report is written from, in its reader's language.
 async fn context<'a>(
     state: &'a AppState,
     unit: &'a unit::Model,
     period: Period,
+    lang: crate::i18n::Lang,
 ) -> ServiceResult<Context<'a>> {
     Ok(Context {
         state,
         unit,
         period,
         names: names(&state.db).await?,
-        // The report file is in Russian, as the body files it.
-        kind_titles: kind_titles(state, crate::i18n::Lang::Ru).await?,
+        kind_titles: kind_titles(state, lang).await?,
         proposals: proposals(&state.db, &unit.code, &period).await?,
+        lang,
     })
 }
 
@@ -90,7 +92,7 @@ pub async fn write_now(
         .clone()
         .try_acquire_owned()
         .map_err(|_| busy())?;
-    let ctx = context(state, &unit, period).await?;
+    let ctx = context(state, &unit, period, caller.lang).await?;
     let file = TempFile(fresh_path(state, "now", format).await?);
     export::write(&ctx, format, file.path(), Silent).await?;
     Ok((export::file_name(&unit.code, &period, format), file))
@@ -133,9 +135,16 @@ impl AsyncProgress for RowProgress {
     }
 }
 
-async fn run(state: AppState, id: i64, unit: unit::Model, period: Period, format: Format) {
+async fn run(
+    state: AppState,
+    id: i64,
+    unit: unit::Model,
+    period: Period,
+    format: Format,
+    lang: crate::i18n::Lang,
+) {
     let outcome = async {
-        let ctx = context(&state, &unit, period).await?;
+        let ctx = context(&state, &unit, period, lang).await?;
         let path = fresh_path(&state, &format!("export-{id}"), format).await?;
         let progress = RowProgress {
             state: state.clone(),
@@ -217,7 +226,7 @@ pub async fn start(
     }
     .insert(&state.db)
     .await?;
-    let task = run(state.clone(), row.id, unit, period, format);
+    let task = run(state.clone(), row.id, unit, period, format, caller.lang);
     tokio::spawn(async move {
         task.await;
         drop(turn);
@@ -284,7 +293,8 @@ pub async fn mail_monthly(
         if heads.is_empty() {
             continue;
         }
-        let ctx = context(state, &unit, period).await?;
+        // One file for all the unit's heads: in Russian, as the body files it.
+        let ctx = context(state, &unit, period, crate::i18n::Lang::Ru).await?;
         let stem = format!("monthly-{}-{}", unit.code, period.from.format("%Y-%m"));
         let file = TempFile(fresh_path(state, &stem, Format::Xlsx).await?);
         let summary = export::write(&ctx, Format::Xlsx, file.path(), Silent).await?;
