@@ -164,6 +164,7 @@ pub fn CalendarPage() -> impl IntoView {
             .collect::<Vec<_>>()
             .join(", ");
         let caption = format!("{:02}.{}", m.month, m.year);
+        let region = caption.clone();
         view! {
                 <leptos_meta::Title text=Msg::CalendarTitle.text(lang)/>
                 <h1>{Msg::CalendarTitle.text(lang)}</h1>
@@ -177,11 +178,15 @@ pub fn CalendarPage() -> impl IntoView {
                     " · "
                     <a href=month_link(m.year, m.month, 1)>{Msg::NextMonth.text(lang)}</a>
                 </p>
-                <table class="month">
-                    <caption>{caption}</caption>
-                    <thead><tr>{heads}</tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
+                // A month is seven columns wide: on a phone it scrolls in its
+                // own box (focusable, so the keyboard scrolls it too).
+                <div class="table-scroll" role="region" aria-label=region tabindex="0">
+                    <table class="month">
+                        <caption>{caption}</caption>
+                        <thead><tr>{heads}</tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
                 <h2>{Msg::EditDay.text(lang)}</h2>
                 <ActionForm action=save attr:class="stack">
                     <FormToken/>

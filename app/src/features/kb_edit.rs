@@ -464,6 +464,7 @@ pub fn ArticleHistoryPage() -> impl IntoView {
                 <leptos_meta::Title text=Msg::KbHistory.text(lang)/>
                 <h1>{Msg::KbHistory.text(lang)}</h1>
                 {move || view! { <ErrorSummary error=restore.value().get().and_then(|r| r.err()) lang=lang/> }}
+                <div class="table-scroll" role="region" aria-label=Msg::KbHistory.text(lang) tabindex="0">
                 <table class="versions">
                     <thead>
                         <tr>
@@ -478,6 +479,7 @@ pub fn ArticleHistoryPage() -> impl IntoView {
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
+                </div>
                 <form method="get" action=action id="compare">
                     <button type="submit">{Msg::KbCompare.text(lang)}</button>
                 </form>
