@@ -338,7 +338,7 @@ messages! {
     IndOnTime => "Доля ответов в срок", "Answered on time";
     IndFcr => "Решено с первого обращения", "First-contact resolution";
     IndTransfers => "Переадресаций на обращение", "Transfers per request";
-    IndHandling => "Среднее время обработки", "Average handling time";
+    IndHandling => "Среднее время обработки (рабочее)", "Average handling time (working)";
     IndOverdue => "Просрочено за период", "Overdue in the period";
     IndSatisfaction => "Удовлетворённость заявителей", "Requester satisfaction";
     IndNoRatings => "оценок пока нет", "no ratings yet";
@@ -351,8 +351,8 @@ messages! {
     ExClosed => "Ответов за период", "Answered in the period";
     ExOverdue => "Просрочено сейчас", "Overdue now";
     ExOnTime => "В срок", "On time";
-    ExOral => "Устные: ср. время, ч", "Oral: average, h";
-    ExWritten => "Письменные: ср. время, ч", "Written: average, h";
+    ExOral => "Устные: ср. время, раб. ч", "Oral: average, working h";
+    ExWritten => "Письменные: ср. время, раб. ч", "Written: average, working h";
     ChartsTitle => "Графики", "Charts";
     ChartWeeklyKinds => "Обращения по неделям и видам", "Requests per week by kind";
     ChartOnTime => "Доля ответов в срок по неделям", "Share answered on time per week";
@@ -469,28 +469,36 @@ pub fn plural_ru<'a>(n: u64, one: &'a str, few: &'a str, many: &'a str) -> &'a s
     }
 }
 
-/// A length of time given in hours, as precise as it needs to be: minutes
-/// under an hour («25 мин»), tenths of an hour under a day («3,5 ч»), days
-/// and hours beyond («2 дн. 5 ч»).
-pub fn duration(hours: f64, lang: Lang) -> String {
+/// A length of working time given in working hours: minutes under an
+/// hour, tenths of an hour within a working day of `day_hours`, working
+/// days and hours beyond («2 раб. дн. 3,5 ч»).
+pub fn work_duration(hours: f64, day_hours: f64, lang: Lang) -> String {
     let hours = hours.max(0.0);
+    let day = if day_hours > 0.0 { day_hours } else { 9.0 };
     let ru = lang == Lang::Ru;
+    let tenths = |h: f64| {
+        let text = format!("{h:.1}");
+        if ru { text.replace('.', ",") } else { text }
+    };
     if hours < 1.0 {
         let minutes = (hours * 60.0).round().max(1.0);
         return format!("{minutes:.0} {}", if ru { "мин" } else { "min" });
     }
-    if hours < 23.95 {
-        let text = format!("{hours:.1}");
-        let text = if ru { text.replace('.', ",") } else { text };
-        return format!("{text} {}", if ru { "ч" } else { "h" });
+    if hours < day - 0.05 {
+        return format!(
+            "{} {}",
+            tenths(hours),
+            if ru { "раб. ч" } else { "working h" }
+        );
     }
-    let total = hours.round() as u64;
-    let (days, rest) = (total / 24, total % 24);
-    match (ru, rest) {
-        (true, 0) => format!("{days} дн."),
-        (true, r) => format!("{days} дн. {r} ч"),
-        (false, 0) => format!("{days} d"),
-        (false, r) => format!("{days} d {r} h"),
+    let days = (hours / day + 0.05 / day).floor();
+    let rest = ((hours - days * day) * 10.0).round() / 10.0;
+    let days = days as u64;
+    match (ru, rest < 0.05) {
+        (true, true) => format!("{days} раб. дн."),
+        (true, false) => format!("{days} раб. дн. {} ч", tenths(rest)),
+        (false, true) => format!("{days} working d"),
+        (false, false) => format!("{days} working d {} h", tenths(rest)),
     }
 }
 
@@ -1235,19 +1243,17 @@ mod tests {
     }
 
     #[test]
-    fn durations_are_as_precise_as_they_need_to_be() {
+    fn working_time_is_told_in_working_hours_and_days() {
         for (hours, ru, en) in [
-            (0.0, "1 мин", "1 min"),
-            (0.2, "12 мин", "12 min"),
-            (0.999, "60 мин", "60 min"),
-            (1.0, "1,0 ч", "1.0 h"),
-            (3.46, "3,5 ч", "3.5 h"),
-            (23.9, "23,9 ч", "23.9 h"),
-            (24.0, "1 дн.", "1 d"),
-            (53.4, "2 дн. 5 ч", "2 d 5 h"),
+            (0.5, "30 мин", "30 min"),
+            (3.46, "3,5 раб. ч", "3.5 working h"),
+            (8.9, "8,9 раб. ч", "8.9 working h"),
+            (9.0, "1 раб. дн.", "1 working d"),
+            (21.5, "2 раб. дн. 3,5 ч", "2 working d 3.5 h"),
+            (26.99, "3 раб. дн.", "3 working d"),
         ] {
-            assert_eq!(duration(hours, Lang::Ru), ru, "{hours}");
-            assert_eq!(duration(hours, Lang::En), en, "{hours}");
+            assert_eq!(work_duration(hours, 9.0, Lang::Ru), ru, "{hours}");
+            assert_eq!(work_duration(hours, 9.0, Lang::En), en, "{hours}");
         }
     }
 

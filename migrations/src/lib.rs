@@ -23,6 +23,7 @@ mod m20261207_000016_add_mail_claim;
 mod m20261207_000017_add_submissions;
 mod m20261207_000018_add_form_drafts;
 mod m20261207_000019_add_saved_views;
+mod m20261207_000020_add_handling_work_seconds;
 
 pub use m20261203_000013_index_open_queue::OPEN_TICKETS;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_add_submissions::Migration),
             Box::new(m20261207_000018_add_form_drafts::Migration),
             Box::new(m20261207_000019_add_saved_views::Migration),
+            Box::new(m20261207_000020_add_handling_work_seconds::Migration),
         ]
     }
 }

@@ -123,6 +123,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     }
+    // Requests answered before their working time was kept get it now.
+    match app::server::tickets::fill_work_seconds(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(requests = n, "working time of earlier answers reckoned"),
+        Err(e) => tracing::warn!(error = %e, "working time of earlier answers not reckoned"),
+    }
     // Files an earlier version kept in the data folder move into the file
     // store, where every node finds them; with a bucket configured, so do
     // files kept in the database before it was.

@@ -1025,3 +1025,50 @@ on_both_databases!(
         );
     }
 );
+
+on_both_databases!(
+    async fn an_answer_keeps_the_working_time_it_took_and_older_answers_get_it_later(db: TestDb) {
+        let ivanova = db.user("ivanova", &["employee"]).await;
+        let smirnov = db.user("smirnov", &["employee", "executor:IT"]).await;
+        // Filed on Friday 13 March 2026 at 17:00 Moscow time, answered on
+        // Monday 16 March at 10:30: one hour on Friday, one and a half on
+        // Monday; the weekend and the nights are not working time.
+        db.set_now("2026-03-13T17:00:00+03:00");
+        let t = tickets::create(&db.state, &ivanova, esign("Ключ к выходным"))
+            .await
+            .expect("filed");
+        db.set_now("2026-03-16T10:30:00+03:00");
+        final_answer(&db.state, &smirnov, t.id).await;
+        let row = ticket::Entity::find_by_id(t.id)
+            .one(&db.state.db)
+            .await
+            .expect("row")
+            .expect("kept");
+        assert_eq!(row.handling_work_seconds, Some(5400 + 3600));
+
+        // A request answered before the column existed is reckoned afterwards.
+        ticket::Entity::update_many()
+            .col_expr(
+                ticket::Column::HandlingWorkSeconds,
+                sea_orm::sea_query::Expr::value(Option::<i64>::None),
+            )
+            .filter(ticket::Column::Id.eq(t.id))
+            .exec(&db.state.db)
+            .await
+            .expect("forget");
+        assert_eq!(
+            tickets::fill_work_seconds(&db.state).await.expect("fill"),
+            1
+        );
+        assert_eq!(
+            tickets::fill_work_seconds(&db.state).await.expect("fill"),
+            0
+        );
+        let row = ticket::Entity::find_by_id(t.id)
+            .one(&db.state.db)
+            .await
+            .expect("row")
+            .expect("kept");
+        assert_eq!(row.handling_work_seconds, Some(5400 + 3600));
+    }
+);

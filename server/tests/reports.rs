@@ -245,6 +245,13 @@ async fn known(db: &TestDb, p: &People) {
         },
     )
     .await;
+    // The answers' working time, as the service reckons it after migrating.
+    assert_eq!(
+        app::server::tickets::fill_work_seconds(&db.state)
+            .await
+            .expect("working time"),
+        5
+    );
 }
 
 fn week() -> Period {
@@ -272,8 +279,10 @@ on_both_databases!(
         // First contact: A and F.
         assert_eq!(ind.first_contact_resolution, Some(0.5));
         assert_eq!(ind.transfers_per_request, Some(0.2));
-        // A 27 h, B 72 h, C 72 h, F 102 h.
-        assert_eq!(ind.avg_handling_hours, Some(68.25));
+        // Working time (9 March 2026 is a day off, for the 8th, a Sunday):
+        // A 3 h (10 March 9–12), B 19 h (10 and 11 March, 1 h on the 12th),
+        // C 27 h (10–12 March), F 18 h (5 and 6 March).
+        assert_eq!(ind.avg_handling_hours, Some(16.75));
         assert_eq!(ind.by_kind.get("esign_key"), Some(&3));
         assert_eq!(ind.by_kind.get("workstation"), Some(&2));
         assert_eq!(ind.by_channel.get("phone"), Some(&1));
@@ -306,8 +315,9 @@ on_both_databases!(
             (0, 2, 3, 0)
         );
         assert_eq!(smirnov.on_time_share, Some(1.0));
-        assert_eq!(smirnov.avg_answer_hours_oral, Some(27.0));
-        assert_eq!(smirnov.avg_answer_hours_written, Some(87.0));
+        // In working hours: A 3 h; C 27 h and F 18 h.
+        assert_eq!(smirnov.avg_answer_hours_oral, Some(3.0));
+        assert_eq!(smirnov.avg_answer_hours_written, Some(22.5));
         let petrov = w
             .executors
             .iter()

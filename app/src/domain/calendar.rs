@@ -196,6 +196,30 @@ impl WorkCalendar {
         self.step(date, false)
     }
 
+    /// Working time between two local moments, in seconds: the parts of
+    /// the working days' hours that fall between them (nothing on days off,
+    /// a shortened day's shorter hours). Zero when `to` is not after `from`.
+    pub fn working_seconds(
+        &self,
+        from: chrono::NaiveDateTime,
+        to: chrono::NaiveDateTime,
+        hours: &WorkingHours,
+    ) -> Result<i64, CalendarError> {
+        let mut total = 0;
+        let mut day = from.date();
+        while day <= to.date() {
+            if self.is_working(day)? {
+                let open = day.and_time(hours.start).max(from);
+                let close = day.and_time(self.end_of_day(day, hours)?).min(to);
+                if close > open {
+                    total += (close - open).num_seconds();
+                }
+            }
+            day = day.succ_opt().ok_or(CalendarError::OutOfRange(day))?;
+        }
+        Ok(total)
+    }
+
     /// Working days of a year.
     pub fn working_days_in(&self, year: i32) -> Result<usize, CalendarError> {
         let mut count = 0;
@@ -302,6 +326,41 @@ pub(crate) mod tests {
         let cal = russia();
         for (year, days) in [(2024, 248), (2025, 247), (2026, 247), (2027, 247)] {
             assert_eq!(cal.working_days_in(year), Ok(days), "{year}");
+        }
+    }
+
+    #[test]
+    fn working_time_counts_only_the_working_hours_of_working_days() {
+        let cal = russia();
+        let hours = WorkingHours::default();
+        let at =
+            |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("moment");
+        let h = 3600;
+        for (from, to, expected) in [
+            // Within one day.
+            ("2026-03-10 10:00", "2026-03-10 12:30", 2 * h + h / 2),
+            // Before opening and after closing count from 9:00 to 18:00.
+            ("2026-03-10 07:00", "2026-03-10 20:00", 9 * h),
+            // Over a night: Tuesday 17:00 to Wednesday 10:00 is two hours.
+            ("2026-03-10 17:00", "2026-03-11 10:00", 2 * h),
+            // Over a weekend: Friday 17:00 to Monday 10:00 is two hours.
+            ("2026-03-13 17:00", "2026-03-16 10:00", 2 * h),
+            // A shortened day ends at 17:00 (3 November 2026, before Unity Day,
+            // a holiday on the 4th): Monday 2 Nov 17:00 → Thursday 5 Nov 10:00.
+            ("2026-11-02 17:00", "2026-11-05 10:00", h + 8 * h + h),
+            // Filed on a day off: counted from the next working morning.
+            ("2026-03-14 12:00", "2026-03-16 11:00", 2 * h),
+            // 9 March 2026 is the day off for 8 March, a Sunday.
+            ("2026-03-06 17:00", "2026-03-10 10:00", 2 * h),
+            // Backwards or equal: nothing.
+            ("2026-03-10 12:00", "2026-03-10 11:00", 0),
+            ("2026-03-10 12:00", "2026-03-10 12:00", 0),
+        ] {
+            assert_eq!(
+                cal.working_seconds(at(from), at(to), &hours),
+                Ok(expected),
+                "{from} → {to}"
+            );
         }
     }
 

@@ -59,6 +59,8 @@ pub struct Ticket {
     pub questions: u32,
     pub taken_at: Option<DateTime<Utc>>,
     pub answered_at: Option<DateTime<Utc>>,
+    /// Working seconds from registration to the final answer.
+    pub handling_work_seconds: Option<i64>,
     pub outcome: Option<Outcome>,
     pub planned_on: Option<NaiveDate>,
     /// Final answers given so far (a reopened request is answered again).
@@ -292,6 +294,8 @@ pub struct FinalAnswer<'a> {
     pub registered_on: NaiveDate,
     /// The end of the reopening window, from the calendar.
     pub reopen_until: DateTime<Utc>,
+    /// Working seconds from registration to now, from the calendar.
+    pub work_seconds: i64,
 }
 
 impl Ticket {
@@ -737,6 +741,7 @@ impl Ticket {
         let mut after = self.next(now);
         after.status = Status::Answered;
         after.answered_at = Some(now);
+        after.handling_work_seconds = Some(input.work_seconds.max(0));
         after.outcome = Some(outcome);
         after.planned_on = planned_on;
         after.answers += 1;
@@ -818,6 +823,7 @@ impl Ticket {
         after.status = Status::InProgress;
         after.reopen_count += 1;
         after.answered_at = None;
+        after.handling_work_seconds = None;
         after.outcome = None;
         after.planned_on = None;
         after.reopen_until = None;
@@ -941,6 +947,7 @@ mod tests {
             questions: 0,
             taken_at: None,
             answered_at: None,
+            handling_work_seconds: None,
             outcome: None,
             planned_on: None,
             answers: u32::from(matches!(status, Status::Answered | Status::Closed)),
@@ -974,6 +981,7 @@ mod tests {
             planned_on: None,
             registered_on: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
             reopen_until: t0() + chrono::Duration::days(14),
+            work_seconds: 5 * 3600,
         }
     }
 
@@ -1335,6 +1343,19 @@ mod tests {
     }
 
     #[test]
+    fn the_final_answer_keeps_the_working_time_it_took() {
+        let t = ticket(S::InProgress);
+        let ex = roles_of(EXECUTOR);
+        let a = Actor {
+            id: EXECUTOR,
+            roles: &ex,
+        };
+        let change = t.answer(a, answer_input(), t0()).expect("answered");
+        assert_eq!(change.after.handling_work_seconds, Some(5 * 3600));
+        assert_eq!(change.after.answered_at, Some(t0()));
+    }
+
+    #[test]
     fn the_final_answer_needs_an_outcome_and_a_date_for_later() {
         let t = ticket(S::InProgress);
         let ex = roles_of(EXECUTOR);
@@ -1392,8 +1413,12 @@ mod tests {
             Err(Refusal::Conflict("reopen_window_passed"))
         );
         assert!(!Actions::of(&req, REQUESTER, &t, late).reopen);
+        let mut t = t;
+        t.handling_work_seconds = Some(3600);
         let reopened = t.reopen(me, "Не работает", t0()).expect("reopened");
         assert_eq!(reopened.after.status, S::InProgress);
+        // Its working time is reckoned again at the next answer.
+        assert_eq!(reopened.after.handling_work_seconds, None);
         assert_eq!(reopened.after.reopen_count, 1);
         assert_eq!(reopened.after.due_at, t.due_at);
         assert_eq!(reopened.after.number, t.number);

@@ -235,6 +235,8 @@ pub struct Facts {
     pub registered_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
+    /// Working seconds from registration to the answer, kept at the answer.
+    pub work_seconds: Option<i64>,
     pub taken_at: Option<DateTime<Utc>>,
     pub outcome: Option<Outcome>,
     pub extended: bool,
@@ -256,11 +258,10 @@ impl Facts {
         self.outcome == Some(Outcome::Solved) && self.transfers == 0 && self.questions == 0
     }
 
-    /// Whole seconds from registration to the answer: the difference of
-    /// the two moments' Unix seconds, as the database reckons it.
+    /// Working seconds from registration to the answer (by the calendar,
+    /// kept when the answer was given); none while unanswered.
     fn handling_seconds(&self) -> Option<i64> {
-        self.answered_at
-            .map(|a| a.timestamp() - self.registered_at.timestamp())
+        self.answered_at.and(self.work_seconds)
     }
 
     /// Answered in the window, by the due time.
@@ -886,6 +887,9 @@ pub struct Workload {
     pub proposals: String,
     /// The body's local date when this was computed.
     pub as_of: NaiveDate,
+    /// Hours of a full working day (handling time is working time).
+    #[serde(default)]
+    pub workday_hours: f64,
 }
 
 #[cfg(test)]
@@ -913,6 +917,7 @@ mod tests {
             registered_at: reg,
             due_at: due,
             answered_at: None,
+            work_seconds: None,
             taken_at: None,
             outcome: None,
             extended: false,
@@ -923,6 +928,9 @@ mod tests {
 
     fn answered(mut f: Facts, at: DateTime<Utc>, outcome: Outcome) -> Facts {
         f.answered_at = Some(at);
+        // As if every hour between were a working one (the calendar's part
+        // is pinned in `domain::calendar`).
+        f.work_seconds = Some(at.timestamp() - f.registered_at.timestamp());
         f.outcome = Some(outcome);
         f.status = Status::Answered;
         f

@@ -290,7 +290,12 @@ fn NowTiles(w: Workload, lang: Lang) -> impl IntoView {
     }
 }
 
-fn indicator_rows(cur: &Indicators, prev: &Indicators, lang: Lang) -> impl IntoView + use<> {
+fn indicator_rows(
+    cur: &Indicators,
+    prev: &Indicators,
+    day_hours: f64,
+    lang: Lang,
+) -> impl IntoView + use<> {
     let counts = [
         (
             Msg::IndRegistered,
@@ -349,14 +354,17 @@ fn indicator_rows(cur: &Indicators, prev: &Indicators, lang: Lang) -> impl IntoV
     .map(|(label, a, b, share, goal, key)| {
         let handling = key == "handling";
         let show = |v: Option<f64>| match v {
-            Some(h) if handling => crate::i18n::duration(h, lang),
+            Some(h) if handling => crate::i18n::work_duration(h, day_hours, lang),
             _ if share => pct(v),
             _ => num(v),
         };
         let delta = match a.zip(b) {
             Some((a, b)) if handling => {
                 let sign = if a < b { "−" } else { "+" };
-                format!("{sign}{}", crate::i18n::duration((a - b).abs(), lang))
+                format!(
+                    "{sign}{}",
+                    crate::i18n::work_duration((a - b).abs(), day_hours, lang)
+                )
             }
             _ => change(a, b, share),
         };
@@ -442,7 +450,7 @@ fn IndicatorTable(w: Workload, lang: Lang) -> impl IntoView {
                         <th scope="col">{Msg::IndGoal.text(lang)}</th>
                     </tr>
                 </thead>
-                <tbody>{indicator_rows(&w.indicators, &w.previous, lang)}</tbody>
+                <tbody>{indicator_rows(&w.indicators, &w.previous, w.workday_hours, lang)}</tbody>
             </table>
             <div class="two-col">
                 {by(Msg::ByKind, &w.indicators.by_kind, &w.previous.by_kind, &kind)}

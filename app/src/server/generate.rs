@@ -206,6 +206,7 @@ pub async fn generate(state: &AppState, requests: usize, seed: u64) -> ServiceRe
     let employees = (requests / 300).clamp(50, 3000);
     let (requesters, staff) = ensure_users(state, &mut rng, &units, employees).await?;
     let now = state.now();
+    let cal = super::calendar::load(state).await?;
     // Kind weights: the first kinds of the catalogue are the common ones.
     let weights: Vec<u64> = (0..kinds.len())
         .map(|i| (kinds.len() - i) as u64 + 2)
@@ -344,6 +345,10 @@ pub async fn generate(state: &AppState, requests: usize, seed: u64) -> ServiceRe
             taken_at: Set((taken && assignee.is_some()).then_some(taken_at)),
             questions: Set(questions),
             answers: Set(i32::from(answered_at.is_some())),
+            handling_work_seconds: Set(answered_at.and_then(|a| {
+                cal.working_seconds(state.local(registered_at), state.local(a), &state.hours)
+                    .ok()
+            })),
             ..Default::default()
         });
         if batch.len() == 500 {

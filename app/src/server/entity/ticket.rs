@@ -31,6 +31,8 @@ pub struct Model {
     pub extension_reason: Option<String>,
     pub extended_at: Option<DateTimeUtc>,
     pub transfer_count: i32,
+    /// Working seconds from registration to the final answer.
+    pub handling_work_seconds: Option<i64>,
     pub answered_at: Option<DateTimeUtc>,
     pub outcome: Option<String>,
     pub planned_on: Option<String>,

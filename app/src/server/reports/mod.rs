@@ -61,10 +61,11 @@ pub struct Row {
     pub extension_reason: Option<String>,
     pub transfer_count: i32,
     pub questions: i32,
+    pub handling_work_seconds: Option<i64>,
 }
 
 /// The columns of [`Row`], in its fields' order.
-const ROW_COLUMNS: [ticket::Column; 18] = [
+const ROW_COLUMNS: [ticket::Column; 19] = [
     ticket::Column::Id,
     ticket::Column::Number,
     ticket::Column::Subject,
@@ -83,6 +84,7 @@ const ROW_COLUMNS: [ticket::Column; 18] = [
     ticket::Column::ExtensionReason,
     ticket::Column::TransferCount,
     ticket::Column::Questions,
+    ticket::Column::HandlingWorkSeconds,
 ];
 
 /// The rows a select finds, read in one round trip ([`packed`]).
@@ -104,6 +106,7 @@ impl Row {
             registered_at: self.registered_at,
             due_at: self.due_at,
             answered_at: self.answered_at,
+            work_seconds: self.handling_work_seconds,
             taken_at: self.taken_at,
             outcome: self.outcome.as_deref().and_then(Outcome::parse),
             extended: self.extension_days.is_some(),
@@ -494,6 +497,7 @@ pub async fn workload(
         overdue_total,
         proposals,
         as_of: today,
+        workday_hours: (state.hours.end - state.hours.start).num_minutes() as f64 / 60.0,
     })
 }
 

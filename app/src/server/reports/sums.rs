@@ -9,9 +9,7 @@
 //! report tests compare the two on the same data.
 
 use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, Func};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 use super::super::entity::ticket::{self, Column};
 use super::super::error::ServiceResult;
@@ -337,7 +335,7 @@ async fn answered(
         .column(Column::Form)
         .expr_as(count(), "n")
         .expr_as(count_if(on_time()), "on_time")
-        .expr_as(handling_seconds(db.get_database_backend()), "handling")
+        .expr_as(handling_seconds(), "handling")
         .expr_as(count_if(first_contact), "first_contact")
         .group_by(Column::Outcome)
         .group_by(Column::AssigneeId)
@@ -410,18 +408,10 @@ fn not_by_due() -> Condition {
         .add(Expr::col(Column::AnsweredAt).gt(Expr::col(Column::DueAt)))
 }
 
-/// Seconds from registration to answer, summed: the difference of the two
-/// moments' whole Unix seconds, as `Facts` reckons it.
-fn handling_seconds(backend: DbBackend) -> Expr {
-    let seconds = |col: &str| match backend {
-        DbBackend::Postgres => format!("CAST(floor(extract(epoch from \"{col}\")) AS BIGINT)"),
-        _ => format!("CAST(strftime('%s', \"{col}\") AS BIGINT)"),
-    };
-    Expr::cust(format!(
-        "CAST(SUM({} - {}) AS BIGINT)",
-        seconds("answered_at"),
-        seconds("registered_at")
-    ))
+/// Working seconds from registration to answer, summed (kept at each
+/// answer), as `Facts` reckons them.
+fn handling_seconds() -> Expr {
+    Expr::cust("CAST(COALESCE(SUM(\"handling_work_seconds\"), 0) AS BIGINT)")
 }
 
 /// The index of the week whose end comes first after the moment; the number

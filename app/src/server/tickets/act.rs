@@ -445,6 +445,10 @@ pub async fn answer(
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let registered_on = state.local(t.registered_at).date();
+    // The working time it took, by the calendar (kept for the reports).
+    let work_seconds = cal
+        .working_seconds(state.local(t.registered_at), state.local(now), &state.hours)
+        .map_err(AppError::from)?;
     done(state, caller, id, |t| {
         let mut change = t.answer(
             actor(caller),
@@ -454,6 +458,7 @@ pub async fn answer(
                 planned_on: input.planned_on.as_deref(),
                 registered_on,
                 reopen_until,
+                work_seconds,
             },
             now,
         )?;

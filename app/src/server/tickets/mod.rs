@@ -8,7 +8,8 @@
 //! - `list`: the queues;
 //! - `words`: the words the queues search a request by;
 //! - `act`: what people do with a request, and `bulk`: with several at once;
-//! - `attachments`: its files.
+//! - `attachments`: its files;
+//! - `worktime`: the working time an answered request took.
 
 mod act;
 pub mod attachments;
@@ -19,6 +20,7 @@ mod list;
 mod read;
 pub(crate) mod store;
 mod words;
+mod worktime;
 
 pub use act::{
     AnswerInput, add_comment, answer, ask_extension, assign, close, close_unclaimed, comment,
@@ -34,3 +36,4 @@ pub(crate) use read::comments_of;
 pub use read::{comments, detail, extension_requests, get};
 pub(crate) use store::visible;
 pub use words::{fill_search_text, search_text};
+pub use worktime::fill_work_seconds;

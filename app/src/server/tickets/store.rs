@@ -62,6 +62,7 @@ pub(crate) fn parse(row: &ticket::Model) -> ServiceResult<Ticket> {
         questions: count(row.questions, "questions")?,
         taken_at: row.taken_at,
         answered_at: row.answered_at,
+        handling_work_seconds: row.handling_work_seconds,
         outcome: row
             .outcome
             .as_deref()
@@ -206,6 +207,7 @@ fn columns(before: &Ticket, t: &Ticket) -> ticket::ActiveModel {
         questions: Set(stored(t.questions)),
         taken_at: Set(t.taken_at),
         answered_at: Set(t.answered_at),
+        handling_work_seconds: Set(t.handling_work_seconds),
         outcome: Set(t.outcome.map(|o| o.code().to_string())),
         planned_on: Set(t.planned_on.map(|d| d.format("%Y-%m-%d").to_string())),
         answers: Set(stored(t.answers)),
