@@ -604,6 +604,8 @@ pub fn bulk_refusal(reason: &str, lang: Lang) -> String {
         ("forbidden", false) => "you may not do this with it",
         ("not_found", true) => "оно не найдено",
         ("not_found", false) => "it was not found",
+        ("not_open", true) => "оно уже не в работе: ответ дан или обращение закрыто",
+        ("not_open", false) => "it is no longer being worked on: answered or closed",
         (other, _) => {
             return error(
                 &AppError::Conflict {

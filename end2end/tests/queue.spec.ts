@@ -260,7 +260,7 @@ test("checked rows are taken at once; a refused action keeps what was typed", as
   await ready(page, info);
   const result = page.locator("#bulk-result");
   await expect(result).toContainText("Выполнено для 1 обращения.");
-  await expect(result.locator(`[data-refused="${b.number}"]`)).toContainText("закрыто");
+  await expect(result.locator(`[data-refused="${b.number}"]`)).toContainText("уже не в работе: ответ дан");
   await expect(page.locator(`tr[data-number="${a.number}"]`)).toContainText("Волков");
 });
 

@@ -123,12 +123,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     }
-    // Requests answered before their working time was kept get it now.
-    match app::server::tickets::fill_work_seconds(&state).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(requests = n, "working time of earlier answers reckoned"),
-        Err(e) => tracing::warn!(error = %e, "working time of earlier answers not reckoned"),
-    }
+    // Requests answered before their working time was kept get it, in the
+    // background: serving does not wait for a large history.
+    let filling = state.clone();
+    tokio::spawn(async move {
+        match app::server::tickets::fill_work_seconds(&filling).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(requests = n, "working time of earlier answers reckoned"),
+            Err(e) => tracing::warn!(error = %e, "working time of earlier answers not reckoned"),
+        }
+    });
     // Files an earlier version kept in the data folder move into the file
     // store, where every node finds them; with a bucket configured, so do
     // files kept in the database before it was.

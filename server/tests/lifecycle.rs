@@ -1023,6 +1023,32 @@ on_both_databases!(
             Some(smirnov.id),
             "refusals changed nothing"
         );
+
+        // A request named twice is acted on once; one's own is taken already,
+        // on its page too (a second click is not an error).
+        let o = tickets::bulk(
+            &db.state,
+            &smirnov,
+            &[fresh.id, fresh.id],
+            &BulkAction::Take,
+        )
+        .await
+        .expect("accepted");
+        assert_eq!(o.done, vec![fresh.number.clone()]);
+        assert!(o.refused.is_empty(), "{o:?}");
+        let again = tickets::take(&db.state, &smirnov, fresh.id)
+            .await
+            .expect("taken already");
+        assert_eq!(again.assignee.map(|a| a.login), Some("smirnov".to_string()));
+        // A finished request is refused as such, whoever holds it.
+        final_answer(&db.state, &smirnov, fresh.id).await;
+        for who in [&smirnov, &sidorov] {
+            let o = tickets::bulk(&db.state, who, &[fresh.id], &BulkAction::Take)
+                .await
+                .expect("accepted");
+            assert_eq!(o.refused.len(), 1, "{o:?}");
+            assert_eq!(o.refused[0].reason, "not_open");
+        }
     }
 );
 

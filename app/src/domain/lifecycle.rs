@@ -294,8 +294,9 @@ pub struct FinalAnswer<'a> {
     pub registered_on: NaiveDate,
     /// The end of the reopening window, from the calendar.
     pub reopen_until: DateTime<Utc>,
-    /// Working seconds from registration to now, from the calendar.
-    pub work_seconds: i64,
+    /// Working seconds from registration to now, from the calendar (none
+    /// where the calendar has no data).
+    pub work_seconds: Option<i64>,
 }
 
 impl Ticket {
@@ -741,7 +742,7 @@ impl Ticket {
         let mut after = self.next(now);
         after.status = Status::Answered;
         after.answered_at = Some(now);
-        after.handling_work_seconds = Some(input.work_seconds.max(0));
+        after.handling_work_seconds = input.work_seconds.map(|s| s.max(0));
         after.outcome = Some(outcome);
         after.planned_on = planned_on;
         after.answers += 1;
@@ -981,7 +982,7 @@ mod tests {
             planned_on: None,
             registered_on: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
             reopen_until: t0() + chrono::Duration::days(14),
-            work_seconds: 5 * 3600,
+            work_seconds: Some(5 * 3600),
         }
     }
 

@@ -343,8 +343,11 @@ pub struct AnsweredGroup {
     pub outcome: Option<String>,
     pub count: u64,
     pub on_time: u64,
-    /// Handling time summed over the group.
+    /// Handling time summed over the group's requests that have it.
     pub handling_seconds: i64,
+    /// How many of the group have a handling time (one answered where the
+    /// calendar had no data has none, and is left out of the mean).
+    pub handled: u64,
     pub first_contact: u64,
 }
 
@@ -361,6 +364,7 @@ pub struct Tally {
     ind: Indicators,
     transfers: u64,
     handling: i64,
+    handled: u64,
     first: u64,
 }
 
@@ -371,6 +375,7 @@ impl Tally {
             ind: Indicators::default(),
             transfers: 0,
             handling: 0,
+            handled: 0,
             first: 0,
         }
     }
@@ -393,6 +398,7 @@ impl Tally {
         ind.answered += g.count;
         ind.answered_on_time += g.on_time;
         self.handling += g.handling_seconds;
+        self.handled += g.handled;
         self.first += g.first_contact;
         if let Some(o) = &g.outcome {
             *ind.by_outcome.entry(o.clone()).or_default() += g.count;
@@ -423,6 +429,7 @@ impl Tally {
                 count: 1,
                 on_time: u64::from(f.on_time_in(w)),
                 handling_seconds: f.handling_seconds().unwrap_or(0),
+                handled: u64::from(f.handling_seconds().is_some()),
                 first_contact: u64::from(f.first_contact()),
             });
         }
@@ -437,7 +444,7 @@ impl Tally {
         ind.on_time_share = share(ind.answered_on_time, judged);
         ind.first_contact_resolution = share(self.first, ind.answered);
         ind.transfers_per_request = mean(self.transfers as f64, ind.registered);
-        ind.avg_handling_hours = mean(hours(self.handling), ind.answered);
+        ind.avg_handling_hours = mean(hours(self.handling), self.handled);
         ind
     }
 }
@@ -634,7 +641,7 @@ impl LoadTally {
             RequestForm::Written => &mut a.written,
         };
         slot.0 += g.handling_seconds;
-        slot.1 += g.count;
+        slot.1 += g.handled;
     }
 
     /// The worker's requests overdue in the window.
@@ -658,6 +665,7 @@ impl LoadTally {
                     count: 1,
                     on_time: u64::from(f.on_time_in(w)),
                     handling_seconds: f.handling_seconds().unwrap_or(0),
+                    handled: u64::from(f.handling_seconds().is_some()),
                     ..AnsweredGroup::default()
                 },
             );
@@ -1067,6 +1075,43 @@ mod tests {
 
     /// Each definition pinned request by request: what one request counts
     /// for in a week that is still running (judged at Thursday noon).
+    #[test]
+    fn the_mean_handling_time_leaves_out_answers_without_one() {
+        let w = Window {
+            start: t(9, 0),
+            end: t(16, 0),
+        };
+        let mut a = answered(
+            fact("esign_key", t(9, 9), t(11, 18)),
+            t(9, 12),
+            Outcome::Solved,
+        );
+        a.work_seconds = Some(3 * 3600);
+        let mut b = answered(
+            fact("esign_key", t(9, 9), t(11, 18)),
+            t(10, 9),
+            Outcome::Solved,
+        );
+        b.work_seconds = Some(5 * 3600);
+        // Answered where the calendar had no data: counted as answered, but
+        // not as a handling time of nought.
+        let mut c = answered(
+            fact("esign_key", t(9, 9), t(11, 18)),
+            t(10, 10),
+            Outcome::Solved,
+        );
+        c.work_seconds = None;
+        let ind = indicators([&a, &b, &c], w);
+        assert_eq!(ind.answered, 3);
+        assert_eq!(ind.avg_handling_hours, Some(4.0));
+        c.assignee_id = Some(7);
+        a.assignee_id = Some(7);
+        let loads = executor_loads(&[a, c], &[], &[], w, t(16, 0));
+        assert_eq!(loads.len(), 1);
+        assert_eq!(loads[0].closed, 2);
+        assert_eq!(loads[0].avg_answer_hours_written, Some(3.0));
+    }
+
     #[test]
     fn each_request_counts_as_the_definitions_say() {
         let week = Window {

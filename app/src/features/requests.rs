@@ -807,8 +807,11 @@ fn RequestList(queue: bool) -> impl IntoView {
     // An action done on checked rows reloads the list; a refused one does
     // not, so that the bar keeps what was chosen and typed beside its error.
     let done = RwSignal::new(0usize);
+    // The view a done action was made on: its outcome is shown only there.
+    let done_on = RwSignal::new(String::new());
     Effect::new(move |_| {
         if bulk.value().with(|v| matches!(v, Some(Ok(_)))) {
+            done_on.set(filters.with_untracked(|f| f.href("")));
             done.update(|n| *n += 1);
         }
     });
@@ -869,6 +872,7 @@ fn RequestList(queue: bool) -> impl IntoView {
             bulk.value()
                 .get()
                 .and_then(Result::ok)
+                .filter(|_| done_on.get() == filters.with(|f| f.href("")))
                 .or_else(|| kept.clone())
                 .map(|o| view! { <BulkResult outcome=o lang=lang/> })
         };

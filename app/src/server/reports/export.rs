@@ -82,13 +82,21 @@ impl Cell {
         Cell::Text(s.into())
     }
 
-    /// How the cell reads in CSV and PDF.
-    pub fn display(&self) -> String {
+    /// How the cell reads in CSV and PDF of `words`' language (a decimal
+    /// comma in Russian, a point in English).
+    pub fn display(&self, words: &Words) -> String {
+        let decimal = |text: String| {
+            if words.decimal_comma {
+                text.replace('.', ",")
+            } else {
+                text
+            }
+        };
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Count(n) => n.to_string(),
-            Cell::Share(Some(v)) => format!("{:.1}%", v * 100.0).replace('.', ","),
-            Cell::Number(Some(v)) => format!("{v:.1}").replace('.', ","),
+            Cell::Share(Some(v)) => decimal(format!("{:.1}%", v * 100.0)),
+            Cell::Number(Some(v)) => decimal(format!("{v:.1}")),
             Cell::When(Some(t)) => t.format("%d.%m.%Y %H:%M").to_string(),
             Cell::Share(None) | Cell::Number(None) | Cell::When(None) => String::new(),
         }
@@ -107,6 +115,10 @@ pub struct Section {
 
 /// Every word a report file says, in one language.
 pub struct Words {
+    /// The language's code, for the PDF's metadata.
+    lang: &'static str,
+    /// Decimals with a comma (Russian) or a point (English).
+    decimal_comma: bool,
     pub task_header: [&'static str; 13],
     yes: &'static str,
     no: &'static str,
@@ -146,6 +158,8 @@ pub struct Words {
 }
 
 pub const RU: Words = Words {
+    lang: "ru",
+    decimal_comma: true,
     task_header: [
         "Номер",
         "Тема",
@@ -227,6 +241,8 @@ pub const RU: Words = Words {
 };
 
 pub const EN: Words = Words {
+    lang: "en",
+    decimal_comma: false,
     task_header: [
         "Number",
         "Subject",
@@ -880,6 +896,7 @@ mod csv_sink {
 
     pub struct Csv {
         out: csv::Writer<BufWriter<File>>,
+        words: &'static Words,
     }
 
     fn err(e: impl std::fmt::Display) -> String {
@@ -897,10 +914,10 @@ mod csv_sink {
     }
 
     /// A cell as CSV text: numbers as they are, text defused.
-    fn cell(c: &Cell) -> String {
+    fn cell(c: &Cell, words: &Words) -> String {
         match c {
             Cell::Text(s) => defuse(s),
-            other => other.display(),
+            other => other.display(words),
         }
     }
 
@@ -909,19 +926,22 @@ mod csv_sink {
     /// it is. The title, the analysis and the proposals are the XLSX's and
     /// the PDF's.
     impl Csv {
-        pub fn new(path: &Path, words: &Words) -> Result<Csv, String> {
+        pub fn new(path: &Path, words: &'static Words) -> Result<Csv, String> {
             let mut file = BufWriter::new(File::create(path).map_err(err)?);
             // The byte-order mark tells Excel the file is UTF-8.
             file.write_all("\u{feff}".as_bytes()).map_err(err)?;
             let mut out = csv::WriterBuilder::new().delimiter(b';').from_writer(file);
             out.write_record(words.task_header).map_err(err)?;
-            Ok(Csv { out })
+            Ok(Csv { out, words })
         }
     }
 
     impl Sink for Csv {
         fn line(&mut self, cells: &[Cell]) -> Result<(), String> {
-            self.out.write_record(cells.iter().map(cell)).map_err(err)
+            let words = self.words;
+            self.out
+                .write_record(cells.iter().map(|c| cell(c, words)))
+                .map_err(err)
         }
 
         fn finish(
@@ -1100,7 +1120,7 @@ pub mod pdf {
             doc.set_metadata(
                 Metadata::new()
                     .title(heading.title.clone())
-                    .language("ru".into())
+                    .language(heading.words.lang.into())
                     .creator(heading.words.creator.into()),
             );
             let mut pdf = Pdf {
@@ -1250,7 +1270,7 @@ pub mod pdf {
                 .iter()
                 .map(|c| match c {
                     Cell::When(Some(t)) => t.format("%d.%m.%y %H:%M").to_string(),
-                    other => other.display(),
+                    other => other.display(self.words),
                 })
                 .collect();
             let words = self.words;
@@ -1289,7 +1309,7 @@ pub mod pdf {
                     self.table_row(&[self.words.none.to_string()], &s.header, &widths);
                 }
                 for r in &s.rows {
-                    let cells: Vec<String> = r.iter().map(Cell::display).collect();
+                    let cells: Vec<String> = r.iter().map(|c| c.display(self.words)).collect();
                     self.table_row(&cells, &s.header, &widths);
                 }
             }

@@ -327,7 +327,7 @@ async fn answered(
         .add(Column::Outcome.eq(Outcome::Solved.code()))
         .add(Column::TransferCount.eq(0))
         .add(Column::Questions.eq(0));
-    type Answered = (Option<String>, Option<i64>, String, i64, i64, i64, i64);
+    type Answered = (Option<String>, Option<i64>, String, i64, i64, i64, i64, i64);
     let rows: Vec<Answered> = of_unit(unit)
         .filter(within(Column::AnsweredAt, w))
         .column(Column::Outcome)
@@ -336,6 +336,10 @@ async fn answered(
         .expr_as(count(), "n")
         .expr_as(count_if(on_time()), "on_time")
         .expr_as(handling_seconds(), "handling")
+        .expr_as(
+            Expr::cust("CAST(COUNT(\"handling_work_seconds\") AS BIGINT)"),
+            "handled",
+        )
         .expr_as(count_if(first_contact), "first_contact")
         .group_by(Column::Outcome)
         .group_by(Column::AssigneeId)
@@ -345,17 +349,20 @@ async fn answered(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(outcome, assignee, form, n, on_time, handling, first)| {
-            let form = RequestForm::parse(&form).unwrap_or(RequestForm::Written);
-            let group = AnsweredGroup {
-                outcome,
-                count: number(n),
-                on_time: number(on_time),
-                handling_seconds: handling,
-                first_contact: number(first),
-            };
-            (assignee, form, group)
-        })
+        .map(
+            |(outcome, assignee, form, n, on_time, handling, handled, first)| {
+                let form = RequestForm::parse(&form).unwrap_or(RequestForm::Written);
+                let group = AnsweredGroup {
+                    outcome,
+                    count: number(n),
+                    on_time: number(on_time),
+                    handling_seconds: handling,
+                    handled: number(handled),
+                    first_contact: number(first),
+                };
+                (assignee, form, group)
+            },
+        )
         .collect())
 }
 

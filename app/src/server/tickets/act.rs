@@ -114,7 +114,13 @@ fn extended_term<'a>(
 /// An executor takes a request of their unit into work.
 pub async fn take(state: &AppState, caller: &Caller, id: i64) -> ServiceResult<TicketView> {
     let now = state.now();
-    done(state, caller, id, |t| Ok(t.take(actor(caller), now)?)).await
+    match done(state, caller, id, |t| Ok(t.take(actor(caller), now)?)).await {
+        // A second click, or a retry after a lost answer: it is taken.
+        Err(ServiceError::App(AppError::Conflict { reason })) if reason == "already_yours" => {
+            super::read::get(state, caller, id).await
+        }
+        other => other,
+    }
 }
 
 /// The unit head assigns a request to one of the unit's staff.
@@ -445,10 +451,11 @@ pub async fn answer(
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let registered_on = state.local(t.registered_at).date();
-    // The working time it took, by the calendar (kept for the reports).
+    // The working time it took, by the calendar (kept for the reports); a
+    // gap in the calendar leaves it unknown rather than refusing the answer.
     let work_seconds = cal
         .working_seconds(state.local(t.registered_at), state.local(now), &state.hours)
-        .map_err(AppError::from)?;
+        .ok();
     done(state, caller, id, |t| {
         let mut change = t.answer(
             actor(caller),

@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use super::act::{act, actor};
 use crate::domain::FieldError;
 use crate::domain::FieldErrorCode;
+use crate::domain::lifecycle::{Action, Refusal};
 use crate::server::auth::{Caller, parse_roles};
 use crate::server::catalogue::units;
 use crate::server::entity::user;
@@ -130,6 +131,14 @@ pub async fn bulk(
         return Err(AppError::Forbidden.into());
     }
     check_ids(ids)?;
+    // Each request once, however often it is named.
+    let mut unique: Vec<i64> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !unique.contains(id) {
+            unique.push(*id);
+        }
+    }
+    let ids = unique.as_slice();
     let now = state.now();
     // What the action needs beyond the request, looked up once.
     let mut target_user: Option<user::Model> = None;
@@ -162,18 +171,25 @@ pub async fn bulk(
         let result = act(state, caller, id, |t| {
             number = t.number.clone();
             match action {
-                BulkAction::Take => match t.assignee_id {
-                    Some(a) if a == caller.id => Err(conflict(UNCHANGED)),
+                BulkAction::Take => {
+                    // The rule first (a closed request is refused as such).
+                    match t.may(Action::Take, actor(caller), now) {
+                        Err(Refusal::Conflict("already_yours")) => return Err(conflict(UNCHANGED)),
+                        Err(refused) => return Err(refused.into()),
+                        Ok(()) => {}
+                    }
                     // Checked rows are taken, not taken over.
-                    Some(_) => Err(conflict("assigned_to_other")),
-                    None => Ok(t.take(actor(caller), now)?),
-                },
+                    if t.assignee_id.is_some() {
+                        return Err(conflict("assigned_to_other"));
+                    }
+                    Ok(t.take(actor(caller), now)?)
+                }
                 BulkAction::Assign { .. } => {
                     let Some(to) = target_user.as_ref() else {
                         return Err(conflict("changed"));
                     };
                     // Refusals of the rule (not the head, closed) come first.
-                    t.may(crate::domain::lifecycle::Action::Assign, actor(caller), now)?;
+                    t.may(Action::Assign, actor(caller), now)?;
                     if !parse_roles(&to.roles).is_staff_of(&t.unit) {
                         return Err(conflict("not_staff"));
                     }

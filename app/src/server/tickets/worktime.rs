@@ -51,6 +51,8 @@ pub async fn fill_work_seconds(state: &AppState) -> ServiceResult<u64> {
                 .col_expr(ticket::Column::HandlingWorkSeconds, Expr::value(seconds))
                 .filter(ticket::Column::Id.eq(id))
                 .filter(ticket::Column::HandlingWorkSeconds.is_null())
+                // Reopened or answered again meanwhile: that answer keeps its own.
+                .filter(ticket::Column::AnsweredAt.eq(answered))
                 .exec(&state.db)
                 .await?;
             filled += 1;
