@@ -3,7 +3,10 @@
 //! keep it themselves; [`fill_work_seconds`] reckons it for those answered
 //! before, by the calendar as it is now.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr};
+use sea_orm::{
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    sea_query::Expr,
+};
 
 use crate::server::entity::ticket;
 use crate::server::error::ServiceResult;
@@ -40,6 +43,8 @@ pub async fn fill_work_seconds(state: &AppState) -> ServiceResult<u64> {
             return Ok(filled);
         };
         after = last.0;
+        // One transaction a round: one commit (on SQLite one sync) for its rows.
+        let txn = state.db.begin().await?;
         for (id, registered, answered) in rows {
             let Some(answered) = answered else { continue };
             let Ok(seconds) =
@@ -47,15 +52,16 @@ pub async fn fill_work_seconds(state: &AppState) -> ServiceResult<u64> {
             else {
                 continue;
             };
-            ticket::Entity::update_many()
+            let written = ticket::Entity::update_many()
                 .col_expr(ticket::Column::HandlingWorkSeconds, Expr::value(seconds))
                 .filter(ticket::Column::Id.eq(id))
                 .filter(ticket::Column::HandlingWorkSeconds.is_null())
                 // Reopened or answered again meanwhile: that answer keeps its own.
                 .filter(ticket::Column::AnsweredAt.eq(answered))
-                .exec(&state.db)
+                .exec(&txn)
                 .await?;
-            filled += 1;
+            filled += written.rows_affected;
         }
+        txn.commit().await?;
     }
 }
