@@ -121,7 +121,6 @@ messages! {
     CheckRow => "Отметить", "Check";
     CheckAll => "Отметить все на странице", "Check all on the page";
     FixErrors => "Проверьте поля, отмеченные ниже.", "Please check the fields marked below.";
-    Timeline => "Ход работы", "Timeline";
     Activity => "Ход работы и переписка", "Activity and messages";
     ActivityShow => "Что показывать", "What to show";
     ActivityAll => "Всё", "Everything";
@@ -129,7 +128,6 @@ messages! {
     Audience => "Кому", "Who sees it";
     PublicReply => "Ответ заявителю (видит заявитель)", "Reply to the requester (the requester sees it)";
     NextInQueue => "Следующее в очереди", "Next in the queue";
-    Replies => "Переписка", "Messages";
     NoReplies => "Сообщений пока нет.", "No messages yet.";
     Reply => "Ответить", "Reply";
     YourMessage => "Сообщение", "Message";

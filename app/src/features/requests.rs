@@ -957,10 +957,7 @@ fn RequestList(queue: bool) -> impl IntoView {
                         .collect(),
                 };
                 let table = if bulk_on && !p.items.is_empty() {
-                    let back = ListFilters { ..f.clone() }
-                        .href("")
-                        .trim_start_matches('?')
-                        .to_string();
+                    let back = f.href("").trim_start_matches('?').to_string();
                     let error = Signal::derive(move || bulk.value().get().and_then(Result::err));
                     let pending = Signal::derive(move || bulk.pending().get());
                     view! {

@@ -151,6 +151,7 @@ pub struct Words {
     part_tasks: &'static str,
     part_analysis: &'static str,
     part_proposals: &'static str,
+    proposals_title: &'static str,
     no_proposals: &'static str,
     no_requests: &'static str,
     page: &'static str,
@@ -234,6 +235,7 @@ pub const RU: Words = Words {
     part_tasks: "1. Перечень задач",
     part_analysis: "2. Анализ исполнения",
     part_proposals: "3. Предложения по оптимизации",
+    proposals_title: "Предложения по оптимизации",
     no_proposals: "Предложения не внесены.",
     no_requests: "Обращений за период нет.",
     page: "Страница",
@@ -310,6 +312,7 @@ pub const EN: Words = Words {
     part_tasks: "1. Tasks",
     part_analysis: "2. Analysis",
     part_proposals: "3. Proposals for improvement",
+    proposals_title: "Proposals for improvement",
     no_proposals: "No proposals were made.",
     no_requests: "No requests in the period.",
     page: "Page",
@@ -871,8 +874,7 @@ mod xlsx {
             let ws = self.book.add_worksheet();
             ws.set_name(self.words.sheet_proposals).map_err(err)?;
             ws.set_column_width(0, 120.0).map_err(err)?;
-            let title = self.words.part_proposals.trim_start_matches("3. ");
-            ws.write_string_with_format(0, 0, title, &bold)
+            ws.write_string_with_format(0, 0, self.words.proposals_title, &bold)
                 .map_err(err)?;
             let wrap = XFormat::new().set_text_wrap().set_align(FormatAlign::Top);
             let text = if proposals.trim().is_empty() {

@@ -74,15 +74,25 @@ pub fn parse_ids(values: &[String]) -> Result<Vec<i64>, AppError> {
         if part.is_empty() {
             continue;
         }
-        let id = part
-            .parse::<i64>()
-            .map_err(|_| AppError::invalid("ids", FieldErrorCode::NotANumber))?;
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
+        ids.push(
+            part.parse::<i64>()
+                .map_err(|_| AppError::invalid("ids", FieldErrorCode::NotANumber))?,
+        );
     }
+    let ids = unique(&ids);
     check_ids(&ids)?;
     Ok(ids)
+}
+
+/// Each id once, in the order first named.
+fn unique(ids: &[i64]) -> Vec<i64> {
+    let mut once: Vec<i64> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !once.contains(id) {
+            once.push(*id);
+        }
+    }
+    once
 }
 
 fn check_ids(ids: &[i64]) -> Result<(), AppError> {
@@ -130,15 +140,9 @@ pub async fn bulk(
     if !caller.roles.is_staff() && !caller.roles.is_admin() {
         return Err(AppError::Forbidden.into());
     }
-    check_ids(ids)?;
-    // Each request once, however often it is named.
-    let mut unique: Vec<i64> = Vec::with_capacity(ids.len());
-    for id in ids {
-        if !unique.contains(id) {
-            unique.push(*id);
-        }
-    }
-    let ids = unique.as_slice();
+    // Each request once, however often it is named (the API takes a list).
+    let ids = unique(ids);
+    check_ids(&ids)?;
     let now = state.now();
     // What the action needs beyond the request, looked up once.
     let mut target_user: Option<user::Model> = None;
@@ -166,7 +170,7 @@ pub async fn bulk(
         }
     }
     let mut outcome = BulkOutcome::default();
-    for &id in ids {
+    for &id in &ids {
         let mut number = format!("#{id}");
         let result = act(state, caller, id, |t| {
             number = t.number.clone();
