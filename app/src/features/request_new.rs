@@ -149,8 +149,8 @@ fn Suggestions(kind: String, subject: RwSignal<String>, lang: Lang) -> impl Into
 
 #[server]
 pub async fn get_request_kinds() -> Result<Vec<KindSpec>, AppError> {
-    let (state, _caller) = super::ssr::caller().await?;
-    Ok(crate::server::catalogue::kinds(&state).await?)
+    let (state, caller) = super::ssr::caller().await?;
+    Ok(state.reference_for(&caller).await?.catalogue.kinds.clone())
 }
 
 /// Files a request from the form, with its files: a multipart form that the

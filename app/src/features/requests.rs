@@ -336,15 +336,18 @@ pub struct FilterChoices {
 pub async fn get_filter_choices(queue: bool, unit: String) -> Result<FilterChoices, AppError> {
     use crate::server::catalogue;
     let (state, caller) = super::ssr::caller().await?;
-    let active = catalogue::kinds(&state).await?;
-    let retired: Vec<_> = catalogue::kinds_all(&state)
-        .await?
-        .into_iter()
-        .filter(|k| !active.iter().any(|a| a.code == k.code))
-        .collect();
+    // One copy of the catalogue, as of the counters read with the session.
+    let reference = state.reference_for(&caller).await?;
+    let active = &reference.catalogue.kinds;
+    let retired = reference
+        .catalogue
+        .all_kinds
+        .iter()
+        .filter(|k| !active.iter().any(|a| a.code == k.code));
     let kinds = active
-        .into_iter()
+        .iter()
         .chain(retired)
+        .cloned()
         .map(|k| Choice {
             title: i18n::pick(caller.lang, &k.title, k.title_en.as_ref()).to_string(),
             code: k.code,
@@ -360,7 +363,7 @@ pub async fn get_filter_choices(queue: bool, unit: String) -> Result<FilterChoic
     };
     let mut staff: Vec<UserRef> = Vec::new();
     for unit in units {
-        for person in catalogue::unit_staff(&state, &unit).await? {
+        for person in reference.staff.of(&unit).iter().map(catalogue::user_ref) {
             if !staff.iter().any(|s| s.login == person.login) {
                 staff.push(person);
             }
@@ -368,9 +371,10 @@ pub async fn get_filter_choices(queue: bool, unit: String) -> Result<FilterChoic
     }
     staff.sort_by(|a, b| a.name.cmp(&b.name));
     let units = if queue {
-        catalogue::units(&state)
-            .await?
-            .into_iter()
+        reference
+            .catalogue
+            .units
+            .iter()
             .map(|u| Choice {
                 title: i18n::pick(
                     caller.lang,
@@ -378,7 +382,7 @@ pub async fn get_filter_choices(queue: bool, unit: String) -> Result<FilterChoic
                     Some(&u.name_en).filter(|n| !n.is_empty()),
                 )
                 .to_string(),
-                code: u.code,
+                code: u.code.clone(),
             })
             .collect()
     } else {

@@ -296,6 +296,10 @@ pub async fn sign_out(state: &AppState, token: &str) -> ServiceResult<()> {
 }
 
 pub async fn me(state: &AppState, caller: &Caller) -> ServiceResult<UserView> {
+    // Read with the session in this same request: no second read.
+    if let Some(person) = &caller.person {
+        return Ok(user_view(person));
+    }
     let m = user::Entity::find_by_id(caller.id)
         .one(&state.db)
         .await?

@@ -158,13 +158,21 @@ async fn values(state: &AppState, caller: &Caller, row: &ticket::Model) -> Servi
     let requester = user::Entity::find_by_id(row.requester_id)
         .one(&state.db)
         .await?;
-    let executor = user::Entity::find_by_id(caller.id).one(&state.db).await?;
+    // The executor's row came with their session on a page; read it otherwise.
+    let phone = match &caller.person {
+        Some(person) => person.phone.clone(),
+        None => user::Entity::find_by_id(caller.id)
+            .one(&state.db)
+            .await?
+            .map(|u| u.phone)
+            .unwrap_or_default(),
+    };
     Ok(Values {
         requester: requester.map(|u| u.shown_name()).unwrap_or_default(),
         number: row.number.clone(),
         due_date: state.local(row.due_at).format("%d.%m.%Y").to_string(),
         executor: caller.name.clone(),
-        phone: executor.map(|u| u.phone).unwrap_or_default(),
+        phone,
     })
 }
 

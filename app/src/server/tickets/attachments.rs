@@ -180,19 +180,33 @@ pub async fn list(
     ticket_id: i64,
     visible_comments: &[CommentView],
 ) -> ServiceResult<Vec<AttachmentView>> {
-    let rows = attachment::Entity::find()
+    Ok(shown(rows(state, ticket_id).await?, visible_comments))
+}
+
+/// A request's files, oldest first, whoever may see them.
+pub(crate) async fn rows(
+    state: &AppState,
+    ticket_id: i64,
+) -> ServiceResult<Vec<attachment::Model>> {
+    Ok(attachment::Entity::find()
         .filter(attachment::Column::TicketId.eq(ticket_id))
         .order_by_asc(attachment::Column::Id)
         .all(&state.db)
-        .await?;
-    Ok(rows
-        .into_iter()
+        .await?)
+}
+
+/// The files of the request itself and of the replies the reader sees.
+pub(crate) fn shown(
+    rows: Vec<attachment::Model>,
+    visible_comments: &[CommentView],
+) -> Vec<AttachmentView> {
+    rows.into_iter()
         .filter(|a| {
             a.comment_id
                 .is_none_or(|c| visible_comments.iter().any(|v| v.id == c))
         })
         .map(view)
-        .collect())
+        .collect()
 }
 
 /// The file and its bytes, if the caller may see it.

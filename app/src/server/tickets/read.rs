@@ -150,15 +150,57 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
     let now = state.now();
     let actions = Actions::of(&caller.roles, caller.id, &t, now);
     let internal = caller.roles.can_see_internal(&t.unit);
-    let comment_rows = comment_rows(state, &row, internal).await?;
-    let mut events_q = ticket_event::Entity::find().filter(ticket_event::Column::TicketId.eq(id));
-    if !internal {
-        events_q = events_q.filter(ticket_event::Column::Internal.eq(false));
-    }
-    let events = events_q
-        .order_by_asc(ticket_event::Column::Id)
-        .all(&state.db)
-        .await?;
+    // Everything the page shows beside the request, read side by side; the
+    // people they name follow in one read.
+    let events = async {
+        let mut q = ticket_event::Entity::find().filter(ticket_event::Column::TicketId.eq(id));
+        if !internal {
+            q = q.filter(ticket_event::Column::Internal.eq(false));
+        }
+        Ok::<_, ServiceError>(
+            q.order_by_asc(ticket_event::Column::Id)
+                .all(&state.db)
+                .await?,
+        )
+    };
+    let pending = async {
+        Ok::<_, ServiceError>(match t.pending_extension {
+            Some(pid) if actions.decide_extension || internal => {
+                extension_request::Entity::find_by_id(pid)
+                    .one(&state.db)
+                    .await?
+            }
+            _ => None,
+        })
+    };
+    let my_rating = async {
+        Ok::<_, ServiceError>(if caller.id == t.requester_id && t.answers > 0 {
+            ticket_rating::Entity::find()
+                .filter(ticket_rating::Column::TicketId.eq(id))
+                .filter(ticket_rating::Column::Answer.eq(i32::try_from(t.answers).unwrap_or(0)))
+                .one(&state.db)
+                .await?
+                .and_then(|r| u8::try_from(r.score).ok())
+        } else {
+            None
+        })
+    };
+    let templates = async {
+        if actions.answer {
+            crate::server::templates::for_ticket(state, caller, &row).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let (comment_rows, events, pending, attachment_rows, my_rating, templates, next_in_queue) = futures::try_join!(
+        comment_rows(state, &row, internal),
+        events,
+        pending,
+        super::attachments::rows(state, id),
+        my_rating,
+        templates,
+        super::list::next_in_queue(state, caller, &row),
+    )?;
     let mut people: Vec<i64> = events.iter().filter_map(|e| e.actor_id).collect();
     people.extend(
         events
@@ -166,14 +208,6 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
             .filter_map(|e| serde_json::from_str::<Value>(&e.data).ok())
             .filter_map(|d| d.get("assignee_id").and_then(Value::as_i64)),
     );
-    let pending = match t.pending_extension {
-        Some(pid) if actions.decide_extension || internal => {
-            extension_request::Entity::find_by_id(pid)
-                .one(&state.db)
-                .await?
-        }
-        _ => None,
-    };
     people.extend(pending.iter().map(|p| p.requested_by));
     // Everyone the page names, in one read: the timeline's people, the
     // replies' authors, the requester and the assignee.
@@ -215,7 +249,7 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
             decision_reason: p.decision_reason,
         })
     });
-    let attachments = super::attachments::list(state, id, &comments).await?;
+    let attachments = super::attachments::shown(attachment_rows, &comments);
     let staff = if actions.assign {
         reference.staff.of(&t.unit).iter().map(user_ref).collect()
     } else {
@@ -243,21 +277,6 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
     } else {
         None
     };
-    let templates = if works {
-        crate::server::templates::for_ticket(state, caller, &row).await?
-    } else {
-        Vec::new()
-    };
-    let my_rating = if caller.id == t.requester_id && t.answers > 0 {
-        ticket_rating::Entity::find()
-            .filter(ticket_rating::Column::TicketId.eq(id))
-            .filter(ticket_rating::Column::Answer.eq(i32::try_from(t.answers).unwrap_or(0)))
-            .one(&state.db)
-            .await?
-            .and_then(|r| u8::try_from(r.score).ok())
-    } else {
-        None
-    };
     let requester_contacts = internal
         .then(|| people.get(&row.requester_id))
         .flatten()
@@ -266,13 +285,11 @@ pub async fn detail(state: &AppState, caller: &Caller, id: i64) -> ServiceResult
             email: u.email.clone(),
             phone: u.phone.clone(),
         });
-    let next_in_queue = super::list::next_in_queue(state, caller, &row)
-        .await?
-        .map(|n| crate::wire::TicketRef {
-            id: n.id,
-            number: n.number,
-            subject: n.subject,
-        });
+    let next_in_queue = next_in_queue.map(|n| crate::wire::TicketRef {
+        id: n.id,
+        number: n.number,
+        subject: n.subject,
+    });
     Ok(TicketDetail {
         requester_contacts,
         next_in_queue,
