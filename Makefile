@@ -24,10 +24,10 @@ tools:
 ## make run: install what is missing, start the demo directory, serve on http://127.0.0.1:3000
 run: tools
 	scripts/ldap.sh start --port $(LDAP_PORT)
-	SD_DEMO_DATA=true SD_LDAP_URL=ldap://127.0.0.1:$(LDAP_PORT) cargo leptos serve
+	SD_DEMO_DATA=true SD_LDAP_URL=ldap://127.0.0.1:$(LDAP_PORT) cargo leptos serve --split
 
 build:
-	cargo leptos build
+	cargo leptos build --split
 
 ## make test: formatting, clippy for both targets, unit, database (SQLite and
 ## PostgreSQL), directory (real slapd), API and end-to-end tests in Chromium.
@@ -66,5 +66,5 @@ bench:
 	scripts/install-tools.sh bench
 	cargo bench -p server --bench kb_search
 	cargo bench -p server --bench reports
-	cargo leptos build --release
+	cargo leptos build --release --split
 	python3 scripts/bench-http.py --requests $(BENCH_REQUESTS)

@@ -8,7 +8,7 @@ each endpoint at 1 and 32 connections (filing at 8) with req/s, p50, p99,
 errors, its share of the static route's throughput, and the server's RSS.
 Exits 1 when a target of issue 14 is missed, after printing everything.
 
-Needs: the release build (`cargo leptos build --release`), wrk (apt), slapd
+Needs: the release build (`cargo leptos build --release --split`), wrk (apt), slapd
 (the demo directory, started here on its own port), python3 (standard library).
 """
 
@@ -231,6 +231,36 @@ def count_rows(server, db_path):
     return int(out.strip())
 
 
+def bundle(pkg):
+    """The browser bundle as sent: brotli sizes (KB) of the main wasm the page
+    loads first and of the lazily loaded page chunks (`cargo leptos --split`);
+    the server wrote the `.br` files at start."""
+    sizes = {}
+    for name in sorted(os.listdir(pkg)):
+        if name.endswith(".wasm") and os.path.exists(os.path.join(pkg, name + ".br")):
+            sizes[name] = os.path.getsize(os.path.join(pkg, name + ".br")) / 1024
+    main = {n: s for n, s in sizes.items() if n.startswith("servicedesk")}
+    chunks = {n: s for n, s in sizes.items() if n not in main}
+    return main, chunks
+
+
+def report_bundle(pkg):
+    main, chunks = bundle(pkg)
+    print("\n### Browser bundle (brotli)\n")
+    for name, size in main.items():
+        print(f"- first load: {name} {size:.0f} KB")
+    if chunks:
+        largest = max(chunks, key=chunks.get)
+        print(f"- {len(chunks)} page chunks, {sum(chunks.values()):.0f} KB in all; "
+              f"largest {largest} {chunks[largest]:.0f} KB")
+    missed = [f"release wasm {n} {s:.0f} KB brotli > 300 KB" for n, s in main.items() if s > 300]
+    if not main:
+        missed.append("release wasm not found under the site's pkg folder")
+    for m in missed:
+        print(f"- missed: {m}")
+    return missed
+
+
 def report(title, rows, idle, peak, workload_bytes, partial=False):
     static = {c: r["rps"] for name, c, r in rows if name.startswith("static")}
     print(f"\n### {title}\n")
@@ -303,7 +333,7 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"{tool} not found: scripts/install-tools.sh bench")
     if not os.access(os.path.join(TARGET, "release", "servicedesk"), os.X_OK):
-        sys.exit("release server not built: cargo leptos build --release")
+        sys.exit("release server not built: cargo leptos build --release --split")
     work = tempfile.mkdtemp(prefix="sd-bench-")
     ldap_dir = os.path.join(work, "ldap")
     subprocess.run([os.path.join(ROOT, "scripts", "ldap.sh"), "start", "--dir", ldap_dir,
@@ -330,6 +360,8 @@ def main():
                 server.stop()
             missed += report(f"{title}, {args.requests:,} requests".replace(",", " "),
                              rows, idle, peak, size, partial=bool(args.only))
+        if databases:
+            missed += report_bundle(os.path.join(TARGET, "site", "pkg"))
     finally:
         subprocess.run([os.path.join(ROOT, "scripts", "ldap.sh"), "stop", "--dir", ldap_dir],
                        stdout=subprocess.DEVNULL)

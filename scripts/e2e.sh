@@ -20,7 +20,7 @@ trap cleanup EXIT
 "$root/scripts/ldap.sh" start --dir "$ldap_dir" --port "$ldap_port"
 
 bin="$target/debug/servicedesk"
-[ -x "$bin" ] || { echo "e2e: $bin not built (run 'cargo leptos build')" >&2; exit 1; }
+[ -x "$bin" ] || { echo "e2e: $bin not built (run 'cargo leptos build --split')" >&2; exit 1; }
 (
   cd "$work"
   LEPTOS_OUTPUT_NAME=servicedesk LEPTOS_SITE_ROOT="$target/site" LEPTOS_SITE_PKG_DIR=pkg \

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use crate::features::admin_calendar::CalendarPage;
 use crate::features::auth::{Header, LoginPage};
@@ -114,6 +114,48 @@ fn DocumentLang() -> impl IntoView {
     }
 }
 
+/// Each page's code is a chunk of its own in the browser bundle
+/// (`cargo leptos build --split`): the first load brings the shell (header,
+/// router, session) and the chunk of the page asked for; another page's
+/// chunk comes when the reader goes there. The server renders them all as
+/// before.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident,)*) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(this: Self) -> AnyView {
+                let _ = this;
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    HomeRoute => HomePage,
+    LoginRoute => LoginPage,
+    MyRequestsRoute => MyRequestsPage,
+    NewRequestRoute => NewRequestPage,
+    RequestRoute => RequestPage,
+    QueueRoute => QueuePage,
+    RegisterRequestRoute => RegisterRequestPage,
+    NotificationsRoute => NotificationsPage,
+    ReportsRoute => ReportsPage,
+    MeetingRoute => MeetingPage,
+    CalendarRoute => CalendarPage,
+    KnowledgeBaseRoute => KnowledgeBasePage,
+    ArticleEditRoute => ArticleEditPage,
+    TemplatesRoute => TemplatesPage,
+    ArticleRoute => ArticlePage,
+    ArticleHistoryRoute => ArticleHistoryPage,
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -128,23 +170,23 @@ pub fn App() -> impl IntoView {
             <Header/>
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/requests") view=MyRequestsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/requests/new") view=NewRequestPage ssr=SsrMode::Async/>
-                    <Route path=path!("/requests/:id") view=RequestPage ssr=SsrMode::Async/>
-                    <Route path=path!("/queue") view=QueuePage ssr=SsrMode::Async/>
-                    <Route path=path!("/queue/register") view=RegisterRequestPage ssr=SsrMode::Async/>
-                    <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/reports/meeting") view=MeetingPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/calendar") view=CalendarPage ssr=SsrMode::Async/>
-                    <Route path=path!("/kb") view=KnowledgeBasePage ssr=SsrMode::Async/>
-                    <Route path=path!("/kb/new") view=ArticleEditPage ssr=SsrMode::Async/>
-                    <Route path=path!("/kb/templates") view=TemplatesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/kb/:id") view=ArticlePage ssr=SsrMode::Async/>
-                    <Route path=path!("/kb/:id/edit") view=ArticleEditPage ssr=SsrMode::Async/>
-                    <Route path=path!("/kb/:id/history") view=ArticleHistoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/requests") view={Lazy::<MyRequestsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/requests/new") view={Lazy::<NewRequestRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/requests/:id") view={Lazy::<RequestRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/queue") view={Lazy::<QueueRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/queue/register") view={Lazy::<RegisterRequestRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reports") view={Lazy::<ReportsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/meeting") view={Lazy::<MeetingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/calendar") view={Lazy::<CalendarRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/kb") view={Lazy::<KnowledgeBaseRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/kb/new") view={Lazy::<ArticleEditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/kb/templates") view={Lazy::<TemplatesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/kb/:id") view={Lazy::<ArticleRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/kb/:id/edit") view={Lazy::<ArticleEditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/kb/:id/history") view={Lazy::<ArticleHistoryRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

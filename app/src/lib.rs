@@ -16,13 +16,20 @@ pub mod wire;
 pub mod server;
 
 /// Entry point of the WebAssembly bundle: hydrates the server-rendered page
-/// and marks `<body data-hydrated>` so that tests know when it is live.
+/// once the chunk of its page has arrived (pages are lazy routes, see
+/// `app::App`), then marks `<body data-hydrated>` so that tests know when it
+/// is live.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    if let Some(body) = leptos::prelude::document().body() {
+    let Some(body) = leptos::prelude::document().body() else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }
