@@ -347,10 +347,9 @@ pub async fn get_filter_choices(queue: bool, unit: String) -> Result<FilterChoic
     let kinds = active
         .iter()
         .chain(retired)
-        .cloned()
         .map(|k| Choice {
             title: i18n::pick(caller.lang, &k.title, k.title_en.as_ref()).to_string(),
-            code: k.code,
+            code: k.code.clone(),
         })
         .collect();
     let unit = unit.trim().to_uppercase();

@@ -1,8 +1,6 @@
 //! The catalogue the requests refer to: request kinds, units and who works
 //! in each unit, read from this node's copy (`reference`).
 
-use std::collections::BTreeMap;
-
 use super::entity::{unit, user};
 use super::error::ServiceResult;
 use super::state::AppState;
@@ -21,15 +19,6 @@ pub async fn kinds_all(state: &AppState) -> ServiceResult<Vec<KindSpec>> {
 
 pub async fn units(state: &AppState) -> ServiceResult<Vec<unit::Model>> {
     Ok(state.reference().await?.catalogue.units.clone())
-}
-
-/// Unit codes and names, for forms.
-pub async fn unit_names(state: &AppState) -> ServiceResult<BTreeMap<String, String>> {
-    Ok(units(state)
-        .await?
-        .into_iter()
-        .map(|u| (u.code, u.name))
-        .collect())
 }
 
 /// Status codes of open requests, for queries.
