@@ -14,10 +14,13 @@ function watch(page: Page) {
   });
 }
 
-/** Waits until the WebAssembly bundle has hydrated the page (JS project
- * only), and checks that nothing so far broke the Content-Security-Policy. */
+/** Waits until the page has loaded and the WebAssembly bundle has hydrated
+ * it (JS project only), and checks that nothing so far broke the Content-Security-Policy. */
 export async function ready(page: Page, info: TestInfo) {
   watch(page);
+  // A form's redirect changes the address before the new page's stylesheet
+  // has arrived: measure and click only on the loaded page.
+  await page.waitForLoadState("load");
   if (jsOn(info)) {
     await expect(page.locator("body[data-hydrated]")).toHaveCount(1, { timeout: 20_000 });
   }
